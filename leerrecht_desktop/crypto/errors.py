@@ -1,0 +1,15 @@
+"""Errors of the vault, with messages a field worker understands."""
+
+from __future__ import annotations
+
+
+class CryptoError(Exception):
+    """Base of every refusal by the vault."""
+
+
+class WrongPassphrase(CryptoError):
+    pass
+
+
+class TamperedRecord(CryptoError):
+    """A record whose signature or authentication tag does not check out: altered, moved or forged."""

@@ -1,0 +1,1 @@
+"""Local persistence: SQLAlchemy over SQLite, Alembic migrations, the encrypted record store."""

@@ -1,0 +1,385 @@
+"""The unlocked case files of one user: sealed records in, decrypted records out.
+
+Every save is one local transaction that writes the sealed revision, marks it as the record's head,
+queues it in the outbox for sync and updates the sealed case-list summary. Earlier revisions stay
+(history); deleting writes a tombstone revision; erasing a case removes it and its keys for good."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Row, delete, func, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from leerrecht_desktop.crypto.errors import CryptoError, TamperedRecord
+from leerrecht_desktop.crypto.keys import (
+    UserSecrets, WrappedKey, new_case_key, public_signing_key, unwrap_case_key, wrap_case_key,
+)
+from leerrecht_desktop.crypto.local import open_local, seal_local
+from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
+from leerrecht_desktop.models.case import CaseProfile, WorkerRef
+from leerrecht_desktop.models.codec import from_dict, to_dict
+from leerrecht_desktop.models.entries import Entry
+from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.models.records import Content, Record, decode, encode, kind_of
+from leerrecht_desktop.models.summary import CaseSummary
+from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.database import write_transaction
+from leerrecht_desktop.store.errors import CaseNotFound, Locked
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from leerrecht_desktop.store.workspace import UserProfile, Workspace
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class CaseFile:
+    case_id: str
+    profile: Record
+    entries: list[Record]
+    summary: CaseSummary
+    # Records that failed their signature or tag check: not shown, but said.
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def content(self) -> CaseProfile:
+        assert isinstance(self.profile.content, CaseProfile)
+        return self.profile.content
+
+    def of_kind(self, kind: Kind) -> list[Record]:
+        return [r for r in self.entries if r.kind == kind]
+
+
+class CaseFiles:
+    def __init__(self, workspace: Workspace, user: UserProfile, secrets: UserSecrets):
+        self.workspace = workspace
+        self.engine = workspace.engine
+        self.user = user
+        self._secrets: UserSecrets | None = secrets
+        self._case_keys: dict[str, tuple[int, bytes]] = {}
+        self._summaries: dict[str, CaseSummary] | None = None
+        self._signers: dict[str, Ed25519PublicKey] = {}
+        self._lock = threading.RLock()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def is_locked(self) -> bool:
+        return self._secrets is None
+
+    def lock(self) -> None:
+        """Drop every key and decrypted summary this session holds."""
+        with self._lock:
+            self._secrets = None
+            self._case_keys.clear()
+            self._summaries = None
+            self._signers.clear()
+
+    @property
+    def secrets(self) -> UserSecrets:
+        if self._secrets is None:
+            raise Locked(tr("Leerrecht is vergrendeld. Ontgrendel met je wachtwoordzin."))
+        return self._secrets
+
+    @property
+    def me(self) -> WorkerRef:
+        return WorkerRef(self.user.user_id, self.user.name)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def summaries(self) -> list[CaseSummary]:
+        with self._lock:
+            if self._summaries is None:
+                key = self.secrets.local_key
+                with self.engine.connect() as conn:
+                    rows = conn.execute(select(t.case_index.c.case_id, t.case_index.c.blob)).all()
+                self._summaries = {
+                    row.case_id: from_dict(CaseSummary, open_local(key, "case-index", row.case_id, row.blob))
+                    for row in rows
+                }
+            return list(self._summaries.values())
+
+    def summary(self, case_id: str) -> CaseSummary:
+        self.summaries()
+        assert self._summaries is not None
+        try:
+            return self._summaries[case_id]
+        except KeyError:
+            raise CaseNotFound(tr("Dit dossier bestaat niet (meer) op deze laptop.")) from None
+
+    def load_case(self, case_id: str) -> CaseFile:
+        with self._lock, self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.records).where(t.records.c.case_id == case_id, t.records.c.is_head.is_(True))
+            ).all()
+            if not rows:
+                raise CaseNotFound(tr("Dit dossier bestaat niet (meer) op deze laptop."))
+            profile: Record | None = None
+            entries: list[Record] = []
+            refused: list[str] = []
+            for row in rows:
+                if row.deleted:
+                    continue
+                try:
+                    record = self._open_row(conn, row)
+                except CryptoError as exc:
+                    refused.append(str(exc))
+                    continue
+                if record.kind == Kind.CASE:
+                    profile = record
+                else:
+                    entries.append(record)
+        if profile is None:
+            raise CaseNotFound(refused[0] if refused else tr("Dit dossier heeft geen leesbaar profiel."))
+        entries.sort(key=_timeline_key, reverse=True)
+        return CaseFile(case_id, profile, entries, self.summary(case_id), refused)
+
+    def history(self, record_id: str) -> list[Record]:
+        """Every revision of one record, oldest first; a deleted revision has content None-like empty."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.records).where(t.records.c.record_id == record_id).order_by(t.records.c.revision)
+            ).all()
+            return [self._open_row(conn, row) for row in rows if not row.deleted]
+
+    def pending_changes(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.outbox)).scalar_one())
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def create_case(self, profile: CaseProfile, *, today: dt.date | None = None) -> Record:
+        profile.validate(today or dt.date.today())
+        if not profile.assigned:
+            profile.assigned = [self.me]
+        case_id = str(uuid.uuid4())
+        case_key = new_case_key()
+        secrets = self.secrets
+        wrapped = wrap_case_key(case_key, case_id, 1, secrets.user_id, secrets.exchange_public)
+        with self._lock:
+            self.summaries()
+            with write_transaction(self.engine) as conn:
+                conn.execute(t.case_keys.insert().values(
+                    case_id=case_id, key_version=1, recipient_id=secrets.user_id,
+                    ephemeral_public=wrapped.ephemeral_public, ciphertext=wrapped.ciphertext,
+                ))
+                self._case_keys[case_id] = (1, case_key)
+                record, summary = self._write(conn, case_id, str(uuid.uuid4()), profile, CaseSummary(case_id=case_id))
+            self._commit_summary(summary)
+        return record
+
+    def save(self, case_id: str, content: Content, *, record_id: str | None = None,
+             today: dt.date | None = None) -> Record:
+        """Save a new entry (record_id None) or a new revision of an existing record."""
+        content.validate(today or dt.date.today())
+        if isinstance(content, Entry) and not content.author_id:
+            content.author_id, content.author_name = self.user.user_id, self.user.name
+        with self._lock:
+            summary = copy.deepcopy(self.summary(case_id))
+            with write_transaction(self.engine) as conn:
+                record, summary = self._write(conn, case_id, record_id or str(uuid.uuid4()), content, summary)
+            self._commit_summary(summary)
+        return record
+
+    def delete_entry(self, case_id: str, record_id: str) -> None:
+        """Write a tombstone revision: the entry disappears from the case, its history stays."""
+        with self._lock:
+            summary = copy.deepcopy(self.summary(case_id))
+            with write_transaction(self.engine) as conn:
+                head = self._head(conn, record_id)
+                if head is None or head.case_id != case_id or head.kind == Kind.CASE.value:
+                    raise CaseNotFound(tr("Deze notitie bestaat niet (meer)."))
+                self._insert_revision(conn, case_id, record_id, Kind(head.kind), {}, head, deleted=True)
+                summary.apply_entry(record_id, None)
+                self._store_summary(conn, summary)
+            self._commit_summary(summary)
+
+    def erase_case(self, case_id: str) -> None:
+        """Remove a case, its history, keys, drafts and queued changes from this laptop for good."""
+        with self._lock:
+            with write_transaction(self.engine) as conn:
+                for table in (t.outbox, t.records, t.case_keys, t.case_index, t.drafts):
+                    conn.execute(delete(table).where(table.c.case_id == case_id))
+            with self.engine.connect() as conn:
+                # Move the WAL's copies of the erased pages into the (overwritten) main file.
+                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            self._case_keys.pop(case_id, None)
+            if self._summaries is not None:
+                self._summaries.pop(case_id, None)
+
+    # -- drafts (sealed under the local key, never synced) -------------------------------------
+
+    def save_draft(self, draft_id: str, case_id: str | None, data: dict[str, Any]) -> None:
+        blob = seal_local(self.secrets.local_key, "draft", draft_id, data)
+        with write_transaction(self.engine) as conn:
+            conn.execute(
+                sqlite_insert(t.drafts)
+                .values(draft_id=draft_id, case_id=case_id, blob=blob, updated_at=_now())
+                .on_conflict_do_update(index_elements=["draft_id"], set_={"blob": blob, "updated_at": _now()})
+            )
+
+    def load_draft(self, draft_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            blob = conn.execute(select(t.drafts.c.blob).where(t.drafts.c.draft_id == draft_id)).scalar()
+        if blob is None:
+            return None
+        data: dict[str, Any] = open_local(self.secrets.local_key, "draft", draft_id, blob)
+        return data
+
+    def discard_draft(self, draft_id: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.drafts).where(t.drafts.c.draft_id == draft_id))
+
+    def draft_ids(self, case_id: str | None = None) -> list[str]:
+        query = select(t.drafts.c.draft_id)
+        if case_id is not None:
+            query = query.where(t.drafts.c.case_id == case_id)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    # -- export (GDPR access and portability) --------------------------------------------------
+
+    def export(self) -> dict[str, Any]:
+        cases = []
+        for summary in sorted(self.summaries(), key=lambda s: (s.last_name, s.first_name)):
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(t.records).where(t.records.c.case_id == summary.case_id)
+                    .order_by(t.records.c.record_id, t.records.c.revision)
+                ).all()
+                records: dict[str, dict[str, Any]] = {}
+                for row in rows:
+                    entry = records.setdefault(row.record_id, {"record_id": row.record_id, "kind": row.kind,
+                                                               "revisions": []})
+                    revision: dict[str, Any] = {
+                        "revision": row.revision, "saved_at": row.saved_at, "author_id": row.author_id,
+                        "deleted": bool(row.deleted),
+                    }
+                    if not row.deleted:
+                        revision["content"] = encode(self._open_row(conn, row).content)
+                    entry["revisions"].append(revision)
+            cases.append({"case_id": summary.case_id, "records": list(records.values())})
+        return {
+            "format": "leerrecht-export",
+            "format_version": 1,
+            "exported_at": _now(),
+            "user": {"user_id": self.user.user_id, "name": self.user.name, "role": self.user.role,
+                     "team": self.user.team},
+            "cases": cases,
+        }
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _commit_summary(self, summary: CaseSummary) -> None:
+        if self._summaries is not None:
+            self._summaries[summary.case_id] = summary
+
+    def _store_summary(self, conn: Connection, summary: CaseSummary) -> None:
+        blob = seal_local(self.secrets.local_key, "case-index", summary.case_id, to_dict(summary))
+        conn.execute(
+            sqlite_insert(t.case_index).values(case_id=summary.case_id, blob=blob)
+            .on_conflict_do_update(index_elements=["case_id"], set_={"blob": blob})
+        )
+
+    def _head(self, conn: Connection, record_id: str) -> Row[Any] | None:
+        return conn.execute(
+            select(t.records).where(t.records.c.record_id == record_id, t.records.c.is_head.is_(True))
+        ).first()
+
+    def _write(self, conn: Connection, case_id: str, record_id: str, content: Content,
+               summary: CaseSummary) -> tuple[Record, CaseSummary]:
+        kind = kind_of(content)
+        head = self._head(conn, record_id)
+        if head is not None and (head.case_id != case_id or head.kind != kind.value):
+            raise CaseNotFound(tr("Dit deel hoort niet bij dit dossier."))
+        record = self._insert_revision(conn, case_id, record_id, kind, encode(content), head, deleted=False)
+        if isinstance(content, CaseProfile):
+            summary.apply_profile(content)
+        else:
+            summary.apply_entry(record_id, content)
+        self._store_summary(conn, summary)
+        return record, summary
+
+    def _insert_revision(self, conn: Connection, case_id: str, record_id: str, kind: Kind,
+                         payload: dict[str, Any], head: Row[Any] | None, *, deleted: bool) -> Record:
+        secrets = self.secrets
+        key_version, case_key = self._case_key(conn, case_id)
+        revision = 1 if head is None else head.revision + 1
+        header = RecordHeader(
+            record_id=record_id, revision_id=str(uuid.uuid4()), case_id=case_id, kind=kind.value,
+            revision=revision, base_revision=None if head is None else head.revision,
+            author_id=secrets.user_id, key_version=key_version, deleted=deleted,
+        )
+        sealed = seal(header, payload, case_key, secrets.signing)
+        saved_at = _now()
+        if head is not None:
+            conn.execute(update(t.records).where(t.records.c.revision_id == head.revision_id).values(is_head=False))
+        conn.execute(t.records.insert().values(
+            revision_id=header.revision_id, record_id=record_id, case_id=case_id, kind=kind.value,
+            revision=revision, base_revision=header.base_revision, author_id=header.author_id,
+            key_version=key_version, deleted=deleted, nonce=sealed.nonce, ciphertext=sealed.ciphertext,
+            signature=sealed.signature, saved_at=saved_at, is_head=True, server_seq=None,
+        ))
+        conn.execute(t.outbox.insert().values(
+            revision_id=header.revision_id, case_id=case_id, queued_at=saved_at, attempts=0, state="pending",
+        ))
+        return Record(record_id, case_id, kind, revision, header.author_id,
+                      dt.datetime.fromisoformat(saved_at), decode(kind, payload) if not deleted else decode(kind, {}))
+
+    def _case_key(self, conn: Connection, case_id: str, version: int | None = None) -> tuple[int, bytes]:
+        cached = self._case_keys.get(case_id)
+        if cached and (version is None or cached[0] == version):
+            return cached
+        secrets = self.secrets
+        query = select(t.case_keys).where(
+            t.case_keys.c.case_id == case_id, t.case_keys.c.recipient_id == secrets.user_id
+        )
+        query = (query.where(t.case_keys.c.key_version == version) if version is not None
+                 else query.order_by(t.case_keys.c.key_version.desc()))
+        row = conn.execute(query).first()
+        if row is None:
+            raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
+        key = unwrap_case_key(WrappedKey(row.ephemeral_public, row.ciphertext), case_id, row.key_version,
+                              secrets.user_id, secrets.exchange)
+        if version is None:
+            self._case_keys[case_id] = (row.key_version, key)
+        return row.key_version, key
+
+    def _signer(self, conn: Connection, author_id: str) -> Ed25519PublicKey:
+        if author_id not in self._signers:
+            raw = conn.execute(
+                select(t.known_keys.c.signing_public).where(t.known_keys.c.user_id == author_id)
+            ).scalar()
+            if raw is None:
+                raise TamperedRecord(tr("Een deel van een dossier komt van een onbekende auteur en wordt niet getoond."))
+            self._signers[author_id] = public_signing_key(raw)
+        return self._signers[author_id]
+
+    def _open_row(self, conn: Connection, row: Row[Any]) -> Record:
+        header = RecordHeader(
+            record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
+            revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
+            key_version=row.key_version, deleted=bool(row.deleted),
+        )
+        sealed = SealedRecord(header, row.nonce, row.ciphertext, row.signature)
+        _, case_key = self._case_key(conn, row.case_id, row.key_version)
+        payload = open_sealed(sealed, case_key, self._signer(conn, row.author_id))
+        kind = Kind(row.kind)
+        return Record(row.record_id, row.case_id, kind, row.revision, row.author_id,
+                      dt.datetime.fromisoformat(row.saved_at), decode(kind, payload))
+
+
+def _timeline_key(record: Record) -> tuple[dt.date, dt.datetime]:
+    occurred = getattr(record.content, "occurred_on", None) or record.saved_at.date()
+    return occurred, record.saved_at

@@ -1,0 +1,37 @@
+"""Errors of the local store, worded for the person at the keyboard."""
+
+from __future__ import annotations
+
+from leerrecht_desktop.crypto.errors import WrongPassphrase
+
+
+class StoreError(Exception):
+    pass
+
+
+class DataDirMissing(StoreError):
+    pass
+
+
+class NoProfile(StoreError):
+    pass
+
+
+class ProfileExists(StoreError):
+    pass
+
+
+class UnlockThrottled(WrongPassphrase):
+    """Too many wrong tries in a row: wait `wait_seconds` before the next one."""
+
+    def __init__(self, message: str, wait_seconds: float):
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+class CaseNotFound(StoreError):
+    pass
+
+
+class Locked(StoreError):
+    """The session was locked; its keys are gone."""

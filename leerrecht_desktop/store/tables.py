@@ -1,0 +1,99 @@
+"""The current schema, for queries. Migrations in `migrations/versions` are frozen snapshots and do
+not import this module; a test checks the two agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+)
+
+# The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
+SCHEMA_HEAD = "0001"
+
+metadata = MetaData()
+
+# One row: this laptop's user. Everything personal in it is sealed.
+vault = Table(
+    "vault", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("kdf", Text, nullable=False),
+    Column("wrapped_secrets", LargeBinary, nullable=False),
+    Column("exchange_public", LargeBinary, nullable=False),
+    Column("signing_public", LargeBinary, nullable=False),
+    Column("sealed_profile", LargeBinary, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("last_failed_at", Float, nullable=True),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Public keys of users whose records this laptop holds, to check their signatures.
+known_keys = Table(
+    "known_keys", metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("exchange_public", LargeBinary, nullable=False),
+    Column("signing_public", LargeBinary, nullable=False),
+)
+
+case_keys = Table(
+    "case_keys", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("key_version", Integer, primary_key=True),
+    Column("recipient_id", String(36), primary_key=True),
+    Column("ephemeral_public", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+)
+
+records = Table(
+    "records", metadata,
+    Column("revision_id", String(36), primary_key=True),
+    Column("record_id", String(36), nullable=False),
+    Column("case_id", String(36), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("base_revision", Integer, nullable=True),
+    Column("author_id", String(36), nullable=False),
+    Column("key_version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("saved_at", String(32), nullable=False),
+    Column("is_head", Boolean, nullable=False),
+    Column("server_seq", Integer, nullable=True),
+    Index("ix_records_case_head", "case_id", "is_head"),
+    Index("ux_records_record_revision", "record_id", "revision", unique=True),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("revision_id", String(36), ForeignKey("records.revision_id", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    Column("case_id", String(36), nullable=False),
+    Column("queued_at", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("last_error", Text, nullable=True),
+)
+
+# Per case, the sealed summary the case list shows (see models/summary.py).
+case_index = Table(
+    "case_index", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("blob", LargeBinary, nullable=False),
+)
+
+drafts = Table(
+    "drafts", metadata,
+    Column("draft_id", String(120), primary_key=True),
+    Column("case_id", String(36), nullable=True),
+    Column("blob", LargeBinary, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)

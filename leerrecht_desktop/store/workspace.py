@@ -1,0 +1,201 @@
+"""A data folder: its database, the local profile, unlocking (with an increasing delay after wrong
+tries) and the few plaintext settings needed before unlock (language, auto-lock time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_desktop.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
+from leerrecht_desktop.crypto.keys import UserSecrets
+from leerrecht_desktop.crypto.local import open_local, seal_local
+from leerrecht_desktop.models.enums import Role
+from leerrecht_desktop.models.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, tr
+from leerrecht_desktop.models.passphrase import passphrase_problem
+from leerrecht_desktop.models.validation import FieldError, ValidationError
+from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.database import database_path, migrate, open_engine, write_transaction
+from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled
+
+MAX_DELAY_SECONDS = 60.0
+DEFAULT_IDLE_LOCK_MINUTES = 10
+
+
+def delay_after(failures: int) -> float:
+    """Seconds to wait after `failures` wrong passphrases in a row: 0, 1, 2, 4, ... up to a minute."""
+    return 0.0 if failures <= 0 else min(2.0 ** (failures - 1), MAX_DELAY_SECONDS)
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    user_id: str
+    name: str
+    role: str
+    team: str
+
+
+class Workspace:
+    def __init__(self, data_dir: Path, *, create: bool = False, clock: Callable[[], float] = time.time):
+        data_dir = Path(data_dir).expanduser()
+        if not create and not database_path(data_dir).exists():
+            raise DataDirMissing(
+                tr("Er staan geen Leerrecht-gegevens in {path}. Kijk de map na of maak eerst een profiel aan.",
+                   path=str(data_dir))
+            )
+        self.data_dir = data_dir
+        self.clock = clock
+        self.engine = open_engine(data_dir)
+        migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- profile -------------------------------------------------------------------------------
+
+    def has_profile(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.vault.c.id)).first() is not None
+
+    def create_profile(
+        self, *, name: str, role: str, team: str, passphrase: str, confirm: str | None = None,
+        kdf: KdfParams | None = None,
+    ) -> CaseFiles:
+        errors = []
+        if not name.strip():
+            errors.append(FieldError("name", tr("Vul je naam in.")))
+        if role not in {r.value for r in Role}:
+            errors.append(FieldError("role", tr("Kies je rol: onderwijsassistent, netsterk, brugfiguur of coordinator.")))
+        problem = passphrase_problem(passphrase, name=name)
+        if problem:
+            errors.append(FieldError("passphrase", problem))
+        elif confirm is not None and confirm != passphrase:
+            errors.append(FieldError("confirm", tr("De twee wachtwoordzinnen zijn niet gelijk. Typ ze opnieuw.")))
+        if errors:
+            raise ValidationError(errors)
+        if self.has_profile():
+            raise ProfileExists(tr("Er bestaat al een profiel in deze map. Ontgrendel het met je wachtwoordzin."))
+
+        params = kdf or KdfParams.from_env()
+        user_id = str(uuid.uuid4())
+        secrets = UserSecrets.generate(user_id)
+        master = derive_master_key(passphrase, params)
+        profile = UserProfile(user_id, name.strip(), role, team.strip())
+        with write_transaction(self.engine) as conn:
+            conn.execute(t.vault.insert().values(
+                id=1, user_id=user_id, kdf=json.dumps(params.to_json()),
+                wrapped_secrets=secrets.wrap(derive_subkey(master, PURPOSE_WRAP)),
+                exchange_public=secrets.exchange_public, signing_public=secrets.signing_public,
+                sealed_profile=seal_local(secrets.local_key, "profile", user_id, asdict(profile)),
+                created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                failed_attempts=0, last_failed_at=None,
+            ))
+            conn.execute(t.known_keys.insert().values(
+                user_id=user_id, exchange_public=secrets.exchange_public, signing_public=secrets.signing_public,
+            ))
+        return CaseFiles(self, profile, secrets)
+
+    # -- unlock --------------------------------------------------------------------------------
+
+    def _vault_row(self) -> Row[Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.vault)).first()
+        if row is None:
+            raise NoProfile(tr("Er is nog geen profiel op deze laptop. Maak er eerst een aan."))
+        return row
+
+    def unlock_wait_seconds(self) -> float:
+        row = self._vault_row()
+        return self._wait(row.failed_attempts, row.last_failed_at)
+
+    def _wait(self, failures: int, last_failed_at: float | None) -> float:
+        if not failures or last_failed_at is None:
+            return 0.0
+        delay = delay_after(failures)
+        # A clock set back must not lock anyone out for longer than the delay itself.
+        return max(0.0, min(delay, last_failed_at + delay - self.clock()))
+
+    def _open_secrets(self, passphrase: str) -> tuple[Row[Any], UserSecrets]:
+        row = self._vault_row()
+        wait = self._wait(row.failed_attempts, row.last_failed_at)
+        if wait > 0:
+            raise UnlockThrottled(
+                tr("Te veel foute pogingen. Probeer opnieuw over {s} seconden.", s=math.ceil(wait)), wait)
+        master = derive_master_key(passphrase, KdfParams.from_json(json.loads(row.kdf)))
+        try:
+            secrets = UserSecrets.unwrap(row.user_id, row.wrapped_secrets, derive_subkey(master, PURPOSE_WRAP))
+        except WrongPassphrase:
+            failures = row.failed_attempts + 1
+            with write_transaction(self.engine) as conn:
+                conn.execute(update(t.vault).values(failed_attempts=failures, last_failed_at=self.clock()))
+            wait = delay_after(failures)
+            msg = tr("Dat wachtwoord klopt niet.")
+            if wait >= 1:
+                msg += " " + tr("Je kan opnieuw proberen over {s} seconden.", s=math.ceil(wait))
+            raise UnlockThrottled(msg, wait) from None
+        if row.failed_attempts:
+            with write_transaction(self.engine) as conn:
+                conn.execute(update(t.vault).values(failed_attempts=0, last_failed_at=None))
+        return row, secrets
+
+    def unlock(self, passphrase: str) -> CaseFiles:
+        row, secrets = self._open_secrets(passphrase)
+        data = open_local(secrets.local_key, "profile", row.user_id, row.sealed_profile)
+        return CaseFiles(self, UserProfile(**data), secrets)
+
+    def verify_passphrase(self, passphrase: str) -> None:
+        """Raise WrongPassphrase unless `passphrase` is this profile's (same throttling as unlock)."""
+        self._open_secrets(passphrase)
+
+    def change_passphrase(self, old: str, new: str, confirm: str | None = None) -> None:
+        """Re-wrap the user's secrets under a key from the new passphrase, with a fresh salt.
+        Records and case keys stay as they are: nothing is re-encrypted."""
+        row, secrets = self._open_secrets(old)
+        profile = open_local(secrets.local_key, "profile", row.user_id, row.sealed_profile)
+        problem = passphrase_problem(new, name=profile.get("name", ""))
+        if problem:
+            raise ValidationError([FieldError("passphrase", problem)])
+        if confirm is not None and confirm != new:
+            raise ValidationError([FieldError("confirm", tr("De twee wachtwoordzinnen zijn niet gelijk. Typ ze opnieuw."))])
+        params = KdfParams.from_json(json.loads(row.kdf)).with_new_salt()
+        master = derive_master_key(new, params)
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(t.vault).values(
+                kdf=json.dumps(params.to_json()),
+                wrapped_secrets=secrets.wrap(derive_subkey(master, PURPOSE_WRAP)),
+            ))
+
+    # -- settings (plaintext, never personal) ------------------------------------------------------
+
+    def setting(self, key: str, default: str) -> str:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(t.settings.delete().where(t.settings.c.key == key))
+            conn.execute(t.settings.insert().values(key=key, value=value))
+
+    @property
+    def language(self) -> str:
+        lang = self.setting("language", DEFAULT_LANGUAGE)
+        return lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        try:
+            return max(1, int(self.setting("idle_lock_minutes", str(DEFAULT_IDLE_LOCK_MINUTES))))
+        except ValueError:
+            return DEFAULT_IDLE_LOCK_MINUTES
