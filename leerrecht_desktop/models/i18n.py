@@ -1,13 +1,14 @@
 """Translations. Dutch (Flemish) is the source language: messages are written in Dutch in the code
-and `resources/i18n/<lang>.json` maps them to other languages, gettext style. A missing translation
-falls back to the Dutch text rather than failing."""
+and the JSON files in `resources/i18n/<lang>/` map them to other languages, gettext style (one file per
+part of the app, merged at load). A missing translation falls back to the Dutch text rather than failing."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
-from leerrecht_desktop.models.resources import load_json
+from leerrecht_desktop.models.resources import resources_dir
 
 SUPPORTED_LANGUAGES = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
@@ -19,8 +20,10 @@ _current = DEFAULT_LANGUAGE
 def _catalog(language: str) -> dict[str, str]:
     if language == DEFAULT_LANGUAGE:
         return {}
-    data: dict[str, str] = load_json(f"i18n/{language}.json")
-    return data
+    merged: dict[str, str] = {}
+    for path in sorted((resources_dir() / "i18n" / language).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def set_language(language: str) -> None:
@@ -38,3 +41,8 @@ def tr(message: str, /, **params: Any) -> str:
     """Translate a Dutch message into the current language, then fill in `{name}` parameters."""
     text = _catalog(_current).get(message, message) if _current != DEFAULT_LANGUAGE else message
     return text.format(**params) if params else text
+
+
+def seconds(n: int) -> str:
+    """'1 seconde' / '5 seconden' in the current language."""
+    return tr("1 seconde") if n == 1 else tr("{n} seconden", n=n)

@@ -10,6 +10,8 @@ import copy
 import datetime as dt
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +73,7 @@ class CaseFiles:
         self._summaries: dict[str, CaseSummary] | None = None
         self._signers: dict[str, Ed25519PublicKey] = {}
         self._lock = threading.RLock()
+        self._batch_conn: Connection | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -95,6 +98,30 @@ class CaseFiles:
     @property
     def me(self) -> WorkerRef:
         return WorkerRef(self.user.user_id, self.user.name)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many saves in one transaction (demo data, imports): one disk flush instead of one per save.
+        Either all of them are kept or, on an error, none."""
+        with self._lock:
+            self.summaries()
+            try:
+                with write_transaction(self.engine) as conn:
+                    self._batch_conn = conn
+                    yield
+            except BaseException:
+                self._summaries = None  # the cache saw saves that were rolled back
+                raise
+            finally:
+                self._batch_conn = None
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        if self._batch_conn is not None:
+            yield self._batch_conn
+        else:
+            with write_transaction(self.engine) as conn:
+                yield conn
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -169,7 +196,7 @@ class CaseFiles:
         wrapped = wrap_case_key(case_key, case_id, 1, secrets.user_id, secrets.exchange_public)
         with self._lock:
             self.summaries()
-            with write_transaction(self.engine) as conn:
+            with self._tx() as conn:
                 conn.execute(t.case_keys.insert().values(
                     case_id=case_id, key_version=1, recipient_id=secrets.user_id,
                     ephemeral_public=wrapped.ephemeral_public, ciphertext=wrapped.ciphertext,
@@ -187,7 +214,7 @@ class CaseFiles:
             content.author_id, content.author_name = self.user.user_id, self.user.name
         with self._lock:
             summary = copy.deepcopy(self.summary(case_id))
-            with write_transaction(self.engine) as conn:
+            with self._tx() as conn:
                 record, summary = self._write(conn, case_id, record_id or str(uuid.uuid4()), content, summary)
             self._commit_summary(summary)
         return record
@@ -196,7 +223,7 @@ class CaseFiles:
         """Write a tombstone revision: the entry disappears from the case, its history stays."""
         with self._lock:
             summary = copy.deepcopy(self.summary(case_id))
-            with write_transaction(self.engine) as conn:
+            with self._tx() as conn:
                 head = self._head(conn, record_id)
                 if head is None or head.case_id != case_id or head.kind == Kind.CASE.value:
                     raise CaseNotFound(tr("Deze notitie bestaat niet (meer)."))

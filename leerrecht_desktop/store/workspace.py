@@ -21,7 +21,7 @@ from leerrecht_desktop.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_
 from leerrecht_desktop.crypto.keys import UserSecrets
 from leerrecht_desktop.crypto.local import open_local, seal_local
 from leerrecht_desktop.models.enums import Role
-from leerrecht_desktop.models.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, tr
+from leerrecht_desktop.models.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store import tables as t
@@ -131,7 +131,7 @@ class Workspace:
         wait = self._wait(row.failed_attempts, row.last_failed_at)
         if wait > 0:
             raise UnlockThrottled(
-                tr("Te veel foute pogingen. Probeer opnieuw over {s} seconden.", s=math.ceil(wait)), wait)
+                tr("Te veel foute pogingen. Probeer opnieuw over {wait}.", wait=seconds(math.ceil(wait))), wait)
         master = derive_master_key(passphrase, KdfParams.from_json(json.loads(row.kdf)))
         try:
             secrets = UserSecrets.unwrap(row.user_id, row.wrapped_secrets, derive_subkey(master, PURPOSE_WRAP))
@@ -142,7 +142,7 @@ class Workspace:
             wait = delay_after(failures)
             msg = tr("Dat wachtwoord klopt niet.")
             if wait >= 1:
-                msg += " " + tr("Je kan opnieuw proberen over {s} seconden.", s=math.ceil(wait))
+                msg += " " + tr("Je kan opnieuw proberen over {wait}.", wait=seconds(math.ceil(wait)))
             raise UnlockThrottled(msg, wait) from None
         if row.failed_attempts:
             with write_transaction(self.engine) as conn:

@@ -1,0 +1,1 @@
+"""Qt widgets, dialogs and view models: the only package that imports PySide6."""

@@ -1,0 +1,46 @@
+"""Fixtures shared by the whole suite. Every name, address and note in tests is fictitious."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Tests use the OWASP minimum Argon2id cost instead of the ~0.5 s production cost; the code path is the same.
+os.environ.setdefault("LEERRECHT_KDF_PROFILE", "minimum")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from leerrecht_desktop.models.i18n import set_language  # noqa: E402
+from leerrecht_desktop.store.casefiles import CaseFiles  # noqa: E402
+from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
+
+PASSPHRASE = "blauwe fiets op de markt"
+WORKER_NAME = "Fictieve Werker"
+
+
+@pytest.fixture(autouse=True)
+def _dutch_by_default() -> Iterator[None]:
+    set_language("nl")
+    yield
+    set_language("nl")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def workspace(data_dir: Path) -> Iterator[Workspace]:
+    ws = Workspace(data_dir, create=True)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def case_files(workspace: Workspace) -> CaseFiles:
+    return workspace.create_profile(
+        name=WORKER_NAME, role="onderwijsassistent", team="Team Noord", passphrase=PASSPHRASE
+    )
