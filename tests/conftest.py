@@ -12,9 +12,9 @@ import pytest
 os.environ.setdefault("LEERRECHT_KDF_PROFILE", "minimum")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from leerrecht_desktop.models.i18n import set_language  # noqa: E402
-from leerrecht_desktop.store.casefiles import CaseFiles  # noqa: E402
-from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
+from leerrecht_desktop.models.i18n import set_language
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.workspace import Workspace
 
 PASSPHRASE = "blauwe fiets op de markt"
 WORKER_NAME = "Fictieve Werker"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from leerrecht_desktop.models.i18n import tr
 
 MIN_LENGTH = 12
@@ -32,5 +34,5 @@ def passphrase_problem(passphrase: str, *, name: str = "") -> str | None:
 
 
 def _is_sequence(text: str) -> bool:
-    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in pairwise(text)}
     return len(steps) == 1 and steps <= {1, -1, 0}

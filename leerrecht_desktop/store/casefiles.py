@@ -20,7 +20,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from leerrecht_desktop.crypto.errors import CryptoError, TamperedRecord
 from leerrecht_desktop.crypto.keys import (
-    UserSecrets, WrappedKey, new_case_key, public_signing_key, unwrap_case_key, wrap_case_key,
+    UserSecrets,
+    WrappedKey,
+    new_case_key,
+    public_signing_key,
+    unwrap_case_key,
+    wrap_case_key,
 )
 from leerrecht_desktop.crypto.local import open_local, seal_local
 from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
@@ -389,7 +394,8 @@ class CaseFiles:
                 select(t.known_keys.c.signing_public).where(t.known_keys.c.user_id == author_id)
             ).scalar()
             if raw is None:
-                raise TamperedRecord(tr("Een deel van een dossier komt van een onbekende auteur en wordt niet getoond."))
+                raise TamperedRecord(
+                    tr("Een deel van een dossier komt van een onbekende auteur en wordt niet getoond."))
             self._signers[author_id] = public_signing_key(raw)
         return self._signers[author_id]
 

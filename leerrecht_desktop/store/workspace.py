@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -76,7 +75,8 @@ class Workspace:
         if not name.strip():
             errors.append(FieldError("name", tr("Vul je naam in.")))
         if role not in {r.value for r in Role}:
-            errors.append(FieldError("role", tr("Kies je rol: onderwijsassistent, netsterk, brugfiguur of coordinator.")))
+            errors.append(FieldError(
+                "role", tr("Kies je rol: onderwijsassistent, netsterk, brugfiguur of coordinator.")))
         problem = passphrase_problem(passphrase, name=name)
         if problem:
             errors.append(FieldError("passphrase", problem))
@@ -167,7 +167,8 @@ class Workspace:
         if problem:
             raise ValidationError([FieldError("passphrase", problem)])
         if confirm is not None and confirm != new:
-            raise ValidationError([FieldError("confirm", tr("De twee wachtwoordzinnen zijn niet gelijk. Typ ze opnieuw."))])
+            raise ValidationError(
+                [FieldError("confirm", tr("De twee wachtwoordzinnen zijn niet gelijk. Typ ze opnieuw."))])
         params = KdfParams.from_json(json.loads(row.kdf)).with_new_salt()
         master = derive_master_key(new, params)
         with write_transaction(self.engine) as conn:
