@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from leerrecht_desktop.crypto.errors import CryptoError
+from leerrecht_desktop.models.i18n import tr
 
 KEY_LEN = 32
 
@@ -53,12 +57,23 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> KdfParams:
-        if d.get("algorithm") != "argon2id":
-            raise ValueError("unsupported key derivation")
-        params = cls(int(d["memory_kib"]), int(d["iterations"]), int(d["lanes"]), bytes.fromhex(d["salt"]))
-        if params.memory_kib < 19 * 1024 or params.iterations < 1 or len(params.salt) < 16:
-            raise ValueError("key derivation parameters below the safe minimum")
+        damaged = CryptoError(tr("Het profiel op deze laptop is beschadigd of gewijzigd buiten de app. "
+                                 "Vraag hulp aan je coördinator."))
+        try:
+            if d.get("algorithm") != "argon2id":
+                raise damaged
+            params = cls(int(d["memory_kib"]), int(d["iterations"]), int(d["lanes"]), bytes.fromhex(d["salt"]))
+        except (KeyError, TypeError, ValueError):
+            raise damaged from None
+        if not params.meets_minimum():
+            raise damaged
         return params
+
+    def meets_minimum(self) -> bool:
+        """OWASP's Argon2id floor: 46 MiB with t=1, or 19 MiB with t=2 (and anything stronger)."""
+        strong_enough = (self.memory_kib >= 46 * 1024 and self.iterations >= 1) or (
+            self.memory_kib >= 19 * 1024 and self.iterations >= 2)
+        return strong_enough and self.lanes >= 1 and len(self.salt) >= 16
 
 
 def derive_master_key(passphrase: str, params: KdfParams) -> bytes:
@@ -66,7 +81,8 @@ def derive_master_key(passphrase: str, params: KdfParams) -> bytes:
         salt=params.salt, length=KEY_LEN, iterations=params.iterations,
         lanes=params.lanes, memory_cost=params.memory_kib,
     )
-    return kdf.derive(passphrase.encode("utf-8"))
+    # NFC: an "é" typed as one character or as "e" + accent must be the same passphrase.
+    return kdf.derive(unicodedata.normalize("NFC", passphrase).encode("utf-8"))
 
 
 def derive_subkey(master_key: bytes, purpose: bytes) -> bytes:

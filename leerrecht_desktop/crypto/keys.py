@@ -72,8 +72,8 @@ class UserSecrets:
     def unwrap(cls, user_id: str, wrapped: bytes, wrapping_key: bytes) -> UserSecrets:
         try:
             plain = AESGCM(wrapping_key).decrypt(wrapped[:NONCE_LEN], wrapped[NONCE_LEN:], _secrets_ad(user_id))
-        except InvalidTag:
-            raise WrongPassphrase(tr("Dat wachtwoord klopt niet. Probeer opnieuw.")) from None
+        except (InvalidTag, ValueError):
+            raise WrongPassphrase(tr("Die wachtwoordzin klopt niet. Probeer opnieuw.")) from None
         d = json.loads(plain)
         return cls(
             user_id,
@@ -122,7 +122,7 @@ def unwrap_case_key(
     try:
         return AESGCM(kek).decrypt(wrapped.ciphertext[:NONCE_LEN], wrapped.ciphertext[NONCE_LEN:],
                                    info + wrapped.ephemeral_public)
-    except InvalidTag:
+    except (InvalidTag, ValueError):
         raise CryptoError(tr("De sleutel van dit dossier is beschadigd of niet voor jou bestemd.")) from None
 
 

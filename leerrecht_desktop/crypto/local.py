@@ -23,6 +23,6 @@ def seal_local(key: bytes, purpose: str, ident: str, data: Any) -> bytes:
 def open_local(key: bytes, purpose: str, ident: str, blob: bytes) -> Any:
     try:
         plain = AESGCM(key).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], f"leerrecht/v1/{purpose}|{ident}".encode())
-    except InvalidTag:
+    except (InvalidTag, ValueError):  # ValueError: a truncated blob with no whole nonce
         raise TamperedRecord(tr("Lokale gegevens zijn beschadigd of gewijzigd buiten de app.")) from None
     return json.loads(plain)

@@ -75,7 +75,7 @@ def open_sealed(
         verify(record, author_key)
     try:
         plain = AESGCM(case_key).decrypt(record.nonce, record.ciphertext, record.header.associated_data())
-    except InvalidTag:
+    except (InvalidTag, ValueError):  # ValueError: a nonce of the wrong length
         raise TamperedRecord(_refusal(record)) from None
     data: dict[str, Any] = json.loads(plain)
     return data

@@ -104,7 +104,7 @@ class CaseProfile:
                 c.fail(
                     f"contacts.{i}.phone",
                     tr("Het telefoonnummer van {name} klopt niet: gebruik alleen cijfers, bv. 0470 12 34 56.",
-                       name=contact.name or tr("contactpersoon {n}", n=i + 1)),
+                       name=contact.name.strip() or tr("contactpersoon {n}", n=i + 1)),
                 )
         if self.consent.given:
             c.not_in_future("consent.on", self.consent.on, today)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
-from leerrecht_desktop.models.enums import SCALE_GENDERS, Kind
+from leerrecht_desktop.models.enums import FILLED_IN_BY, SCALE_GENDERS, Kind
 from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.validation import Checker
 
@@ -134,6 +134,7 @@ class WellbeingScale(Entry):
                 c.fail("answers", tr("Elk antwoord ligt tussen {lo} en {hi}.", lo=q.min_value, hi=q.max_value))
         c.one_of("place", self.place, pick_lists().keys("wellbeing_places"))
         c.one_of("gender", self.gender, set(SCALE_GENDERS))
+        c.one_of("filled_in_by", self.filled_in_by, set(FILLED_IN_BY), allow_empty=False)
         if self.age is not None and not 3 <= self.age <= 30:
             c.fail("age", tr("De leeftijd moet tussen 3 en 30 jaar liggen."))
 

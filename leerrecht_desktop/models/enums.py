@@ -64,3 +64,7 @@ ENTRY_KINDS = (Kind.HOME_VISIT, Kind.FAMILY_CONTACT, Kind.WELLBEING, Kind.NOTE, 
 GENDERS = ("m", "v", "x")
 # The wellbeing form as the young person sees it uses m / v / a (ander).
 SCALE_GENDERS = ("m", "v", "a")
+
+# Who filled in a wellbeing scale: the young person alone, together with the worker, or the worker
+# recording the answers during a conversation.
+FILLED_IN_BY = ("jongere", "samen", "medewerker")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from leerrecht_desktop.models.case import CaseProfile, age_on
 from leerrecht_desktop.models.entries import Entry
+from leerrecht_desktop.models.enums import Kind
 
 
 @dataclass
@@ -50,7 +51,14 @@ class CaseSummary:
 
     @property
     def next_action(self) -> dt.date | None:
-        dates = [c.action_due for c in self.entries.values() if c.action_due]
+        """The soonest open action of a follow-up note, or the next step planned at the latest home
+        visit: a later visit replaces the plan of an earlier one, a note's action stays until done."""
+        dates = [c.action_due for c in self.entries.values() if c.action_due and c.kind != Kind.HOME_VISIT]
+        visits = [c for c in self.entries.values() if c.kind == Kind.HOME_VISIT and c.contact_on]
+        if visits:
+            latest = max(visits, key=lambda c: c.contact_on or dt.date.min)
+            if latest.action_due:
+                dates.append(latest.action_due)
         return min(dates) if dates else None
 
     @property

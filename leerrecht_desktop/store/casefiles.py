@@ -136,11 +136,43 @@ class CaseFiles:
                 key = self.secrets.local_key
                 with self.engine.connect() as conn:
                     rows = conn.execute(select(t.case_index.c.case_id, t.case_index.c.blob)).all()
-                self._summaries = {
-                    row.case_id: from_dict(CaseSummary, open_local(key, "case-index", row.case_id, row.blob))
-                    for row in rows
-                }
+                summaries: dict[str, CaseSummary] = {}
+                for row in rows:
+                    try:
+                        data = open_local(key, "case-index", row.case_id, row.blob)
+                        summaries[row.case_id] = from_dict(CaseSummary, data)
+                    except CryptoError:
+                        # Derived data: one damaged row is rebuilt from the case's records, not fatal.
+                        rebuilt = self._rebuild_summary(row.case_id)
+                        if rebuilt is not None:
+                            summaries[row.case_id] = rebuilt
+                self._summaries = summaries
             return list(self._summaries.values())
+
+    def _rebuild_summary(self, case_id: str) -> CaseSummary | None:
+        summary = CaseSummary(case_id=case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.records).where(t.records.c.case_id == case_id, t.records.c.is_head.is_(True))
+            ).all()
+            has_profile = False
+            for row in rows:
+                try:
+                    record = self._open_row(conn, row)
+                except (CryptoError, CaseNotFound):
+                    continue
+                if record is None:
+                    continue
+                if isinstance(record.content, CaseProfile):
+                    summary.apply_profile(record.content)
+                    has_profile = True
+                elif isinstance(record.content, Entry):
+                    summary.apply_entry(record.record_id, record.content)
+        if not has_profile:
+            return None
+        with write_transaction(self.engine) as conn:
+            self._store_summary(conn, summary)
+        return summary
 
     def summary(self, case_id: str) -> CaseSummary:
         self.summaries()
@@ -161,12 +193,12 @@ class CaseFiles:
             entries: list[Record] = []
             refused: list[str] = []
             for row in rows:
-                if row.deleted:
-                    continue
                 try:
                     record = self._open_row(conn, row)
-                except CryptoError as exc:
+                except (CryptoError, CaseNotFound) as exc:
                     refused.append(str(exc))
+                    continue
+                if record is None:  # a verified tombstone
                     continue
                 if record.kind == Kind.CASE:
                     profile = record
@@ -178,12 +210,14 @@ class CaseFiles:
         return CaseFile(case_id, profile, entries, self.summary(case_id), refused)
 
     def history(self, record_id: str) -> list[Record]:
-        """Every revision of one record, oldest first; a deleted revision has content None-like empty."""
+        """Every readable revision of one record, oldest first. Tombstones are checked but not listed;
+        a revision that fails its check raises TamperedRecord."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(t.records).where(t.records.c.record_id == record_id).order_by(t.records.c.revision)
             ).all()
-            return [self._open_row(conn, row) for row in rows if not row.deleted]
+            opened = [self._open_row(conn, row) for row in rows]
+        return [record for record in opened if record is not None]
 
     def pending_changes(self) -> int:
         with self.engine.connect() as conn:
@@ -230,7 +264,7 @@ class CaseFiles:
             summary = copy.deepcopy(self.summary(case_id))
             with self._tx() as conn:
                 head = self._head(conn, record_id)
-                if head is None or head.case_id != case_id or head.kind == Kind.CASE.value:
+                if head is None or head.case_id != case_id or head.kind == Kind.CASE.value or head.deleted:
                     raise CaseNotFound(tr("Deze notitie bestaat niet (meer)."))
                 self._insert_revision(conn, case_id, record_id, Kind(head.kind), {}, head, deleted=True)
                 summary.apply_entry(record_id, None)
@@ -240,21 +274,27 @@ class CaseFiles:
     def erase_case(self, case_id: str) -> None:
         """Remove a case, its history, keys, drafts and queued changes from this laptop for good."""
         with self._lock:
-            with write_transaction(self.engine) as conn:
+            with self._tx() as conn:
                 for table in (t.outbox, t.records, t.case_keys, t.case_index, t.drafts):
                     conn.execute(delete(table).where(table.c.case_id == case_id))
-            with self.engine.connect() as conn:
-                # Move the WAL's copies of the erased pages into the (overwritten) main file.
-                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            if self._batch_conn is None:
+                self.checkpoint()
             self._case_keys.pop(case_id, None)
             if self._summaries is not None:
                 self._summaries.pop(case_id, None)
+
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it, so erased pages are overwritten
+        in place (secure_delete) and not left behind in the log. False if a reader kept it from finishing."""
+        with self.engine.connect() as conn:
+            busy = conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+        return busy is not None and busy[0] == 0
 
     # -- drafts (sealed under the local key, never synced) -------------------------------------
 
     def save_draft(self, draft_id: str, case_id: str | None, data: dict[str, Any]) -> None:
         blob = seal_local(self.secrets.local_key, "draft", draft_id, data)
-        with write_transaction(self.engine) as conn:
+        with self._tx() as conn:
             conn.execute(
                 sqlite_insert(t.drafts)
                 .values(draft_id=draft_id, case_id=case_id, blob=blob, updated_at=_now())
@@ -270,7 +310,7 @@ class CaseFiles:
         return data
 
     def discard_draft(self, draft_id: str) -> None:
-        with write_transaction(self.engine) as conn:
+        with self._tx() as conn:
             conn.execute(delete(t.drafts).where(t.drafts.c.draft_id == draft_id))
 
     def draft_ids(self, case_id: str | None = None) -> list[str]:
@@ -284,6 +324,7 @@ class CaseFiles:
 
     def export(self) -> dict[str, Any]:
         cases = []
+        refused: list[dict[str, Any]] = []
         for summary in sorted(self.summaries(), key=lambda s: (s.last_name, s.first_name)):
             with self.engine.connect() as conn:
                 rows = conn.execute(
@@ -298,8 +339,15 @@ class CaseFiles:
                         "revision": row.revision, "saved_at": row.saved_at, "author_id": row.author_id,
                         "deleted": bool(row.deleted),
                     }
-                    if not row.deleted:
-                        revision["content"] = encode(self._open_row(conn, row).content)
+                    # One damaged record must not withhold the rest of a GDPR access request.
+                    try:
+                        opened = self._open_row(conn, row)
+                        if opened is not None:
+                            revision["content"] = encode(opened.content)
+                    except (CryptoError, CaseNotFound) as exc:
+                        revision["refused"] = str(exc)
+                        refused.append({"case_id": row.case_id, "record_id": row.record_id,
+                                        "revision": row.revision, "reason": str(exc)})
                     entry["revisions"].append(revision)
             cases.append({"case_id": summary.case_id, "records": list(records.values())})
         return {
@@ -309,6 +357,7 @@ class CaseFiles:
             "user": {"user_id": self.user.user_id, "name": self.user.name, "role": self.user.role,
                      "team": self.user.team},
             "cases": cases,
+            "refused": refused,
         }
 
     # -- internals -----------------------------------------------------------------------------
@@ -399,7 +448,8 @@ class CaseFiles:
             self._signers[author_id] = public_signing_key(raw)
         return self._signers[author_id]
 
-    def _open_row(self, conn: Connection, row: Row[Any]) -> Record:
+    def _open_row(self, conn: Connection, row: Row[Any]) -> Record | None:
+        """Verify and decrypt one stored revision; None for a (verified) tombstone."""
         header = RecordHeader(
             record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
             revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
@@ -408,6 +458,8 @@ class CaseFiles:
         sealed = SealedRecord(header, row.nonce, row.ciphertext, row.signature)
         _, case_key = self._case_key(conn, row.case_id, row.key_version)
         payload = open_sealed(sealed, case_key, self._signer(conn, row.author_id))
+        if row.deleted:
+            return None
         kind = Kind(row.kind)
         return Record(row.record_id, row.case_id, kind, row.revision, row.author_id,
                       dt.datetime.fromisoformat(row.saved_at), decode(kind, payload))

@@ -42,6 +42,9 @@ def open_engine(data_dir: Path) -> Engine:
         # Create it private before SQLite does (SQLite would honour the umask, often 0644).
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+    else:
+        # A copied or restored file may have come with looser rights; SQLite gives -wal/-shm the same.
+        os.chmod(path, 0o600)
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": 10},

@@ -116,19 +116,23 @@ class Workspace:
         return row
 
     def unlock_wait_seconds(self) -> float:
-        row = self._vault_row()
-        return self._wait(row.failed_attempts, row.last_failed_at)
+        return self._wait(self._vault_row())
 
-    def _wait(self, failures: int, last_failed_at: float | None) -> float:
-        if not failures or last_failed_at is None:
+    def _wait(self, row: Row[Any]) -> float:
+        if not row.failed_attempts or row.last_failed_at is None:
             return 0.0
-        delay = delay_after(failures)
-        # A clock set back must not lock anyone out for longer than the delay itself.
-        return max(0.0, min(delay, last_failed_at + delay - self.clock()))
+        now = self.clock()
+        if now < row.last_failed_at:
+            # The clock was set back (CMOS reset, time zone mix-up): count the delay from now, once,
+            # instead of waiting until the clock catches up with the stored time.
+            with write_transaction(self.engine) as conn:
+                conn.execute(update(t.vault).values(last_failed_at=now))
+            return delay_after(row.failed_attempts)
+        return max(0.0, row.last_failed_at + delay_after(row.failed_attempts) - now)
 
     def _open_secrets(self, passphrase: str) -> tuple[Row[Any], UserSecrets]:
         row = self._vault_row()
-        wait = self._wait(row.failed_attempts, row.last_failed_at)
+        wait = self._wait(row)
         if wait > 0:
             raise UnlockThrottled(
                 tr("Te veel foute pogingen. Probeer opnieuw over {wait}.", wait=seconds(math.ceil(wait))), wait)
@@ -140,7 +144,7 @@ class Workspace:
             with write_transaction(self.engine) as conn:
                 conn.execute(update(t.vault).values(failed_attempts=failures, last_failed_at=self.clock()))
             wait = delay_after(failures)
-            msg = tr("Dat wachtwoord klopt niet.")
+            msg = tr("Die wachtwoordzin klopt niet.")
             if wait >= 1:
                 msg += " " + tr("Je kan opnieuw proberen over {wait}.", wait=seconds(math.ceil(wait)))
             raise UnlockThrottled(msg, wait) from None

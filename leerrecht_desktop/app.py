@@ -1,0 +1,407 @@
+"""Composition root and command line.
+
+    leerrecht [--data-dir D]                          open the window
+    leerrecht init   --data-dir D --name N --role R   create the profile on this laptop
+    leerrecht demo   --data-dir D --cases N           add N fictitious case files
+    leerrecht export --data-dir D --out F.json        everything you may read, decrypted (GDPR access)
+
+The passphrase comes from LEERRECHT_PASSPHRASE, else from the terminal (without echo), else from one
+line on standard input. Exit codes: 0 done, 1 refused (wrong passphrase, no data, a rule of the data),
+2 wrong use of the command. An error is one line on stderr, in the workspace's language (Dutch until a
+workspace is open), and never holds case content. LEERRECHT_DEBUG=1 shows the traceback of an
+unexpected error instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from leerrecht_desktop import __version__, paths
+from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_desktop.models.enums import Role
+from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, set_language, tr
+from leerrecht_desktop.models.passphrase import passphrase_problem
+from leerrecht_desktop.models.validation import FieldError, ValidationError
+from leerrecht_desktop.store.database import database_path
+from leerrecht_desktop.store.errors import StoreError
+from leerrecht_desktop.store.workspace import Workspace
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+PASSPHRASE_ENV = "LEERRECHT_PASSPHRASE"
+MAX_DEMO_CASES = 10_000
+MAX_DEMO_ENTRIES = 500
+PROG = "leerrecht"
+
+
+class CliError(Exception):
+    """A refusal worded for the person at the keyboard; `code` is the exit code."""
+
+    code = EXIT_REFUSED
+
+
+class UsageError(CliError):
+    code = EXIT_USAGE
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage block before its error; one line is easier to read and to
+    # test for, and --help is one command away.
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, tr("{prog}: {message}. Zie '{prog} --help'.", prog=self.prog, message=message)
+                  + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=tr("Leerrecht: versleutelde dossiers voor het leerrechtnetwerk. Zonder opdracht opent "
+                       "het venster."),
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=tr("map met je Leerrecht-gegevens (standaard: {path})",
+                                path=str(paths.default_data_dir()).replace("%", "%%")))
+    # Also accepted after the subcommand; SUPPRESS keeps a value given before it.
+    common = _Parser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help=tr("map met je Leerrecht-gegevens"))
+    sub = parser.add_subparsers(dest="command", metavar=tr("opdracht"))
+
+    init = sub.add_parser("init", parents=[common], help=tr("maak je profiel aan op deze laptop"),
+                          description=tr("Maak je profiel aan. De wachtwoordzin komt uit {env} of wordt "
+                                         "twee keer gevraagd.", env=PASSPHRASE_ENV))
+    init.add_argument("--name", required=True, help=tr("je naam"))
+    init.add_argument("--role", required=True,
+                      help=tr("je rol: {roles}", roles=", ".join(r.value for r in Role)))
+    init.add_argument("--team", default="", help=tr("je team (mag leeg blijven)"))
+    init.add_argument("--language", default=None,
+                      help=tr("taal van de app: {languages} (standaard nl)", languages=", ".join(SUPPORTED_LANGUAGES)))
+
+    demo = sub.add_parser("demo", parents=[common], help=tr("voeg fictieve dossiers toe om te oefenen"),
+                          description=tr("Voeg fictieve maar realistische dossiers toe aan een bestaand "
+                                         "profiel. Alle namen en gegevens zijn verzonnen."))
+    demo.add_argument("--cases", required=True, help=tr("aantal dossiers (1 tot {max})", max=MAX_DEMO_CASES))
+    demo.add_argument("--entries", default=None,
+                      help=tr("aantal notities per dossier (standaard 10 tot 40)"))
+    demo.add_argument("--seed", default="0", help=tr("startwaarde: dezelfde waarde geeft dezelfde dossiers"))
+
+    export = sub.add_parser("export", parents=[common], help=tr("exporteer alles wat je mag lezen (AVG)"),
+                            description=tr("Schrijf alle dossiers die je mag lezen, ontsleuteld, naar een "
+                                           "JSON-bestand (recht op inzage en overdraagbaarheid)."))
+    export.add_argument("--out", required=True, type=Path, help=tr("het JSON-bestand om te schrijven"))
+    export.add_argument("--force", action="store_true", help=tr("overschrijf een bestaand bestand"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors: argparse already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    data_dir = (args.data_dir or paths.default_data_dir()).expanduser()
+    try:
+        if args.command is None:
+            return _run_gui(data_dir)
+        command = {"init": _cmd_init, "demo": _cmd_demo, "export": _cmd_export}[args.command]
+        return command(args, data_dir)
+    except KeyboardInterrupt:
+        _say(tr("Afgebroken."))
+        return EXIT_INTERRUPTED
+    except CliError as exc:
+        _say(str(exc))
+        return exc.code
+    except ValidationError as exc:
+        _say(" ".join(e.message for e in exc.errors))
+        return EXIT_REFUSED
+    except (WrongPassphrase, StoreError) as exc:
+        # These messages are written for the user by the core and never hold case content.
+        _say(str(exc))
+        return EXIT_REFUSED
+    except CryptoError as exc:
+        _say(tr("Een deel van de gegevens kon niet geopend worden: {reason}", reason=str(exc)))
+        return EXIT_REFUSED
+    except SQLAlchemyError as exc:
+        # Only the driver's own short reason: SQLAlchemy's text also holds the statement.
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__)
+        _say(tr("De databank in {path} kan niet gebruikt worden ({reason}).", path=str(data_dir), reason=reason))
+        return EXIT_REFUSED
+    except OSError as exc:
+        _say(tr("Fout bij het lezen of schrijven van {path}: {reason}.",
+                path=str(exc.filename or data_dir), reason=exc.strerror or type(exc).__name__))
+        return EXIT_REFUSED
+    except Exception as exc:
+        if os.environ.get("LEERRECHT_DEBUG"):
+            raise
+        # The type only: an unexpected exception's text could quote data.
+        _say(tr("Er ging iets onverwacht mis ({error}). Zet LEERRECHT_DEBUG=1 voor details.",
+                error=type(exc).__name__))
+        return EXIT_REFUSED
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _run_gui(data_dir: Path) -> int:
+    # Qt is imported only here, so the commands start fast and work without a display.
+    try:
+        from leerrecht_desktop.ui.application import run_gui
+    except ImportError as exc:
+        raise CliError(tr("Het venster kan niet starten: {reason}", reason=str(exc))) from None
+    return run_gui(data_dir)
+
+
+# -- passphrase ------------------------------------------------------------------------------------
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _read_secret(prompt: str) -> str:
+    if _interactive():
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            raise CliError(tr("Geen wachtwoordzin gekregen. Typ ze in, of zet {env}.", env=PASSPHRASE_ENV)) from None
+    # Piped input (scripts): one line, no echo to worry about and no getpass warning.
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise CliError(tr("Geen wachtwoordzin gekregen. Typ ze in, of zet {env}.", env=PASSPHRASE_ENV))
+    return line.rstrip("\r\n")
+
+
+def _passphrase() -> str:
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env:
+        return from_env
+    return _read_secret(tr("Wachtwoordzin: "))
+
+
+def _new_passphrase() -> tuple[str, str]:
+    """The new passphrase and its confirmation. Only a person at a terminal can mistype an invisible
+    passphrase, so only they are asked twice."""
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env:
+        return from_env, from_env
+    first = _read_secret(tr("Kies een wachtwoordzin (minstens 12 tekens, bv. een korte zin): "))
+    if not _interactive():
+        return first, first
+    return first, _read_secret(tr("Typ dezelfde wachtwoordzin nog een keer: "))
+
+
+# -- workspace -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _workspace(data_dir: Path) -> Iterator[Workspace]:
+    """An existing workspace, with the language of its settings in force."""
+    ws = Workspace(data_dir)
+    try:
+        set_language(ws.language)
+        yield ws
+    finally:
+        ws.close()
+
+
+def _int_option(value: str | None, option: str, lo: int, hi: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not lo <= number <= hi:
+        raise UsageError(tr("{option} moet een geheel getal van {lo} tot {hi} zijn, niet '{value}'.",
+                            option=option, lo=lo, hi=hi, value=value))
+    return number
+
+
+# -- init ------------------------------------------------------------------------------------------
+
+
+def _cmd_init(args: argparse.Namespace, data_dir: Path) -> int:
+    if args.language is not None:
+        if args.language not in SUPPORTED_LANGUAGES:
+            raise UsageError(tr("Onbekende taal '{language}'. Kies {languages}.", language=args.language,
+                                languages=", ".join(SUPPORTED_LANGUAGES)))
+        set_language(args.language)
+    role = args.role.strip().casefold()
+    if role not in {r.value for r in Role}:
+        raise UsageError(tr("Onbekende rol '{role}'. Kies {roles}.", role=args.role,
+                            roles=", ".join(r.value for r in Role)))
+    name = args.name.strip()
+    if not name:
+        raise UsageError(tr("Vul je naam in met --name."))
+    if database_path(data_dir).exists():
+        # Say so before asking for a passphrase that could not be used anyway.
+        with _workspace(data_dir) as ws:
+            if args.language is not None:
+                set_language(args.language)
+            if ws.has_profile():
+                raise CliError(tr("Er bestaat al een profiel in {path}. Ontgrendel het met je wachtwoordzin, "
+                                  "of kies een andere map.", path=str(data_dir)))
+
+    passphrase, confirm = _new_passphrase()
+    problem = passphrase_problem(passphrase, name=name)
+    if problem:
+        raise ValidationError([FieldError("passphrase", problem)])
+    if confirm != passphrase:
+        raise CliError(tr("De twee wachtwoordzinnen zijn niet gelijk. Er is niets aangemaakt."))
+
+    with _undo_on_failure(data_dir):
+        ws = Workspace(data_dir, create=True)
+        try:
+            case_files = ws.create_profile(name=name, role=role, team=args.team, passphrase=passphrase,
+                                           confirm=confirm)
+            case_files.lock()
+            if args.language is not None:
+                ws.set_setting("language", args.language)
+        finally:
+            ws.close()
+    print(tr("Profiel aangemaakt in {path} (rol: {role}).", path=str(data_dir), role=role))
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _undo_on_failure(data_dir: Path) -> Iterator[None]:
+    """Remove the database and folders this init created if it fails, so a second try starts clean
+    instead of finding half a profile."""
+    db = database_path(data_dir)
+    created_db = not db.exists()
+    new_dirs: list[Path] = []
+    probe = data_dir.absolute()
+    while not probe.exists():
+        new_dirs.append(probe)
+        probe = probe.parent
+    try:
+        yield
+    except BaseException:
+        if created_db:
+            for path in (db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+        for folder in new_dirs:  # deepest first; only if nothing else was put there
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+# -- demo ------------------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace, data_dir: Path) -> int:
+    from leerrecht_desktop.demo import populate  # the name pools are only needed here
+
+    with _workspace(data_dir) as ws:
+        cases = _int_option(args.cases, "--cases", 1, MAX_DEMO_CASES)
+        entries = None if args.entries is None else _int_option(args.entries, "--entries", 0, MAX_DEMO_ENTRIES)
+        seed = _int_option(args.seed, "--seed", 0, 2**63 - 1)
+        case_files = ws.unlock(_passphrase())
+        try:
+            show = sys.stderr.isatty() and cases > 50
+
+            def progress(done: int) -> None:
+                if show:
+                    print(tr("{done} van {total} dossiers...", done=done, total=cases), end="\r", file=sys.stderr)
+
+            ids = populate(case_files, cases, entries_per_case=entries, seed=seed, progress=progress)
+            if show:
+                print(" " * 40, end="\r", file=sys.stderr)
+        finally:
+            case_files.lock()
+    print(tr("{n} fictieve dossiers toegevoegd in {path}.", n=len(ids), path=str(data_dir)))
+    return EXIT_OK
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+
+def _cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
+    with _workspace(data_dir) as ws:
+        out = Path(args.out).expanduser().absolute()
+        folder = out.parent
+        if out.is_dir():
+            raise UsageError(tr("{path} is een map. Geef een bestandsnaam, bv. export.json.", path=str(out)))
+        if not folder.is_dir():
+            raise UsageError(tr("De map {path} bestaat niet. Kies een bestaande map voor --out.", path=str(folder)))
+        if out.exists() and not args.force:
+            raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
+                              "overschrijven.", path=str(out)))
+        # Creating the temporary file first proves the folder is writable before the passphrase is asked.
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".leerrecht-export-", suffix=".tmp")
+        except OSError as exc:
+            raise UsageError(tr("Kan niet schrijven in {path}: {reason}.", path=str(folder),
+                                reason=exc.strerror or type(exc).__name__)) from None
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                case_files = ws.unlock(_passphrase())
+                try:
+                    data = case_files.export()
+                finally:
+                    case_files.lock()
+                json.dump(data, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            _publish(tmp, out, overwrite=args.force)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+    print(tr("{n} dossiers geëxporteerd naar {path}.", n=len(data["cases"]), path=str(out)))
+    if data["refused"]:
+        _say(tr("{n} onderdelen waren beschadigd of gewijzigd buiten de app en staan niet in de export "
+                "(zie \"refused\" in het bestand). Meld dit aan je coördinator.", n=len(data["refused"])))
+    _say(tr("Let op: dit bestand is NIET versleuteld en bevat persoonsgegevens van jongeren. Bewaar het "
+            "veilig en verwijder het zodra je het niet meer nodig hebt."))
+    return EXIT_OK
+
+
+def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
+    """Give the finished temporary file its name in one step, so `out` is never half written."""
+    if overwrite:
+        os.replace(tmp, out)
+    else:
+        # A hard link fails if `out` appeared meanwhile, where a rename would silently replace it.
+        try:
+            os.link(tmp, out)
+        except FileExistsError:
+            raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
+                              "overschrijven.", path=str(out))) from None
+        except OSError:
+            # Some file systems (FAT on a USB stick) have no hard links.
+            if out.exists():
+                raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
+                                  "overschrijven.", path=str(out))) from None
+            os.replace(tmp, out)
+        else:
+            tmp.unlink()
+    _fsync_dir(out.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the new name itself durable; not possible on every platform (Windows), hence best effort.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
