@@ -177,23 +177,23 @@ def bench_search(data: Path, runs: int) -> dict[str, Any]:
 
 
 def bench_cold_start(data: Path, runs: int) -> dict[str, Any]:
-    """A whole process, offscreen: interpreter start, imports, database open, unlock window shown."""
-    script = (
-        "import time, sys; t0 = time.perf_counter();"
-        "from leerrecht_desktop.ui.application import measure_startup;"
-        "print(measure_startup(sys.argv[1]) + (time.perf_counter() - t0) * 0)"
-    )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    samples = []
-    for _ in range(max(3, runs // 3)):
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", script, str(data)], env=env, capture_output=True,
-                              text=True, cwd=ROOT, check=False)
-        if proc.returncode != 0:
-            return {"samples": [], "error": proc.stderr.strip().splitlines()[-1:] or ["failed"]}
-        samples.append((time.perf_counter() - start) * 1000)
-    return {"samples": samples, "raw_label": "python -c pass", "raw": timed(
-        lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 3, warmup=0)}
+    """A whole process, offscreen: interpreter start, imports, database open, unlock window painted."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    probe = [sys.executable, str(ROOT / "benchmarks" / "startup_probe.py"), str(data)]
+
+    def once() -> None:
+        proc = subprocess.Popen(probe, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        proc.wait()
+        if line != "shown":
+            raise RuntimeError(proc.stderr.read() if proc.stderr else "probe failed")
+
+    def bare() -> None:
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+    return {"samples": timed(once, max(5, runs // 2)), "raw_label": "bare python -c pass",
+            "raw": timed(bare, 5)}
 
 
 def main() -> int:

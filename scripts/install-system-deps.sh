@@ -3,6 +3,7 @@
 # Idempotent; does nothing when everything is already there.
 set -euo pipefail
 pkgs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+      libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
       xvfb xauth poppler-utils)
 missing=()
 for p in "${pkgs[@]}"; do
