@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -25,41 +26,43 @@ def to_dict(obj: Any) -> Any:
     return obj
 
 
+Converter = Callable[[Any], Any]
+
+
 @cache
-def _hints(cls: Any) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def _convert(tp: Any, value: Any) -> Any:
+def _converter(tp: Any) -> Converter:
+    """A function turning JSON data into `tp`, built once per type: thousands of summaries are
+    decoded at every unlock, so the type inspection must not be repeated per value."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _convert(inner[0], value)
+        inner = _converter(next(a for a in typing.get_args(tp) if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
     if origin is list:
-        (item,) = typing.get_args(tp)
-        return [_convert(item, v) for v in (value or [])]
+        item = _converter(typing.get_args(tp)[0])
+        return lambda v: [item(x) for x in (v or [])]
     if origin is dict:
-        _, val_tp = typing.get_args(tp)
-        return {str(k): _convert(val_tp, v) for k, v in (value or {}).items()}
+        val = _converter(typing.get_args(tp)[1])
+        return lambda v: {str(k): val(x) for k, x in (v or {}).items()}
     if tp is dt.date:
-        return dt.date.fromisoformat(value) if value else None
+        return lambda v: dt.date.fromisoformat(v) if v else None
     if dataclasses.is_dataclass(tp):
-        return from_dict(tp, value or {})  # type: ignore[arg-type]
-    if tp is int and value is not None:
-        return int(value)
+        return lambda v: from_dict(tp, v or {})  # type: ignore[arg-type]
+    if tp is int:
+        return lambda v: None if v is None else int(v)
     if tp is bool:
-        return bool(value)
+        return bool
     if tp is str:
-        return "" if value is None else str(value)
-    return value
+        return lambda v: "" if v is None else str(v)
+    return lambda v: v
+
+
+@cache
+def _field_converters(cls: Any) -> tuple[tuple[str, Converter], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))
 
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-    hints = _hints(cls)  # type: ignore[arg-type]  # classes are hashable
-    kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in data:
-            kwargs[f.name] = _convert(hints[f.name], data[f.name])
+    fields = _field_converters(cls)  # type: ignore[arg-type]  # classes are hashable
+    kwargs = {name: convert(data[name]) for name, convert in fields if name in data}
     return cls(**kwargs)
