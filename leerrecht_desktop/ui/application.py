@@ -1,0 +1,150 @@
+"""The GUI's composition: the QApplication, the data folder, and which window is on screen when.
+
+first start ──profile made──▶ main window ◀──unlock── unlock window
+                                   │                        ▲
+                                   └──── lock (Ctrl+L, idle) ┘
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from leerrecht_desktop.models.i18n import set_language, tr
+from leerrecht_desktop.paths import APP_AUTHOR, APP_NAME
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.ui.main_window import MainWindow
+from leerrecht_desktop.ui.style import apply_style
+from leerrecht_desktop.ui.tasks import TaskRunner
+from leerrecht_desktop.ui.unlock import FirstStartWindow, UnlockWindow
+
+
+def _show_sized(window: QWidget, width: int, height: int) -> None:
+    screen = QGuiApplication.primaryScreen()
+    available = screen.availableGeometry() if screen is not None else None
+    if available is not None and (available.width() < width or available.height() < height):
+        window.showMaximized()
+        return
+    window.resize(width, height)
+    if available is not None:
+        frame = window.frameGeometry()
+        frame.moveCenter(available.center())
+        window.move(frame.topLeft())
+    window.show()
+
+
+class Shell(QObject):
+    """Owns the windows and the one TaskRunner; moves between first start, unlock and main window."""
+
+    def __init__(self, workspace: Workspace, runner: TaskRunner | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner or TaskRunner(self)
+        self.case_files: CaseFiles | None = None
+        self.first_start: FirstStartWindow | None = None
+        self.unlock_window: UnlockWindow | None = None
+        self.main_window: MainWindow | None = None
+
+    def start(self) -> None:
+        if self.workspace.has_profile():
+            self.show_unlock()
+        else:
+            self.first_start = FirstStartWindow(self.workspace, self.runner)
+            self.first_start.unlocked.connect(self.enter)
+            _show_sized(self.first_start, 900, 720)
+
+    def show_unlock(self) -> None:
+        if self.unlock_window is None:
+            self.unlock_window = UnlockWindow(self.workspace, self.runner)
+            self.unlock_window.unlocked.connect(self.enter)
+        self.unlock_window.prepare()
+        if self.main_window is not None and self.main_window.isVisible():
+            self.unlock_window.setGeometry(self.main_window.geometry())
+            self.unlock_window.show()
+        else:
+            _show_sized(self.unlock_window, 900, 640)
+        self.unlock_window.raise_()
+        self.unlock_window.activateWindow()
+
+    def enter(self, case_files: CaseFiles) -> None:
+        """An unlocked session: show the main window (a new one, or the same one after a lock)."""
+        self.case_files = case_files
+        door: QWidget | None = self.first_start or self.unlock_window
+        if self.main_window is None:
+            self.main_window = self._make_main_window(case_files)
+            _show_sized(self.main_window, 1360, 840)
+        else:
+            self.main_window.resume(case_files)
+            if door is not None and door.isVisible():
+                self.main_window.setGeometry(door.geometry())
+            self.main_window.show()
+        self.main_window.raise_()
+        self.main_window.activateWindow()
+        if self.first_start is not None:
+            self.first_start.hide()
+            self.first_start.deleteLater()
+            self.first_start = None
+        if self.unlock_window is not None:
+            self.unlock_window.hide()
+
+    def _make_main_window(self, case_files: CaseFiles) -> MainWindow:
+        window = MainWindow(self.workspace, case_files, self.runner)
+        window.locked.connect(self.show_unlock)
+        window.language_changed.connect(self._rebuild_main_window)
+        return window
+
+    def _rebuild_main_window(self) -> None:
+        """A new language: build the window again rather than retranslate every label in place."""
+        old = self.main_window
+        if old is None or self.case_files is None:
+            return
+        state = old.view_state()
+        old.close_dialogs()
+        old.dispose()
+        new = self._make_main_window(self.case_files)
+        new.restore_view_state(state)
+        self.main_window = new
+        new.show()
+        old.hide()
+        # After the draft saves the old window's forms queued, so they still find their parent.
+        self.runner.submit(lambda: None, lambda _r: old.deleteLater())
+        if self.unlock_window is not None:  # rebuilt in the new language when next needed
+            self.unlock_window.deleteLater()
+            self.unlock_window = None
+
+    def shutdown(self) -> None:
+        """Quitting: let queued saves finish, then drop the keys."""
+        if self.main_window is not None:
+            self.main_window.dispose()
+        self.runner.wait_idle()
+        if self.case_files is not None:
+            self.case_files.lock()
+
+
+def run_gui(data_dir: Path) -> int:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_AUTHOR)
+    apply_style(app)
+    try:
+        workspace = Workspace(Path(data_dir), create=True)
+    except Exception as exc:
+        QMessageBox.critical(
+            None, tr("Leerrecht"),
+            tr("Leerrecht kan de gegevensmap {path} niet openen. Kijk na of de map bestaat en of je er mag "
+               "schrijven, of vraag hulp aan je coördinator.", path=str(data_dir)) + "\n\n" + str(exc))
+        return 1
+    set_language(workspace.language)
+    shell = Shell(workspace)
+    shell.start()
+    try:
+        return int(app.exec())
+    finally:
+        shell.shutdown()
+        workspace.close()

@@ -1,0 +1,565 @@
+"""One case file on screen: who the young person is, buttons to add to the file, and its entries
+as a timeline, per kind, as a wellbeing trend and as a profile overview.
+
+The view only shows; opening forms, loading and saving are the main window's work (it owns the
+TaskRunner and knows which dialogs are open when the app locks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leerrecht_desktop.models.case import CaseProfile
+from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
+from leerrecht_desktop.models.entries import WellbeingScale
+from leerrecht_desktop.models.enums import ENTRY_KINDS, Kind
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.models.records import Record
+from leerrecht_desktop.models.wellbeing import series
+from leerrecht_desktop.store.casefiles import CaseFile
+from leerrecht_desktop.ui import style
+from leerrecht_desktop.ui.chart import WellbeingChart
+from leerrecht_desktop.ui.models import EntryColumn, EntryListModel, format_date, format_short_date, status_label
+
+# Tabs that list one kind of entry; the wellbeing scale has its own richer tab.
+LIST_KINDS = (Kind.HOME_VISIT, Kind.FAMILY_CONTACT, Kind.NOTE, Kind.SUPPORT)
+
+
+def plural_label(kind: Kind) -> str:
+    return {
+        Kind.HOME_VISIT: tr("Huisbezoeken"),
+        Kind.FAMILY_CONTACT: tr("Contacten"),
+        Kind.WELLBEING: tr("Welbevinden"),
+        Kind.NOTE: tr("Notities"),
+        Kind.SUPPORT: tr("Steun"),
+    }[kind]
+
+
+def add_label(kind: Kind) -> str:
+    """Short button texts, so the five buttons fit one row beside the case list."""
+    return {
+        Kind.HOME_VISIT: tr("+ Huisbezoek"),
+        Kind.FAMILY_CONTACT: tr("+ Contact"),
+        Kind.WELLBEING: tr("+ Welbevinden"),
+        Kind.NOTE: tr("+ Notitie"),
+        Kind.SUPPORT: tr("+ Steun"),
+    }[kind]
+
+
+def gender_label(gender: str) -> str:
+    return {"m": tr("jongen"), "v": tr("meisje"), "x": tr("x (anders of liever niet gezegd)")}.get(gender, gender)
+
+
+class FlowLayout(QLayout):
+    """Lays widgets out in rows and wraps when the row is full, so the action buttons never push the
+    case view wider than the window (English labels are longer, laptops narrower)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        x, y, line_height = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() + 1 and line_height > 0:
+                x, y = rect.x(), y + line_height + self._spacing
+                line_height = 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            line_height = max(line_height, hint.height())
+        return y + line_height - rect.y()
+
+
+class EntryTable(QWidget):
+    """A list of entries with a friendly line when there are none yet."""
+
+    open_record = Signal(object)  # Record
+
+    def __init__(self, empty_text: str, show_kind: bool = True, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = EntryListModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(EntryColumn.SUMMARY, QHeaderView.ResizeMode.Stretch)
+        fm = self.fontMetrics()
+        self.view.setColumnWidth(EntryColumn.DATE, fm.horizontalAdvance("00/00/0000") + 28)
+        self.view.setColumnWidth(EntryColumn.KIND, max(fm.horizontalAdvance(k.label) for k in ENTRY_KINDS) + 28)
+        self.view.setColumnWidth(EntryColumn.AUTHOR, fm.horizontalAdvance("Fictieve Werkerin") + 20)
+        self.view.setColumnHidden(EntryColumn.KIND, not show_kind)
+        self.view.doubleClicked.connect(self._open)
+        self.view.activated.connect(self._open)
+        self.empty = QLabel(empty_text)
+        self.empty.setObjectName("placeholder")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.view)
+        layout.addWidget(self.empty)
+        self.set_records([])
+
+    def set_records(self, records: list[Record]) -> None:
+        self.model.set_records(records)
+        self.view.setVisible(bool(records))
+        self.empty.setVisible(not records)
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_record.emit(self.model.record_at(index.row()))
+
+
+class WellbeingPanel(QWidget):
+    """The trend of the wellbeing scale: a chart and, below it, every score with its change."""
+
+    open_record = Signal(object)  # Record
+    add_requested = Signal()
+    handover_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._records: list[Record] = []
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItem(tr("Totaal"), "total")
+        self.mode_combo.addItem(tr("Per vraag"), "items")
+        self.chart = WellbeingChart()
+        self.mode_combo.currentIndexChanged.connect(
+            lambda _i: self.chart.set_mode(self.mode_combo.currentData()))
+        self.handover_button = QPushButton(tr("Laat de jongere invullen"))
+        self.handover_button.clicked.connect(self.handover_requested)
+        self.add_button = QPushButton(tr("Zelf invullen"))
+        self.add_button.setToolTip(tr("Vul de schaal zelf in, bv. op papier afgenomen of samen overlopen."))
+        self.add_button.clicked.connect(self.add_requested)
+        controls = QHBoxLayout()
+        show = QLabel(tr("Toon:"))
+        show.setBuddy(self.mode_combo)
+        controls.addWidget(show)
+        controls.addWidget(self.mode_combo)
+        controls.addStretch(1)
+        controls.addWidget(self.handover_button)
+        controls.addWidget(self.add_button)
+
+        q = wellbeing_questionnaire()
+        self.item_ids = q.item_ids
+        headers = [tr("Datum"), tr("Totaal"), tr("Gemiddeld"), tr("Verschil")]
+        headers += [tr("V{n}", n=i) for i in range(1, len(q.items) + 1)]
+        self.table = QTableWidget(0, len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        for i, item in enumerate(q.items):
+            header_item = self.table.horizontalHeaderItem(4 + i)
+            if header_item is not None:
+                header_item.setToolTip(tr("Vraag {n}: {text}", n=i + 1, text=item.text))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for col in range(4, len(headers)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        self.table.cellDoubleClicked.connect(self._open_row)
+        self.table.setToolTip(tr("Dubbelklik om te openen en te bewerken."))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(controls)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.table)
+
+    def set_records(self, records: list[Record]) -> None:
+        # Oldest first, the same stable order `series` sorts in, so row i of the series is record i.
+        scales = [r for r in records if isinstance(r.content, WellbeingScale)]
+        ordered = sorted(scales, key=lambda r: getattr(r.content, "occurred_on", dt.date.min))
+        scored = series(r.content for r in ordered if isinstance(r.content, WellbeingScale))
+        self._records = list(reversed(ordered))
+        self.chart.set_series(scored)
+        self.table.setRowCount(0)
+        self.table.setRowCount(len(scored))
+        for row, s in enumerate(reversed(scored)):
+            change = "" if s.total_change is None else f"{s.total_change:+d}"
+            cells = [format_short_date(s.occurred_on), str(s.total), f"{s.mean:.2f}", change]
+            deltas: list[int | None] = []
+            for item_id in self.item_ids:
+                value = s.answers.get(item_id)
+                delta = (s.item_changes or {}).get(item_id)
+                text = "–" if value is None else str(value)
+                if delta:  # the arrow and colour say which way; the tooltip says how much
+                    text += "↑" if delta > 0 else "↓"
+                cells.append(text)
+                deltas.append(delta)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col > 0:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                change_here = s.total_change if col == 3 else deltas[col - 4] if col >= 4 else None
+                if change_here:
+                    item.setForeground(QColor(style.SUCCESS if change_here > 0 else style.ERROR))
+                    if col >= 4:
+                        item.setToolTip(tr("{change} sinds de vorige keer", change=f"{change_here:+d}"))
+                self.table.setItem(row, col, item)
+        self.table.setVisible(bool(scored))
+        # Tall enough for the last few scales; older ones scroll.
+        rows = min(len(scored), 5)
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
+                                  + rows * self.table.verticalHeader().defaultSectionSize() + 6)
+
+    def records(self) -> list[Record]:
+        """The scales, newest first, as the table lists them."""
+        return list(self._records)
+
+    def _open_row(self, row: int, _col: int) -> None:
+        if 0 <= row < len(self._records):
+            self.open_record.emit(self._records[row])
+
+
+class CaseView(QWidget):
+    add_entry_requested = Signal(object)  # Kind
+    edit_record_requested = Signal(object)  # Record
+    edit_profile_requested = Signal()
+    handover_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.case_file: CaseFile | None = None
+        self._today: dt.date | None = None
+
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel(tr("Kies een dossier in de lijst, of maak een nieuwe aanmelding met Ctrl+N."))
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.loading = QLabel(tr("Dossier wordt geopend…"))
+        self.loading.setObjectName("placeholder")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.content = QWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.loading)
+        self.stack.addWidget(self.content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(self._build_header())
+        layout.addLayout(self._build_actions())
+        self.refused_label = QLabel()
+        self.refused_label.setObjectName("warningBanner")
+        self.refused_label.setWordWrap(True)
+        self.refused_label.setVisible(False)
+        layout.addWidget(self.refused_label)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(False)
+        self.timeline = EntryTable(
+            tr("Nog niets in dit dossier. Voeg hierboven een huisbezoek, contact of notitie toe."))
+        self.timeline.open_record.connect(self.edit_record_requested)
+        self.tabs.addTab(self.timeline, tr("Tijdlijn"))
+        self.kind_tables: dict[Kind, EntryTable] = {}
+        for kind in (Kind.HOME_VISIT, Kind.FAMILY_CONTACT):
+            self._add_kind_tab(kind)
+        self.wellbeing = WellbeingPanel()
+        self.wellbeing.open_record.connect(self.edit_record_requested)
+        self.wellbeing.add_requested.connect(lambda: self.add_entry_requested.emit(Kind.WELLBEING))
+        self.wellbeing.handover_requested.connect(self.handover_requested)
+        self.tabs.addTab(self.wellbeing, plural_label(Kind.WELLBEING))
+        for kind in (Kind.NOTE, Kind.SUPPORT):
+            self._add_kind_tab(kind)
+        self.profile_view = QTextBrowser()
+        self.profile_view.setOpenLinks(False)
+        self.profile_view.setOpenExternalLinks(False)
+        self.profile_view.document().setDocumentMargin(14)
+        self.tabs.addTab(self.profile_view, tr("Profiel"))
+        layout.addWidget(self.tabs, 1)
+        self.show_placeholder()
+
+    # -- building -----------------------------------------------------------------------------------
+
+    def _build_header(self) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("caseHeader")
+        layout = QVBoxLayout(frame)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(4)
+        top = QHBoxLayout()
+        self.name_label = QLabel()
+        self.name_label.setObjectName("caseName")
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label = QLabel()
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.edit_profile_button = QPushButton(tr("Profiel bewerken"))
+        self.edit_profile_button.clicked.connect(self.edit_profile_requested)
+        top.addWidget(self.name_label)
+        top.addSpacing(8)
+        top.addWidget(self.status_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addStretch(1)
+        top.addWidget(self.edit_profile_button)
+        layout.addLayout(top)
+        self.details_label = QLabel()
+        self.details_label.setWordWrap(True)
+        self.workers_label = QLabel()
+        self.workers_label.setObjectName("muted")
+        self.workers_label.setWordWrap(True)
+        layout.addWidget(self.details_label)
+        layout.addWidget(self.workers_label)
+        return frame
+
+    def _build_actions(self) -> FlowLayout:
+        row = FlowLayout(spacing=5)
+        self.action_buttons: dict[Kind, QWidget] = {}
+        for kind in (Kind.HOME_VISIT, Kind.FAMILY_CONTACT):
+            row.addWidget(self._add_button(kind))
+        scale = QToolButton()
+        scale.setObjectName("action")
+        scale.setText(add_label(Kind.WELLBEING))
+        scale.setToolTip(tr("Geef de laptop aan de jongere om de welbevindenschaal in te vullen."))
+        scale.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        scale.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QMenu(scale)
+        menu.addAction(tr("Laat de jongere invullen"), self.handover_requested.emit)
+        menu.addAction(tr("Zelf invullen"), lambda: self.add_entry_requested.emit(Kind.WELLBEING))
+        scale.setMenu(menu)
+        scale.clicked.connect(self.handover_requested)
+        self.action_buttons[Kind.WELLBEING] = scale
+        row.addWidget(scale)
+        for kind in (Kind.NOTE, Kind.SUPPORT):
+            row.addWidget(self._add_button(kind))
+        return row
+
+    def _add_button(self, kind: Kind) -> QPushButton:
+        button = QPushButton(add_label(kind))
+        button.setToolTip(tr("Voeg een {kind} toe", kind=kind.label.lower()))
+        button.clicked.connect(lambda: self.add_entry_requested.emit(kind))
+        self.action_buttons[kind] = button
+        return button
+
+    def _add_kind_tab(self, kind: Kind) -> None:
+        table = EntryTable(tr("Nog niets van deze soort in dit dossier."), show_kind=False)
+        table.setToolTip(kind.label)
+        table.open_record.connect(self.edit_record_requested)
+        self.kind_tables[kind] = table
+        self.tabs.addTab(table, plural_label(kind))
+
+    # -- state --------------------------------------------------------------------------------------
+
+    @property
+    def case_id(self) -> str | None:
+        return self.case_file.case_id if self.case_file else None
+
+    @property
+    def timeline_model(self) -> EntryListModel:
+        return self.timeline.model
+
+    def show_placeholder(self) -> None:
+        self.stack.setCurrentWidget(self.placeholder)
+
+    def show_loading(self) -> None:
+        self.stack.setCurrentWidget(self.loading)
+
+    def clear(self) -> None:
+        """Forget everything shown (the app locks, or the case was erased)."""
+        self.case_file = None
+        for label in (self.name_label, self.status_label, self.details_label, self.workers_label,
+                      self.refused_label):
+            label.clear()
+        self.refused_label.setVisible(False)
+        self.timeline.set_records([])
+        for table in self.kind_tables.values():
+            table.set_records([])
+        self.wellbeing.set_records([])
+        self.profile_view.clear()
+        self.show_placeholder()
+
+    def set_case_file(self, case_file: CaseFile, today: dt.date | None = None) -> None:
+        keep_tab = self.tabs.currentIndex() if self.case_file and self.case_file.case_id == case_file.case_id else 0
+        self.case_file = case_file
+        self._today = today
+        profile = case_file.content
+        self._fill_header(profile, today or dt.date.today())
+        if case_file.refused:
+            lines = [tr("Een deel van dit dossier kon niet veilig geopend worden en wordt niet getoond:")]
+            lines += [f"• {message}" for message in case_file.refused]
+            self.refused_label.setText("\n".join(lines))
+        self.refused_label.setVisible(bool(case_file.refused))
+        self.timeline.set_records(case_file.entries)
+        self.tabs.setTabToolTip(0, _count_text(len(case_file.entries)))
+        for kind, table in self.kind_tables.items():
+            records = case_file.of_kind(kind)
+            table.set_records(records)
+            self.tabs.setTabToolTip(self.tabs.indexOf(table), _count_text(len(records)))
+        scales = case_file.of_kind(Kind.WELLBEING)
+        self.wellbeing.set_records(scales)
+        self.tabs.setTabToolTip(self.tabs.indexOf(self.wellbeing), _count_text(len(scales)))
+        self.profile_view.setHtml(profile_html(profile, today or dt.date.today()))
+        self.tabs.setCurrentIndex(keep_tab)
+        self.stack.setCurrentWidget(self.content)
+
+    def _fill_header(self, profile: CaseProfile, today: dt.date) -> None:
+        lists = pick_lists()
+        self.name_label.setText(profile.full_name)
+        self.status_label.setText(status_label(profile.status))
+        fg, bg = style.STATUS_COLOURS.get(profile.status, (style.INK, style.BACKGROUND))
+        self.status_label.setStyleSheet(
+            f"background: {bg}; color: {fg}; border-radius: 10px; padding: 3px 12px; font-weight: 600;")
+        details: list[str] = []
+        age = profile.age(today)
+        if age is not None:
+            details.append(tr("{age} jaar", age=age))
+        if profile.school:
+            details.append(profile.school)
+        if profile.class_name:
+            details.append(tr("klas {name}", name=profile.class_name))
+        if profile.level:
+            details.append(lists.label("levels", profile.level))
+        if profile.target_groups:
+            details.append(", ".join(lists.label("target_groups", k) for k in profile.target_groups))
+        self.details_label.setText(" · ".join(details))
+        workers = ", ".join(w.name for w in profile.assigned if w.name)
+        info = [tr("Begeleid door {names}", names=workers) if workers else tr("Nog niemand toegewezen")]
+        if profile.referral.referred_on:
+            info.append(tr("aangemeld op {date}", date=format_date(profile.referral.referred_on)))
+        self.workers_label.setText(" · ".join(info))
+
+
+def _count_text(n: int) -> str:
+    return tr("1 item") if n == 1 else tr("{n} items", n=n)
+
+
+def profile_html(profile: CaseProfile, today: dt.date) -> str:
+    """The profile as a readable page. Everything typed by a user is escaped: it is text, never markup."""
+    lists = pick_lists()
+
+    def row(label: str, value: str) -> str:
+        if not value:
+            return ""
+        body = html.escape(value).replace("\n", "<br>")
+        return (f"<tr><td width='190' style='color:{style.MUTED}; padding:3px 12px 3px 0'>{html.escape(label)}</td>"
+                f"<td style='padding:3px 0'>{body}</td></tr>")
+
+    def section(title: str, rows: list[str]) -> str:
+        filled = "".join(r for r in rows if r)
+        if not filled:
+            return ""
+        heading = (f"<tr><td colspan='2' style='padding:14px 0 4px 0; color:{style.ACCENT_DARK}; "
+                   f"font-size:large; font-weight:600'>{html.escape(title)}</td></tr>")
+        return heading + filled
+
+    age = profile.age(today)
+    birth = format_date(profile.birth_date)
+    if birth and age is not None:
+        birth = tr("{date} ({age} jaar)", date=birth, age=age)
+    if profile.consent.given and profile.consent.on:
+        consent = tr("gegeven op {date}", date=format_date(profile.consent.on))
+    else:
+        consent = tr("gegeven") if profile.consent.given else tr("nog niet geregistreerd")
+    parts = [
+        section(tr("Jongere"), [
+            row(tr("Naam"), profile.full_name),
+            row(tr("Geboortedatum"), birth),
+            row(tr("Geslacht"), gender_label(profile.gender)),
+            row(tr("School"), profile.school),
+            row(tr("Niveau"), lists.label("levels", profile.level) if profile.level else ""),
+            row(tr("Klas"), profile.class_name),
+            row(tr("Thuistaal"), profile.home_language),
+            row(tr("Adres"), profile.address),
+        ]),
+        section(tr("Contactpersonen"), [
+            row(c.relation or tr("Contact"), " · ".join(x for x in (c.name, c.phone) if x)) for c in profile.contacts
+        ]),
+        section(tr("Netwerk rond de jongere"), [row(tr("Netwerk"), profile.network)]),
+        section(tr("Aanmelding"), [
+            row(tr("Aangemeld door"), " · ".join(x for x in (
+                lists.label("referral_sources", profile.referral.source) if profile.referral.source else "",
+                profile.referral.referred_by) if x)),
+            row(tr("Datum"), format_date(profile.referral.referred_on)),
+            row(tr("Bezorgdheid"), profile.referral.concern),
+        ]),
+        section(tr("Begeleiding"), [
+            row(tr("Status"), status_label(profile.status)),
+            row(tr("Reden afsluiting"),
+                lists.label("closed_reasons", profile.closed_reason) if profile.closed_reason else ""),
+            row(tr("Doelgroep"), ", ".join(lists.label("target_groups", k) for k in profile.target_groups)),
+            row(tr("Levensdomeinen"), ", ".join(lists.label("life_domains", k) for k in profile.life_domains)),
+            row(tr("Begeleiders"), ", ".join(w.name for w in profile.assigned if w.name)),
+        ]),
+        section(tr("Toestemming"), [
+            row(tr("Toestemming"), consent),
+            row(tr("Geregistreerd door"), profile.consent.recorded_by),
+        ]),
+    ]
+    return "<table cellspacing='0'>" + "".join(parts) + "</table>"
