@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from leerrecht_desktop.crypto.kdf import KdfParams  # noqa: E402
-from leerrecht_desktop.models.entries import FollowUpNote, HomeVisit  # noqa: E402
+from leerrecht_desktop.models.entries import FollowUpNote  # noqa: E402
 from leerrecht_desktop.store.casefiles import CaseFiles  # noqa: E402
 from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
 
