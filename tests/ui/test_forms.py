@@ -352,7 +352,8 @@ def test_drafts_are_written_while_typing(qtbot, case_files, tasks, case_id) -> N
     qtbot.keyClicks(form.notes, "Fictief, zonder te sluiten.")
     qtbot.waitUntil(lambda: (case_files.load_draft(form.draft_id) or {}).get("content", {}).get("notes")
                     == "Fictief, zonder te sluiten.", timeout=5000)
-    assert form.draft_status.text().startswith("Concept bewaard om ")
+    # The draft is on disk (worker thread) a moment before the form hears back on the GUI thread.
+    qtbot.waitUntil(lambda: form.draft_status.text().startswith("Concept bewaard om "), timeout=5000)
 
 
 def test_an_unchanged_form_leaves_no_draft(qtbot, case_files, tasks, case_id) -> None:
