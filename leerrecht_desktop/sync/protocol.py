@@ -1,0 +1,252 @@
+"""The wire format between the desktop client and the sync server (JSON over HTTPS), version 1.
+
+Shared by both sides; no Qt, no SQL. Everything a case holds travels sealed: the server sees the
+record header (ids, kind, revision numbers, author, key version, tombstone flag), never content.
+Bytes travel as standard base64 strings. Every endpoint below lives under API_PREFIX; every one but
+`prelogin`, `enrol`, `login` and `health` needs `Authorization: Bearer <device token>`.
+
+    POST /prelogin   PreloginRequest  -> PreloginResponse   KDF parameters for a user (second laptop)
+    POST /enrol      EnrolRequest     -> SessionResponse    first laptop of a user, with the admin's code
+    POST /login      LoginRequest     -> SessionResponse    a further laptop: user name + auth key
+    GET  /directory                   -> DirectoryResponse  colleagues' public keys, the recovery key
+    POST /cases      CaseRegistration -> CaseState          a new case with its first key grants
+    GET  /cases/{id}                  -> CaseState          members and key versions (members only)
+    POST /cases/{id}/members   MemberAdd    -> CaseState    share a case with a colleague
+    POST /cases/{id}/members/remove MemberRemove -> CaseState  unshare, with a rotated key for the rest
+    POST /push       PushRequest      -> PushResponse       outbox revisions, idempotent per revision_id
+    GET  /pull?after=N&limit=M        -> PullPage           everything visible after cursor N
+    GET  /cases/{id}/history?after=N&limit=M -> PullPage    a newly shared case's whole history
+    POST /account/passphrase PassphraseChange -> 204        new wrap + auth key after a local change
+    GET  /health                      -> {"status": "ok"}
+
+Errors: every 4xx body is `ErrorBody` with a machine `code` and a plain English `detail`; the client
+maps codes to its own (Dutch) sentences. Codes: bad_request, unauthorized, device_revoked, forbidden,
+not_found, conflict, too_large, rate_limited, enrolment_invalid.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/v1"
+MAX_PUSH_BATCH = 500
+MAX_PULL_LIMIT = 1000
+MAX_BODY_BYTES = 16 * 1024 * 1024
+# The recipient id under which a case key is wrapped for the organisation's recovery key.
+RECOVERY_RECIPIENT = "recovery"
+
+
+def _b64decode(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a base64 string")
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ValueError("not valid base64") from exc
+
+
+B64 = Annotated[
+    bytes,
+    BeforeValidator(_b64decode),
+    PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str, when_used="json"),
+]
+Uuid = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+Kind = Literal["case", "home_visit", "family_contact", "wellbeing", "note", "support_measure"]
+Role = Literal["onderwijsassistent", "netsterk", "brugfiguur", "coordinator", "admin"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorBody(Model):
+    code: str
+    detail: str
+
+
+# -- identity ---------------------------------------------------------------------------------------
+
+
+class KdfJson(Model):
+    """Mirrors crypto.kdf.KdfParams.to_json(): stored beside the salt, never below OWASP's floor."""
+
+    algorithm: Literal["argon2id"]
+    memory_kib: int = Field(ge=19 * 1024, le=4 * 1024 * 1024)
+    iterations: int = Field(ge=1, le=64)
+    lanes: int = Field(ge=1, le=64)
+    salt: str = Field(pattern=r"^[0-9a-f]{32,128}$")
+
+
+class PreloginRequest(Model):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class PreloginResponse(Model):
+    # For an unknown user the server answers with plausible, stable parameters, so the endpoint does
+    # not tell which user names exist.
+    kdf: KdfJson
+
+
+class EnrolRequest(Model):
+    username: str = Field(min_length=1, max_length=64)
+    enrolment_code: str = Field(min_length=1, max_length=64)
+    user_id: Uuid  # the id of the laptop's existing local profile, adopted by the server
+    display_name: str = Field(min_length=1, max_length=200)
+    kdf: KdfJson
+    auth_key: B64 = Field(min_length=32, max_length=32)
+    exchange_public: B64 = Field(min_length=32, max_length=32)
+    signing_public: B64 = Field(min_length=32, max_length=32)
+    wrapped_secrets: B64 = Field(min_length=28, max_length=4096)
+    device_name: str = Field(min_length=1, max_length=100)
+
+
+class LoginRequest(Model):
+    username: str = Field(min_length=1, max_length=64)
+    auth_key: B64 = Field(min_length=32, max_length=32)
+    device_name: str = Field(min_length=1, max_length=100)
+
+
+class UserInfo(Model):
+    user_id: Uuid
+    username: str
+    display_name: str
+    role: Role
+    team_id: str
+    team_name: str
+
+
+class SessionResponse(Model):
+    user: UserInfo
+    device_id: Uuid
+    device_token: str  # shown once; the server keeps only its hash
+    kdf: KdfJson
+    wrapped_secrets: B64
+    exchange_public: B64
+    signing_public: B64
+    recovery_public: B64 | None
+
+
+class PassphraseChange(Model):
+    kdf: KdfJson
+    auth_key: B64 = Field(min_length=32, max_length=32)
+    wrapped_secrets: B64 = Field(min_length=28, max_length=4096)
+
+
+class DirectoryEntry(Model):
+    user_id: Uuid
+    display_name: str
+    role: Role
+    team_id: str
+    exchange_public: B64
+    signing_public: B64
+
+
+class DirectoryResponse(Model):
+    users: list[DirectoryEntry]
+    recovery_public: B64 | None
+
+
+# -- cases, members, keys ---------------------------------------------------------------------------
+
+
+class KeyGrant(Model):
+    """A case key wrapped for one recipient (crypto.keys.wrap_case_key), signed by the granter over
+    (case_id, key_version, recipient_id, ephemeral_public, ciphertext) so a server can't plant one."""
+
+    recipient_id: str = Field(min_length=1, max_length=36)
+    key_version: int = Field(ge=1)
+    ephemeral_public: B64 = Field(min_length=32, max_length=32)
+    ciphertext: B64 = Field(min_length=28, max_length=128)
+    granted_by: Uuid
+    signature: B64 = Field(min_length=64, max_length=64)
+
+
+class CaseRegistration(Model):
+    case_id: Uuid
+    grants: list[KeyGrant] = Field(min_length=1, max_length=200)
+
+
+class MemberAdd(Model):
+    user_id: Uuid
+    grants: list[KeyGrant] = Field(min_length=1, max_length=200)  # every key version, for that user
+
+
+class MemberRemove(Model):
+    user_id: Uuid
+    # The next key version, wrapped for every remaining member and the recovery key.
+    grants: list[KeyGrant] = Field(min_length=1, max_length=200)
+
+
+class CaseState(Model):
+    case_id: Uuid
+    team_id: str
+    members: list[Uuid]
+    key_version: int
+    grants: list[KeyGrant]  # the caller's own grants, every key version
+
+
+# -- records ----------------------------------------------------------------------------------------
+
+
+class WireRevision(Model):
+    """One sealed revision exactly as crypto.records.SealedRecord holds it."""
+
+    revision_id: Uuid
+    record_id: Uuid
+    case_id: Uuid
+    kind: Kind
+    revision: int = Field(ge=1)
+    base_revision: int | None = Field(default=None, ge=1)
+    author_id: Uuid
+    key_version: int = Field(ge=1)
+    deleted: bool = False
+    nonce: B64 = Field(min_length=12, max_length=12)
+    ciphertext: B64 = Field(min_length=16, max_length=4 * 1024 * 1024)
+    signature: B64 = Field(min_length=64, max_length=64)
+    seq: int | None = None  # set by the server; ignored in a push
+
+
+class PushRequest(Model):
+    revisions: list[WireRevision] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
+
+
+PushStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
+
+
+class PushResult(Model):
+    revision_id: Uuid
+    status: PushStatus
+    seq: int | None = None  # accepted / duplicate
+    reason: str | None = None  # rejected: why (English, plain); the client shows its own words
+    head: WireRevision | None = None  # conflict: the server's current revision of that record
+
+
+class PushResponse(Model):
+    results: list[PushResult]
+
+
+class MembershipEvent(Model):
+    seq: int
+    case_id: Uuid
+    user_id: Uuid
+    action: Literal["added", "removed"]
+
+
+class PullPage(Model):
+    revisions: list[WireRevision]  # ordered by seq
+    memberships: list[MembershipEvent]  # of the caller: added -> fetch history; removed -> erase
+    next_cursor: int
+    more: bool
+
+
+def grant_message(case_id: str, grant_recipient: str, key_version: int, ephemeral_public: bytes,
+                  ciphertext: bytes) -> bytes:
+    """What a granter signs (Ed25519) for a KeyGrant, and what server and clients verify."""
+    header = f"leerrecht/v1/key-grant|{case_id}|{grant_recipient}|{key_version}|".encode()
+    return header + ephemeral_public + b"|" + ciphertext
