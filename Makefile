@@ -19,7 +19,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check leerrecht_desktop tests benchmarks
+	$(VENV)/bin/ruff check leerrecht_desktop leerrecht_server tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

@@ -1,0 +1,150 @@
+"""What the admin CLI does, as functions (tests call them directly). Every action is audited."""
+
+from __future__ import annotations
+
+import csv
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import get_args
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import Connection, Engine
+
+from leerrecht_desktop.sync.protocol import Role
+from leerrecht_server import security
+from leerrecht_server.db import now_iso, read_transaction, write_transaction
+from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
+
+ROLES: tuple[str, ...] = get_args(Role)
+ENROLMENT_CODE_DAYS = 14
+
+
+class AdminError(Exception):
+    """A refusal with one plain line for the operator."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device_id: str
+    username: str
+    name: str
+    created_at: str
+    last_seen: str | None
+    revoked_at: str | None
+
+
+def _audit(conn: Connection, action: str, detail: str) -> None:
+    conn.execute(audit_log.insert().values(at=now_iso(), actor="admin", action=action, detail=detail))
+
+
+def create_team(engine: Engine, name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise AdminError("a team needs a name")
+    with write_transaction(engine) as conn:
+        if conn.execute(sa.select(teams.c.team_id).where(teams.c.name == name)).first():
+            raise AdminError(f"team {name!r} already exists")
+        team_id = str(uuid.uuid4())
+        conn.execute(teams.insert().values(team_id=team_id, name=name, created_at=now_iso()))
+        _audit(conn, "create_team", f"team {team_id}")
+    return team_id
+
+
+def _new_code(conn: Connection, username: str, days: float) -> str:
+    code = security.new_enrolment_code()
+    conn.execute(users.update().where(users.c.username == username).values(
+        enrolment_code_hash=security.hash_code(code), enrolment_expires=time.time() + days * 86400))
+    return code
+
+
+def create_user(engine: Engine, username: str, role: str, team: str, *, days: float = ENROLMENT_CODE_DAYS) -> str:
+    """Create a user awaiting enrolment; returns the one-time enrolment code (stored only hashed)."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise AdminError("a user name has 1 to 64 characters")
+    if role not in ROLES:
+        raise AdminError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
+    with write_transaction(engine) as conn:
+        team_row = conn.execute(sa.select(teams.c.team_id).where(
+            sa.or_(teams.c.name == team, teams.c.team_id == team))).first()
+        if team_row is None:
+            raise AdminError(f"no team {team!r}; create it first with create-team")
+        if conn.execute(sa.select(users.c.username).where(users.c.username == username)).first():
+            raise AdminError(f"user {username!r} already exists; use reset-user for a new code")
+        conn.execute(users.insert().values(username=username, display_name=username, role=role,
+                                           team_id=team_row[0], status="pending", created_at=now_iso()))
+        code = _new_code(conn, username, days)
+        _audit(conn, "create_user", f"user {username} role {role}")
+    return code
+
+
+def reset_user(engine: Engine, username: str, *, days: float = ENROLMENT_CODE_DAYS) -> str:
+    """New enrolment code; every device of the user revoked, login refused until re-enrolment."""
+    with write_transaction(engine) as conn:
+        row = conn.execute(sa.select(users.c.user_id).where(users.c.username == username)).first()
+        if row is None:
+            raise AdminError(f"no user {username!r}")
+        if row.user_id:
+            conn.execute(devices.update().where(devices.c.user_id == row.user_id, devices.c.revoked_at.is_(None))
+                         .values(revoked_at=now_iso()))
+        conn.execute(users.update().where(users.c.username == username).values(
+            status="pending", auth_hash=None, auth_params=None))
+        code = _new_code(conn, username, days)
+        _audit(conn, "reset_user", f"user {username}")
+    return code
+
+
+def list_devices(engine: Engine, username: str | None = None) -> list[DeviceInfo]:
+    with read_transaction(engine) as conn:
+        q = (sa.select(devices, users.c.username).join(users, users.c.user_id == devices.c.user_id)
+             .order_by(users.c.username, devices.c.created_at))
+        if username:
+            if not conn.execute(sa.select(users.c.username).where(users.c.username == username)).first():
+                raise AdminError(f"no user {username!r}")
+            q = q.where(users.c.username == username)
+        return [DeviceInfo(r.device_id, r.username, r.name, r.created_at, r.last_seen, r.revoked_at)
+                for r in conn.execute(q)]
+
+
+def revoke_device(engine: Engine, device_id: str) -> None:
+    with write_transaction(engine) as conn:
+        row = conn.execute(sa.select(devices.c.revoked_at).where(devices.c.device_id == device_id)).first()
+        if row is None:
+            raise AdminError(f"no device {device_id!r}")
+        if row.revoked_at is None:
+            conn.execute(devices.update().where(devices.c.device_id == device_id).values(revoked_at=now_iso()))
+        _audit(conn, "revoke_device", f"device {device_id}")
+
+
+def create_recovery_key(engine: Engine, *, replace: bool = False) -> str:
+    """Make the organisation's recovery key pair; store the public half, return the private half
+    (hex) for the admin to keep offline. It is never stored here."""
+    private = X25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    with write_transaction(engine) as conn:
+        existing = conn.execute(sa.select(org_settings.c.value).where(org_settings.c.key == "recovery_public")).first()
+        if existing and not replace:
+            raise AdminError("a recovery key already exists (use --replace to make a new one)")
+        conn.execute(org_settings.delete().where(org_settings.c.key == "recovery_public"))
+        conn.execute(org_settings.insert().values(key="recovery_public", value=public.hex()))
+        _audit(conn, "create_recovery_key", f"public {public.hex()}")
+    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+    return raw.hex()
+
+
+AUDIT_COLUMNS = ("at", "actor", "user_id", "device_id", "ip", "action", "case_ids", "detail")
+
+
+def export_audit(engine: Engine, out: Path) -> int:
+    with read_transaction(engine) as conn:
+        rows = conn.execute(sa.select(*[audit_log.c[name] for name in AUDIT_COLUMNS]).order_by(audit_log.c.id)).all()
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(AUDIT_COLUMNS)
+        writer.writerows(tuple(r) for r in rows)
+    return len(rows)

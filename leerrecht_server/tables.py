@@ -1,0 +1,143 @@
+"""The server's schema as SQLAlchemy Core tables (queries use these; migrations create them).
+
+Only what DESIGN.md section 4 lists: teams, users, devices, org settings, cases, memberships, key
+grants, sealed revisions (plus their heads and the sequence counter), login attempts, audit log.
+Nothing here holds plaintext case content: ciphertexts, nonces and signatures are opaque bytes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_HEAD = "0001"
+SEQ_COUNTER = "seq"
+
+metadata = sa.MetaData()
+
+teams = sa.Table(
+    "teams", metadata,
+    sa.Column("team_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("team_id", sa.String(36), sa.ForeignKey("teams.team_id"), nullable=False),
+    sa.Column("user_id", sa.String(36), nullable=True, unique=True),
+    sa.Column("enrolment_code_hash", sa.String(64), nullable=True),
+    sa.Column("enrolment_expires", sa.Float, nullable=True),
+    sa.Column("auth_hash", sa.LargeBinary, nullable=True),
+    sa.Column("auth_params", sa.Text, nullable=True),
+    sa.Column("kdf", sa.Text, nullable=True),
+    sa.Column("wrapped_secrets", sa.LargeBinary, nullable=True),
+    sa.Column("exchange_public", sa.LargeBinary, nullable=True),
+    sa.Column("signing_public", sa.LargeBinary, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending (awaiting enrolment) | active
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("device_id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("last_seen", sa.String(32), nullable=True),
+    sa.Column("revoked_at", sa.String(32), nullable=True),
+)
+
+org_settings = sa.Table(
+    "org_settings", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("team_id", sa.String(36), nullable=False),
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+memberships = sa.Table(
+    "memberships", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("added_seq", sa.BigInteger, nullable=False),
+    sa.Column("removed_seq", sa.BigInteger, nullable=True),
+)
+
+key_grants = sa.Table(
+    "key_grants", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("key_version", sa.Integer, primary_key=True),
+    sa.Column("recipient_id", sa.String(36), primary_key=True),
+    sa.Column("ephemeral_public", sa.LargeBinary, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("granted_by", sa.String(36), nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+)
+
+revisions = sa.Table(
+    "revisions", metadata,
+    # Assigned from the counter row, never by an auto-increment (see db.allocate_seqs).
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("revision_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("base_revision", sa.Integer, nullable=True),
+    sa.Column("author_id", sa.String(36), nullable=False),
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("nonce", sa.LargeBinary, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", sa.String(32), nullable=False),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.UniqueConstraint("record_id", "revision", name="ux_revisions_record_revision"),
+    sa.Index("ix_revisions_case_seq", "case_id", "seq"),
+)
+
+record_heads = sa.Table(
+    "record_heads", metadata,
+    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("revision_id", sa.String(36), nullable=False),
+)
+
+counters = sa.Table(
+    "counters", metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+login_attempts = sa.Table(
+    "login_attempts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=True),  # user name, or "admin" for the CLI
+    sa.Column("user_id", sa.String(36), nullable=True),
+    sa.Column("device_id", sa.String(36), nullable=True),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("case_ids", sa.Text, nullable=True),  # space-separated ids, never content
+    sa.Column("detail", sa.Text, nullable=True),
+)
