@@ -4,6 +4,8 @@
     leerrecht init   --data-dir D --name N --role R   create the profile on this laptop
     leerrecht demo   --data-dir D --cases N           add N fictitious case files
     leerrecht export --data-dir D --out F.json        everything you may read, decrypted (GDPR access)
+    leerrecht enroll --data-dir D --server URL --user U   connect this laptop to the sync server
+    leerrecht sync   --data-dir D                     push and pull changes once
 
 The passphrase comes from LEERRECHT_PASSPHRASE, else from the terminal (without echo), else from one
 line on standard input. Exit codes: 0 done, 1 refused (wrong passphrase, no data, a rule of the data),
@@ -36,6 +38,7 @@ from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.database import database_path
 from leerrecht_desktop.store.errors import StoreError
 from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.sync.errors import SyncError
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -43,6 +46,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 PASSPHRASE_ENV = "LEERRECHT_PASSPHRASE"
+ENROL_CODE_ENV = "LEERRECHT_ENROL_CODE"
 MAX_DEMO_CASES = 10_000
 MAX_DEMO_ENTRIES = 500
 PROG = "leerrecht"
@@ -105,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
                                            "JSON-bestand (recht op inzage en overdraagbaarheid)."))
     export.add_argument("--out", required=True, type=Path, help=tr("het JSON-bestand om te schrijven"))
     export.add_argument("--force", action="store_true", help=tr("overschrijf een bestaand bestand"))
+
+    enroll = sub.add_parser("enroll", parents=[common], help=tr("meld deze laptop aan bij de server"),
+                            description=tr("Meld deze laptop aan bij de synchronisatieserver. Met een bestaand "
+                                           "profiel: met de aanmeldcode van de beheerder (uit {env} of gevraagd). "
+                                           "In een lege map: je tweede laptop, met gebruikersnaam en "
+                                           "wachtwoordzin.", env=ENROL_CODE_ENV))
+    enroll.add_argument("--server", required=True, help=tr("adres van de server, bv. https://leerrecht.voorbeeld.be"))
+    enroll.add_argument("--user", required=True, help=tr("je gebruikersnaam op de server"))
+    enroll.add_argument("--pin-sha256", default=None,
+                        help=tr("vingerafdruk (SHA-256) van het certificaat van de server, om het vast te pinnen"))
+    enroll.add_argument("--ca-file", default=None, help=tr("eigen CA-certificaat (PEM) om de server te vertrouwen"))
+
+    sync = sub.add_parser("sync", parents=[common], help=tr("synchroniseer nu met de server"),
+                          description=tr("Verstuur je wijzigingen en haal die van je collega's op, één keer."))
+    sync.add_argument("--ca-file", default=None, help=tr("eigen CA-certificaat (PEM) om de server te vertrouwen"))
     return parser
 
 
@@ -118,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return _run_gui(data_dir)
-        command = {"init": _cmd_init, "demo": _cmd_demo, "export": _cmd_export}[args.command]
+        command = {"init": _cmd_init, "demo": _cmd_demo, "export": _cmd_export, "enroll": _cmd_enroll,
+                   "sync": _cmd_sync}[args.command]
         return command(args, data_dir)
     except KeyboardInterrupt:
         _say(tr("Afgebroken."))
@@ -129,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         _say(" ".join(e.message for e in exc.errors))
         return EXIT_REFUSED
-    except (WrongPassphrase, StoreError) as exc:
+    except (WrongPassphrase, StoreError, SyncError) as exc:
         # These messages are written for the user by the core and never hold case content.
         _say(str(exc))
         return EXIT_REFUSED
@@ -405,3 +425,82 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# -- sync ------------------------------------------------------------------------------------------
+
+
+def _enrol_code() -> str:
+    from_env = os.environ.get(ENROL_CODE_ENV)
+    if from_env:
+        return from_env
+    if not _interactive():
+        raise CliError(tr("Geen aanmeldcode gekregen. Zet {env} of typ ze in.", env=ENROL_CODE_ENV))
+    try:
+        return input(tr("Aanmeldcode van de beheerder: ")).strip()
+    except EOFError:
+        raise CliError(tr("Geen aanmeldcode gekregen. Zet {env} of typ ze in.", env=ENROL_CODE_ENV)) from None
+
+
+def _cmd_enroll(args: argparse.Namespace, data_dir: Path) -> int:
+    from leerrecht_desktop.sync.account import enrol, login_new_laptop
+    from leerrecht_desktop.sync.transport import check_server_url, normalise_pin
+
+    server = check_server_url(args.server)  # refuse plain http to a remote host before asking anything
+    pin = normalise_pin(args.pin_sha256)
+    has_profile = False
+    if database_path(data_dir).exists():
+        with _workspace(data_dir) as ws:
+            has_profile = ws.has_profile()
+    if not has_profile:
+        # An empty folder: a further laptop of a user who is enrolled already.
+        passphrase = _passphrase()
+        with _undo_on_failure(data_dir):
+            ws, case_files = login_new_laptop(data_dir, server, args.user, passphrase, pinned_sha256=pin,
+                                              ca_file=args.ca_file)
+            case_files.lock()
+            ws.close()
+        print(tr("Deze laptop is aangemeld als {user}. Gebruik 'leerrecht sync' om je dossiers op te halen.",
+                 user=args.user))
+        return EXIT_OK
+    with _workspace(data_dir) as ws:
+        code = _enrol_code()
+        passphrase = _passphrase()
+        case_files = ws.unlock(passphrase)
+        try:
+            from leerrecht_desktop.store.syncstore import SyncStore
+
+            if SyncStore(case_files).is_enrolled():
+                raise CliError(tr("Deze laptop is al aangemeld bij een server."))
+            report = enrol(ws, case_files, server, args.user, code, passphrase, pinned_sha256=pin,
+                           ca_file=args.ca_file)
+        finally:
+            case_files.lock()
+    print(tr("Deze laptop is aangemeld als {user}.", user=args.user))
+    for error in report.errors:
+        _say(error)
+    return EXIT_OK
+
+
+def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
+    from leerrecht_desktop.sync.engine import SyncEngine
+
+    with _workspace(data_dir) as ws:
+        case_files = ws.unlock(_passphrase())
+        try:
+            engine = SyncEngine.for_case_files(case_files, ca_file=args.ca_file)
+            try:
+                report = engine.sync_once()
+            finally:
+                engine.transport.close()
+        finally:
+            case_files.lock()
+    print(tr("Verstuurd: {pushed}. Ontvangen: {pulled}. Nog te versturen: {waiting}. Conflicten om te kiezen: "
+             "{conflicts}.", pushed=report.pushed, pulled=report.pulled, waiting=report.waiting,
+             conflicts=report.remaining_conflicts))
+    if report.quarantined:
+        _say(tr("{n} wijzigingen werden door de server geweigerd en staan apart (quarantaine).",
+                n=report.quarantined))
+    for error in dict.fromkeys(report.errors):  # each different message once
+        _say(error)
+    return EXIT_OK if not report.refused else EXIT_REFUSED

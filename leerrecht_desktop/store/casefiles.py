@@ -79,6 +79,7 @@ class CaseFiles:
         self._signers: dict[str, Ed25519PublicKey] = {}
         self._lock = threading.RLock()
         self._batch_conn: Connection | None = None
+        self._dirty_summaries: set[str] | None = None  # inside sync_transaction()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -275,7 +276,9 @@ class CaseFiles:
         """Remove a case, its history, keys, drafts and queued changes from this laptop for good."""
         with self._lock:
             with self._tx() as conn:
-                for table in (t.outbox, t.records, t.case_keys, t.case_index, t.drafts):
+                # The sync tables (migration 0002) hold per-case rows too: conflicts, queued sharing.
+                for table in (t.outbox, t.records, t.case_keys, t.case_index, t.drafts,
+                              t.conflicts, t.pending_members, t.sync_cases):
                     conn.execute(delete(table).where(table.c.case_id == case_id))
             if self._batch_conn is None:
                 self.checkpoint()
@@ -359,6 +362,102 @@ class CaseFiles:
             "cases": cases,
             "refused": refused,
         }
+
+    # -- hooks for sync (store/syncstore.py, sync/engine.py) -----------------------------------
+    # Incoming revisions must be verified, stored, made head and summarised in the same transaction
+    # as the sync cursor moves; these few methods give the sync side that without it reaching into
+    # the sealing and summary internals above.
+
+    @contextmanager
+    def sync_transaction(self) -> Iterator[Connection]:
+        """One write transaction (a `batch`) whose connection sync code uses for its own tables."""
+        with self.batch():
+            conn = self._batch_conn
+            assert conn is not None and self._summaries is not None
+            # A pulled page touches a case many times: its sealed summary is written once, at the end.
+            self._dirty_summaries = set()
+            try:
+                yield conn
+                for case_id in sorted(self._dirty_summaries):
+                    if case_id in self._summaries:  # not erased meanwhile
+                        self._store_summary(conn, self._summaries[case_id])
+            finally:
+                self._dirty_summaries = None
+
+    def case_key(self, case_id: str, version: int | None = None) -> tuple[int, bytes]:
+        """(version, key) of a case key this user holds; the newest when `version` is None."""
+        with self._lock, self.engine.connect() as conn:
+            return self._case_key(conn, case_id, version)
+
+    def forget_cached_key(self, case_id: str) -> None:
+        """After a new key version was stored (rotation, grants received): pick it up on the next save."""
+        self._case_keys.pop(case_id, None)
+
+    def forget_signers(self) -> None:
+        self._signers.clear()
+
+    def verify_incoming(self, conn: Connection, sealed: SealedRecord) -> dict[str, Any] | None:
+        """Check an incoming revision's signature (author's key from known_keys) and AEAD tag, and
+        decrypt it. Raises TamperedRecord / CaseNotFound (no key) before anything is written; returns
+        the payload, None for a tombstone."""
+        header = sealed.header
+        Kind(header.kind)  # a kind this version knows (the wire format already restricts it)
+        _, case_key = self._case_key(conn, header.case_id, header.key_version)
+        payload = open_sealed(sealed, case_key, self._signer(conn, header.author_id))
+        return None if header.deleted else payload
+
+    def head_row(self, conn: Connection, record_id: str) -> Row[Any] | None:
+        return self._head(conn, record_id)
+
+    def store_verified(self, conn: Connection, sealed: SealedRecord, payload: dict[str, Any] | None,
+                       seq: int | None, *, head: bool) -> None:
+        """Insert a revision verify_incoming accepted (never queued for push: it came from the server).
+        As head, it replaces the record's head and updates the case summary."""
+        h = sealed.header
+        if head:
+            conn.execute(update(t.records).where(t.records.c.record_id == h.record_id,
+                                                 t.records.c.is_head.is_(True)).values(is_head=False))
+        conn.execute(t.records.insert().values(
+            revision_id=h.revision_id, record_id=h.record_id, case_id=h.case_id, kind=h.kind,
+            revision=h.revision, base_revision=h.base_revision, author_id=h.author_id,
+            key_version=h.key_version, deleted=h.deleted, nonce=sealed.nonce, ciphertext=sealed.ciphertext,
+            signature=sealed.signature, saved_at=_now(), is_head=head, server_seq=seq,
+        ))
+        if head:
+            self._summarise(conn, h.case_id, h.record_id, Kind(h.kind), payload)
+
+    def write_revision(self, conn: Connection, case_id: str, record_id: str, kind: Kind,
+                       payload: dict[str, Any], *, deleted: bool = False) -> Record:
+        """A new local revision (a merge result) on top of the record's current head, queued for push."""
+        head = self._head(conn, record_id)
+        record = self._insert_revision(conn, case_id, record_id, kind, payload, head, deleted=deleted)
+        self._summarise(conn, case_id, record_id, kind, None if deleted else payload)
+        return record
+
+    def open_revision(self, conn: Connection, revision_id: str) -> tuple[Row[Any], dict[str, Any] | None]:
+        """A stored revision's row and payload (verified again), None payload for a tombstone."""
+        row = conn.execute(select(t.records).where(t.records.c.revision_id == revision_id)).one()
+        record = self._open_row(conn, row)
+        return row, (None if record is None else encode(record.content))
+
+    def _summarise(self, conn: Connection, case_id: str, record_id: str, kind: Kind,
+                   payload: dict[str, Any] | None) -> None:
+        self.summaries()
+        assert self._summaries is not None
+        if self._dirty_summaries is not None:
+            # One private copy per case and transaction (summaries handed out before stay as they
+            # were); a rollback drops the whole cache (see batch()).
+            if case_id not in self._dirty_summaries:
+                existing = self._summaries.get(case_id)
+                self._summaries[case_id] = copy.deepcopy(existing) if existing else CaseSummary(case_id=case_id)
+            summary = self._summaries[case_id]
+            _apply(summary, record_id, kind, payload)
+            self._dirty_summaries.add(case_id)
+            return
+        summary = copy.deepcopy(self._summaries.get(case_id) or CaseSummary(case_id=case_id))
+        _apply(summary, record_id, kind, payload)
+        self._store_summary(conn, summary)
+        self._commit_summary(summary)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -463,6 +562,18 @@ class CaseFiles:
         kind = Kind(row.kind)
         return Record(row.record_id, row.case_id, kind, row.revision, row.author_id,
                       dt.datetime.fromisoformat(row.saved_at), decode(kind, payload))
+
+
+def _apply(summary: CaseSummary, record_id: str, kind: Kind, payload: dict[str, Any] | None) -> None:
+    """A record's part of its case summary (None: a tombstone, which removes an entry's part)."""
+    if payload is not None:
+        content = decode(kind, payload)
+        if isinstance(content, CaseProfile):
+            summary.apply_profile(content)
+        else:
+            summary.apply_entry(record_id, content)
+    elif kind != Kind.CASE:
+        summary.apply_entry(record_id, None)
 
 
 def _timeline_key(record: Record) -> tuple[dt.date, dt.datetime]:

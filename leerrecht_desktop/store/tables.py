@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 metadata = MetaData()
 
@@ -106,4 +106,55 @@ drafts = Table(
     Column("case_id", String(36), nullable=True),
     Column("blob", LargeBinary, nullable=False),
     Column("updated_at", String(32), nullable=False),
+)
+
+
+# -- sync (migration 0002) ---------------------------------------------------------------------------
+# The outbox's `state` is "pending" or "quarantined" (refused by the server; `last_error` holds the
+# server's plain reason, never content). Received key grants for this user go into `case_keys`.
+
+# One row once this laptop is enrolled with a server. The device token is sealed under the local key.
+sync_state = Table(
+    "sync_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_url", Text, nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("sealed_token", LargeBinary, nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("recovery_public", LargeBinary, nullable=True),
+    Column("cursor", Integer, nullable=False, default=0),
+    Column("last_success_at", String(32), nullable=True),
+    Column("pinned_sha256", String(64), nullable=True),
+)
+
+# Cases the server knows (registered from here or received from it), with the members last seen,
+# so a colleague can be removed (key rotation) while offline.
+sync_cases = Table(
+    "sync_cases", metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("members", Text, nullable=False, default="[]"),
+)
+
+# Sharing changes made while offline, sent before the next push: "add" (grants for the colleague) or
+# "remove" (the rotated key's grants for everyone who stays). Wrapped keys only, never a key in clear.
+pending_members = Table(
+    "pending_members", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("grants", Text, nullable=False),
+    Column("queued_at", String(32), nullable=False),
+)
+
+# Fields both sides changed differently in a merge, for the user to choose; sealed under the local key.
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("blob", LargeBinary, nullable=False),
+    Column("at", String(32), nullable=False),
+    Index("ix_conflicts_case", "case_id"),
 )

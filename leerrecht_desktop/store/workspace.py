@@ -106,6 +106,41 @@ class Workspace:
             ))
         return CaseFiles(self, profile, secrets)
 
+    def adopt_profile(self, *, user_id: str, kdf: dict[str, Any], wrapped_secrets: bytes, exchange_public: bytes,
+                      signing_public: bytes, passphrase: str, name: str, role: str, team: str) -> CaseFiles:
+        """A further laptop of an existing user (sync login): the profile comes from the server (the same
+        user id, key pairs and wrapped secrets as the first laptop), checked by unwrapping it with the
+        passphrase before anything is stored."""
+        if self.has_profile():
+            raise ProfileExists(tr("Er bestaat al een profiel in deze map. Ontgrendel het met je wachtwoordzin."))
+        params = KdfParams.from_json(kdf)
+        master = derive_master_key(passphrase, params)
+        secrets = UserSecrets.unwrap(user_id, wrapped_secrets, derive_subkey(master, PURPOSE_WRAP))
+        if secrets.exchange_public != exchange_public or secrets.signing_public != signing_public:
+            raise WrongPassphrase(tr("Het profiel van de server past niet bij zijn sleutels. Meld dit aan je "
+                                     "coördinator."))
+        profile = UserProfile(user_id, name.strip(), role, team.strip())
+        with write_transaction(self.engine) as conn:
+            conn.execute(t.vault.insert().values(
+                id=1, user_id=user_id, kdf=json.dumps(params.to_json()), wrapped_secrets=wrapped_secrets,
+                exchange_public=exchange_public, signing_public=signing_public,
+                sealed_profile=seal_local(secrets.local_key, "profile", user_id, asdict(profile)),
+                created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                failed_attempts=0, last_failed_at=None,
+            ))
+            conn.execute(t.known_keys.insert().values(
+                user_id=user_id, exchange_public=exchange_public, signing_public=signing_public,
+            ))
+        return CaseFiles(self, profile, secrets)
+
+    def kdf_json(self) -> dict[str, Any]:
+        """The stored Argon2id parameters and salt (sent to the server at enrolment)."""
+        data: dict[str, Any] = json.loads(self._vault_row().kdf)
+        return data
+
+    def wrapped_secrets(self) -> bytes:
+        return bytes(self._vault_row().wrapped_secrets)
+
     # -- unlock --------------------------------------------------------------------------------
 
     def _vault_row(self) -> Row[Any]:

@@ -1,0 +1,358 @@
+"""What sync keeps on this laptop: the enrolment (server, device, sealed token, cursor), the outbox seen
+from the sync side (pending and quarantined revisions), cases the server knows, sharing changes queued
+while offline, and merge conflicts for the user to choose (sealed under the local key).
+
+No network and no wire format here (the store does not import `sync`): the engine hands in plain
+values and SealedRecords, and calls these methods inside `CaseFiles.sync_transaction()` where a step
+must be atomic (a pulled page and the cursor move together)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, select, update
+
+from leerrecht_desktop.crypto.local import open_local, seal_local
+from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.database import write_transaction
+from leerrecht_desktop.store.errors import StoreError
+
+PENDING = "pending"
+QUARANTINED = "quarantined"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class NotEnrolled(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class SyncState:
+    server_url: str
+    device_id: str
+    device_token: str
+    team_id: str
+    role: str
+    recovery_public: bytes | None
+    cursor: int
+    last_success_at: str | None
+    pinned_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    outbox_id: int
+    sealed: SealedRecord
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    revision_id: str
+    case_id: str
+    reason: str
+    queued_at: str
+
+
+@dataclass(frozen=True)
+class StoredConflict:
+    conflict_id: int
+    case_id: str
+    record_id: str
+    details: dict[str, Any]
+    at: str
+
+
+@dataclass(frozen=True)
+class PendingMember:
+    pending_id: int
+    case_id: str
+    action: str
+    user_id: str
+    grants: list[dict[str, Any]]
+
+
+def sealed_from_row(row: Row[Any]) -> SealedRecord:
+    header = RecordHeader(
+        record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
+        revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
+        key_version=row.key_version, deleted=bool(row.deleted),
+    )
+    return SealedRecord(header, row.nonce, row.ciphertext, row.signature)
+
+
+class SyncStore:
+    def __init__(self, case_files: CaseFiles):
+        self.case_files = case_files
+        self.engine = case_files.engine
+
+    @property
+    def _local_key(self) -> bytes:
+        return self.case_files.secrets.local_key
+
+    # -- enrolment -------------------------------------------------------------------------------
+
+    def is_enrolled(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.sync_state.c.id)).first() is not None
+
+    def save_enrolment(self, *, server_url: str, device_id: str, device_token: str, team_id: str, role: str,
+                       recovery_public: bytes | None, pinned_sha256: str | None) -> None:
+        sealed = seal_local(self._local_key, "device-token", device_id, device_token)
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.sync_state))
+            conn.execute(t.sync_state.insert().values(
+                id=1, server_url=server_url, device_id=device_id, sealed_token=sealed, team_id=team_id,
+                role=role, recovery_public=recovery_public, cursor=0, last_success_at=None,
+                pinned_sha256=pinned_sha256,
+            ))
+
+    def state(self) -> SyncState:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.sync_state)).first()
+        if row is None:
+            raise NotEnrolled(tr("Deze laptop is nog niet aangemeld bij een server. Gebruik eerst "
+                                 "'leerrecht enroll'."))
+        token = open_local(self._local_key, "device-token", row.device_id, row.sealed_token)
+        return SyncState(row.server_url, row.device_id, str(token), row.team_id, row.role, row.recovery_public,
+                         int(row.cursor), row.last_success_at, row.pinned_sha256)
+
+    def set_recovery_public(self, recovery_public: bytes | None) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(t.sync_state).values(recovery_public=recovery_public))
+
+    def set_cursor(self, conn: Connection, cursor: int) -> None:
+        conn.execute(update(t.sync_state).values(cursor=cursor))
+
+    def mark_success(self) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(t.sync_state).values(last_success_at=_now()))
+
+    def clear(self) -> None:
+        """Forget the enrolment (a revoked device)."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.sync_state))
+
+    # -- public keys of colleagues ---------------------------------------------------------------
+
+    def remember_keys(self, user_id: str, exchange_public: bytes, signing_public: bytes) -> bool:
+        """Trust on first use: a user's keys are stored once and never silently replaced (a server that
+        swaps a colleague's keys would otherwise read what is shared with "them"). False on a mismatch."""
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(select(t.known_keys).where(t.known_keys.c.user_id == user_id)).first()
+            if row is None:
+                conn.execute(t.known_keys.insert().values(
+                    user_id=user_id, exchange_public=exchange_public, signing_public=signing_public))
+                return True
+            return bool(row.exchange_public == exchange_public and row.signing_public == signing_public)
+
+    def known_keys(self, user_id: str) -> tuple[bytes, bytes] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.known_keys).where(t.known_keys.c.user_id == user_id)).first()
+        return None if row is None else (row.exchange_public, row.signing_public)
+
+    # -- cases known to the server, key grants ------------------------------------------------------
+
+    def local_case_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(t.case_index.c.case_id)).scalars())
+
+    def registered(self, case_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.sync_cases.c.case_id).where(t.sync_cases.c.case_id == case_id)).first() \
+                is not None
+
+    def unregistered_cases(self) -> list[str]:
+        """Local cases the server does not know yet: those with a key of our own but no sync_cases row."""
+        with self.engine.connect() as conn:
+            known = set(conn.execute(select(t.sync_cases.c.case_id)).scalars())
+            mine = set(conn.execute(select(t.case_keys.c.case_id).where(
+                t.case_keys.c.recipient_id == self.case_files.user.user_id)).scalars())
+        return sorted(mine - known)
+
+    def mark_registered(self, case_id: str, members: list[str], conn: Connection | None = None) -> None:
+        def run(c: Connection) -> None:
+            c.execute(delete(t.sync_cases).where(t.sync_cases.c.case_id == case_id))
+            c.execute(t.sync_cases.insert().values(case_id=case_id, members=json.dumps(sorted(members))))
+        if conn is not None:
+            run(conn)
+        else:
+            with write_transaction(self.engine) as c:
+                run(c)
+
+    def members(self, case_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(t.sync_cases.c.members).where(t.sync_cases.c.case_id == case_id)).scalar()
+        return [] if raw is None else list(json.loads(raw))
+
+    def key_versions(self, case_id: str) -> list[Row[Any]]:
+        """This user's own wrapped keys of a case, every version."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(t.case_keys).where(
+                t.case_keys.c.case_id == case_id, t.case_keys.c.recipient_id == self.case_files.user.user_id,
+            ).order_by(t.case_keys.c.key_version)).all())
+
+    def has_key(self, case_id: str, key_version: int) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.case_keys.c.case_id).where(
+                t.case_keys.c.case_id == case_id, t.case_keys.c.key_version == key_version,
+                t.case_keys.c.recipient_id == self.case_files.user.user_id)).first() is not None
+
+    def store_own_grant(self, case_id: str, key_version: int, ephemeral_public: bytes, ciphertext: bytes,
+                        conn: Connection | None = None) -> None:
+        """A key grant for this user, already checked (signature, unwrap) by the caller."""
+        def run(c: Connection) -> None:
+            exists = c.execute(select(t.case_keys.c.case_id).where(
+                t.case_keys.c.case_id == case_id, t.case_keys.c.key_version == key_version,
+                t.case_keys.c.recipient_id == self.case_files.user.user_id)).first()
+            if exists is None:
+                c.execute(t.case_keys.insert().values(
+                    case_id=case_id, key_version=key_version, recipient_id=self.case_files.user.user_id,
+                    ephemeral_public=ephemeral_public, ciphertext=ciphertext))
+        if conn is not None:
+            run(conn)
+        else:
+            with write_transaction(self.engine) as c:
+                run(c)
+        self.case_files.forget_cached_key(case_id)
+
+    # -- sharing queued while offline -------------------------------------------------------------
+
+    def queue_member_change(self, case_id: str, action: str, user_id: str, grants: list[dict[str, Any]]) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(t.pending_members.insert().values(
+                case_id=case_id, action=action, user_id=user_id, grants=json.dumps(grants), queued_at=_now()))
+
+    def pending_member_changes(self) -> list[PendingMember]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.pending_members).order_by(t.pending_members.c.id)).all()
+        return [PendingMember(r.id, r.case_id, r.action, r.user_id, json.loads(r.grants)) for r in rows]
+
+    def drop_member_change(self, pending_id: int) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.pending_members).where(t.pending_members.c.id == pending_id))
+
+    # -- outbox ----------------------------------------------------------------------------------
+
+    def outgoing(self, limit: int) -> list[Outgoing]:
+        """Up to `limit` pending revisions, oldest first, at most one per record (its lowest revision):
+        a later one may only go once the server accepted the one it is based on."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.id.label("outbox_id"), t.outbox.c.state, t.records)
+                .join(t.records, t.records.c.revision_id == t.outbox.c.revision_id)
+                .order_by(t.records.c.record_id, t.records.c.revision)
+            ).all()
+        firsts: dict[str, Row[Any]] = {}
+        for row in rows:
+            firsts.setdefault(row.record_id, row)
+        # A record whose first unsent revision is quarantined waits for the user's retry or discard.
+        ready = sorted((r for r in firsts.values() if r.state == PENDING), key=lambda r: r.outbox_id)
+        return [Outgoing(r.outbox_id, sealed_from_row(r)) for r in ready[:limit]]
+
+    def pending_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.outbox)
+                                    .where(t.outbox.c.state == PENDING)).scalar_one())
+
+    def local_revisions(self, conn: Connection, record_id: str) -> list[Row[Any]]:
+        """Revisions of a record that the server has not accepted (pending or quarantined), oldest first."""
+        return list(conn.execute(
+            select(t.records, t.outbox.c.state)
+            .join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
+            .where(t.records.c.record_id == record_id).order_by(t.records.c.revision)
+        ).all())
+
+    def drop_revisions(self, conn: Connection, revision_ids: list[str]) -> None:
+        """Remove local revisions the server never took (replaced by a merge); their content lives on in it."""
+        if revision_ids:
+            conn.execute(delete(t.outbox).where(t.outbox.c.revision_id.in_(revision_ids)))
+            conn.execute(delete(t.records).where(t.records.c.revision_id.in_(revision_ids)))
+
+    def mark_pushed(self, conn: Connection, revision_id: str, seq: int | None) -> None:
+        conn.execute(update(t.records).where(t.records.c.revision_id == revision_id).values(server_seq=seq))
+        conn.execute(delete(t.outbox).where(t.outbox.c.revision_id == revision_id))
+
+    def note_attempt(self, revision_ids: list[str]) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(t.outbox).where(t.outbox.c.revision_id.in_(revision_ids))
+                         .values(attempts=t.outbox.c.attempts + 1))
+
+    def quarantine(self, conn: Connection, revision_id: str, reason: str) -> None:
+        conn.execute(update(t.outbox).where(t.outbox.c.revision_id == revision_id)
+                     .values(state=QUARANTINED, last_error=reason[:500]))
+
+    def quarantined(self) -> list[Quarantined]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.outbox).where(t.outbox.c.state == QUARANTINED)
+                                .order_by(t.outbox.c.id)).all()
+        return [Quarantined(r.revision_id, r.case_id, r.last_error or "", r.queued_at) for r in rows]
+
+    def retry_quarantined(self, revision_id: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(update(t.outbox).where(t.outbox.c.revision_id == revision_id)
+                         .values(state=PENDING, last_error=None))
+
+    def discard_quarantined(self, revision_id: str) -> None:
+        """Drop a refused revision; the record's previous revision becomes its head again."""
+        with self.case_files.sync_transaction() as conn:
+            row = conn.execute(select(t.records).join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
+                               .where(t.records.c.revision_id == revision_id,
+                                      t.outbox.c.state == QUARANTINED)).first()
+            if row is None:  # only what the server refused can be discarded
+                return
+            self.drop_revisions(conn, [revision_id])
+            if row.is_head:
+                previous = conn.execute(select(t.records.c.revision_id).where(t.records.c.record_id == row.record_id)
+                                        .order_by(t.records.c.revision.desc())).first()
+                if previous is not None:
+                    conn.execute(update(t.records).where(t.records.c.revision_id == previous[0])
+                                 .values(is_head=True))
+
+    # -- incoming --------------------------------------------------------------------------------
+
+    def revision_exists(self, conn: Connection, revision_id: str) -> bool:
+        return conn.execute(select(t.records.c.revision_id).where(t.records.c.revision_id == revision_id)) \
+            .first() is not None
+
+    def set_seq(self, conn: Connection, revision_id: str, seq: int | None) -> None:
+        if seq is not None:
+            conn.execute(update(t.records).where(t.records.c.revision_id == revision_id).values(server_seq=seq))
+
+    def revision_taken(self, conn: Connection, record_id: str, revision: int) -> bool:
+        return conn.execute(select(t.records.c.revision_id).where(
+            t.records.c.record_id == record_id, t.records.c.revision == revision)).first() is not None
+
+    # -- conflicts -------------------------------------------------------------------------------
+
+    def add_conflict(self, conn: Connection, case_id: str, record_id: str, details: dict[str, Any]) -> None:
+        at = _now()
+        # The blob is bound to the record id; details hold field values, so they are sealed.
+        blob = seal_local(self._local_key, "conflict", record_id, details)
+        conn.execute(t.conflicts.insert().values(case_id=case_id, record_id=record_id, blob=blob, at=at))
+
+    def conflicts(self, case_id: str | None = None) -> list[StoredConflict]:
+        query = select(t.conflicts).order_by(t.conflicts.c.id)
+        if case_id is not None:
+            query = query.where(t.conflicts.c.case_id == case_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [StoredConflict(r.id, r.case_id, r.record_id, open_local(self._local_key, "conflict", r.record_id,
+                                                                          r.blob), r.at) for r in rows]
+
+    def conflict_count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.conflicts)).scalar_one())
+
+    def resolve_conflict(self, conflict_id: int) -> None:
+        """The user chose (by saving the record as they want it): the conflict is no longer shown."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.conflicts).where(t.conflicts.c.id == conflict_id))

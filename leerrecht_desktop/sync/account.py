@@ -1,0 +1,118 @@
+"""Enrolment of this laptop with the sync server (DESIGN.md §2).
+
+First laptop of a user: the local profile exists already (maybe with cases); with the admin's one-time
+code the client sends its user id, display name, Argon2id parameters, the *authentication key*
+(HKDF(master, PURPOSE_AUTH), which decrypts nothing) and its public keys and sealed private keys. Then
+it registers every local case with grants for self, the team's coordinators and the recovery key.
+
+A further laptop: user name and passphrase only. The server gives the Argon2id parameters (prelogin),
+the client derives the authentication key, logs in, and builds the local profile from the sealed keys
+the server keeps for it, unwrapped here with the passphrase."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from leerrecht_desktop.crypto.kdf import PURPOSE_AUTH, KdfParams, derive_master_key, derive_subkey
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
+from leerrecht_desktop.sync.protocol import (
+    EnrolRequest,
+    KdfJson,
+    LoginRequest,
+    PreloginRequest,
+    PreloginResponse,
+    SessionResponse,
+)
+from leerrecht_desktop.sync.transport import EnrolmentInvalid, ServerRefused, SyncError, Transport, refusal
+
+
+def device_name() -> str:
+    # The machine's network name says which laptop a device is in the admin's list; trimmed to the limit.
+    return (platform.node() or "laptop")[:100]
+
+
+def _invalid() -> ServerRefused:
+    return refusal("enrolment_invalid", 400)
+
+
+def auth_key(passphrase: str, kdf: KdfParams) -> bytes:
+    return derive_subkey(derive_master_key(passphrase, kdf), PURPOSE_AUTH)
+
+
+def _transport(server_url: str, pinned_sha256: str | None, ca_file: str | None) -> Transport:
+    return Transport(server_url, pinned_sha256=pinned_sha256, ca_file=ca_file)
+
+
+def enrol(workspace: Workspace, case_files: CaseFiles, server_url: str, username: str, code: str,
+          passphrase: str, *, pinned_sha256: str | None = None, ca_file: str | None = None,
+          transport: Transport | None = None) -> SyncReport:
+    """Enrol the first laptop of a user; returns the report of registering the local cases."""
+    store = SyncStore(case_files)
+    workspace.verify_passphrase(passphrase)  # the same throttling as unlock
+    kdf_json = workspace.kdf_json()
+    params = KdfParams.from_json(kdf_json)
+    secrets = case_files.secrets
+    request = EnrolRequest(
+        username=username.strip(), enrolment_code=code.strip(), user_id=case_files.user.user_id,
+        display_name=case_files.user.name, kdf=KdfJson.model_validate(kdf_json),
+        auth_key=auth_key(passphrase, params), exchange_public=secrets.exchange_public,
+        signing_public=secrets.signing_public, wrapped_secrets=workspace.wrapped_secrets(),
+        device_name=device_name(),
+    )
+    transport = transport or _transport(server_url, pinned_sha256, ca_file)
+    try:
+        session = transport.post("/enrol", request, SessionResponse)
+    except EnrolmentInvalid:
+        # The code is single-use: if an earlier try was accepted but its answer lost on the way, the
+        # account exists with this very authentication key, and logging in finishes the enrolment.
+        try:
+            session = transport.post("/login", LoginRequest(username=request.username, auth_key=request.auth_key,
+                                                            device_name=request.device_name), SessionResponse)
+        except ServerRefused:
+            raise EnrolmentInvalid(str(_invalid()), "enrolment_invalid", 400) from None
+    if session.user.user_id != case_files.user.user_id:
+        raise SyncError(tr("De server koppelde je aan een ander profiel dan dit. Meld dit aan je coördinator."))
+    store.save_enrolment(server_url=transport.server_url, device_id=session.device_id,
+                         device_token=session.device_token, team_id=session.user.team_id, role=session.user.role,
+                         recovery_public=session.recovery_public, pinned_sha256=transport.pinned_sha256)
+    transport.with_token(session.device_token)
+    # Cases made before enrolment go to the server now (and any that fail, at the next sync).
+    engine = SyncEngine(case_files, transport)
+    report = SyncReport()
+    engine.refresh_directory(report)
+    engine.register_cases(report)
+    return report
+
+
+def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase: str, *,
+                     pinned_sha256: str | None = None, ca_file: str | None = None,
+                     transport: Transport | None = None) -> tuple[Workspace, CaseFiles]:
+    """Set up a further laptop of an enrolled user in an empty data folder; returns the open workspace and
+    the unlocked case files (the caller closes the workspace)."""
+    transport = transport or _transport(server_url, pinned_sha256, ca_file)
+    pre = transport.post("/prelogin", PreloginRequest(username=username.strip()), PreloginResponse)
+    params = KdfParams.from_json(pre.kdf.model_dump())
+    session = transport.post("/login", LoginRequest(username=username.strip(),
+                                                    auth_key=auth_key(passphrase, params),
+                                                    device_name=device_name()), SessionResponse)
+    workspace = Workspace(data_dir, create=True)
+    try:
+        case_files = workspace.adopt_profile(
+            user_id=session.user.user_id, kdf=session.kdf.model_dump(), wrapped_secrets=session.wrapped_secrets,
+            exchange_public=session.exchange_public, signing_public=session.signing_public,
+            passphrase=passphrase, name=session.user.display_name, role=session.user.role,
+            team=session.user.team_name,
+        )
+        SyncStore(case_files).save_enrolment(
+            server_url=transport.server_url, device_id=session.device_id, device_token=session.device_token,
+            team_id=session.user.team_id, role=session.user.role, recovery_public=session.recovery_public,
+            pinned_sha256=transport.pinned_sha256)
+    except BaseException:
+        workspace.close()
+        raise
+    return workspace, case_files

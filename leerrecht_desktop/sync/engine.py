@@ -1,0 +1,576 @@
+"""One sync round: directory, case registration, queued sharing, push, pull (DESIGN.md §3).
+
+Order matters: cases are registered (with their key grants) before their records are pushed, sharing
+changes (a rotated key) before records sealed under the new key, and the push before the pull, so a
+conflict is merged against the server's head while the local edits are still in the outbox.
+
+Every revision that comes from the server is checked before anything is written: the author's
+Ed25519 signature (key from the directory, trusted on first use) and the AES-GCM tag, whose associated
+data binds record, revision, case, kind, author and key version. A refused revision is reported and
+never stored. A pulled page and the cursor move in one local transaction, so an interrupted pull
+resumes where it stopped and never skips a revision."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import Connection, Row
+
+from leerrecht_desktop.crypto.errors import CryptoError
+from leerrecht_desktop.crypto.keys import WrappedKey, new_case_key, public_signing_key, unwrap_case_key, wrap_case_key
+from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord
+from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.protocol import (
+    MAX_PULL_LIMIT,
+    MAX_PUSH_BATCH,
+    RECOVERY_RECIPIENT,
+    CaseRegistration,
+    CaseState,
+    DirectoryEntry,
+    DirectoryResponse,
+    KeyGrant,
+    MemberAdd,
+    MemberRemove,
+    PullPage,
+    PushRequest,
+    PushResponse,
+    WireRevision,
+    grant_message,
+)
+from leerrecht_desktop.sync.transport import (
+    ConflictError,
+    DeviceRevoked,
+    ServerRefused,
+    SyncError,
+    Transport,
+)
+
+log = logging.getLogger(__name__)
+MAX_PUSH_ROUNDS = 10_000
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0  # fields newly found in conflict by this round
+    quarantined: int = 0  # revisions the server refused in this round
+    refused: int = 0  # incoming revisions that failed their checks and were not stored
+    errors: list[str] = field(default_factory=list)
+    remaining_conflicts: int = 0  # unresolved, in total
+    waiting: int = 0  # still in the outbox (pending)
+
+
+def to_wire(sealed: SealedRecord) -> WireRevision:
+    h = sealed.header
+    return WireRevision(
+        revision_id=h.revision_id, record_id=h.record_id, case_id=h.case_id, kind=h.kind,  # type: ignore[arg-type]
+        revision=h.revision, base_revision=h.base_revision, author_id=h.author_id, key_version=h.key_version,
+        deleted=h.deleted, nonce=sealed.nonce, ciphertext=sealed.ciphertext, signature=sealed.signature,
+    )
+
+
+def from_wire(w: WireRevision) -> SealedRecord:
+    header = RecordHeader(
+        record_id=w.record_id, revision_id=w.revision_id, case_id=w.case_id, kind=w.kind, revision=w.revision,
+        base_revision=w.base_revision, author_id=w.author_id, key_version=w.key_version, deleted=w.deleted,
+    )
+    return SealedRecord(header, w.nonce, w.ciphertext, w.signature)
+
+
+class SyncEngine:
+    def __init__(self, case_files: CaseFiles, transport: Transport, *, page_size: int = MAX_PULL_LIMIT,
+                 push_batch: int = MAX_PUSH_BATCH):
+        self.case_files = case_files
+        self.store = SyncStore(case_files)
+        self.transport = transport
+        self.page_size = page_size
+        self.push_batch = min(push_batch, MAX_PUSH_BATCH)
+        self._directory: dict[str, DirectoryEntry] = {}
+        # Revisions refused in this round: a case's history and the pull page may both carry one,
+        # and it is reported once.
+        self._refused: set[str] = set()
+        # A push this round was refused for a newer server revision: push again after the pull merged it.
+        self._push_conflicted = False
+        self._directory_fresh = False  # fetched in this round already
+
+    @classmethod
+    def for_case_files(cls, case_files: CaseFiles, *, ca_file: str | None = None, **kw: Any) -> SyncEngine:
+        state = SyncStore(case_files).state()
+        transport = Transport(state.server_url, token=state.device_token, pinned_sha256=state.pinned_sha256,
+                              ca_file=ca_file)
+        return cls(case_files, transport, **kw)
+
+    @property
+    def me(self) -> str:
+        return self.case_files.user.user_id
+
+    # -- the round -------------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncReport:
+        report = SyncReport()
+        self._refused.clear()
+        self._directory_fresh = False
+        try:
+            # The directory is fetched only when something needs it (cases to register, sharing to send,
+            # an author not known yet), so a sync with nothing new is one round trip: the pull.
+            if self.store.unregistered_cases() or self.store.pending_member_changes():
+                self.refresh_directory(report)
+            self.register_cases(report)
+            self.send_member_changes(report)
+            self._push_conflicted = False
+            self.push(report)
+            self.pull(report)
+            if self._push_conflicted:
+                # The pull merged the refused revisions with every server revision in order; send the result.
+                self.push(report)
+        except DeviceRevoked:
+            self.wipe()
+            raise
+        self.store.mark_success()
+        report.remaining_conflicts = self.store.conflict_count()
+        report.waiting = self.store.pending_count()
+        return report
+
+    def wipe(self) -> None:
+        """A revoked device: erase every case, forget the enrolment, drop the keys."""
+        case_ids = set(self.store.local_case_ids()) | set(self._all_key_cases())
+        with self.case_files.batch():
+            for case_id in case_ids:
+                self.case_files.erase_case(case_id)
+        self.case_files.checkpoint()
+        self.store.clear()
+        self.case_files.lock()
+
+    def _all_key_cases(self) -> Iterable[str]:
+        from sqlalchemy import select
+
+        from leerrecht_desktop.store import tables as t
+        with self.case_files.engine.connect() as conn:
+            return set(conn.execute(select(t.case_keys.c.case_id)).scalars())
+
+    # -- directory -------------------------------------------------------------------------------
+
+    def refresh_directory(self, report: SyncReport) -> None:
+        directory = self.transport.get("/directory", DirectoryResponse)
+        self._directory_fresh = True
+        self._directory = {}
+        for entry in directory.users:
+            if self.store.remember_keys(entry.user_id, entry.exchange_public, entry.signing_public):
+                self._directory[entry.user_id] = entry
+            else:
+                report.errors.append(tr(
+                    "De server geeft voor een collega andere sleutels dan eerder. Die worden niet gebruikt; "
+                    "meld dit aan je coördinator."))
+        self.case_files.forget_signers()
+        state = self.store.state()
+        if directory.recovery_public is not None:
+            if state.recovery_public is None:
+                self.store.set_recovery_public(directory.recovery_public)
+            elif state.recovery_public != directory.recovery_public:
+                report.errors.append(tr(
+                    "De server geeft een andere herstelsleutel dan eerder. Die wordt niet gebruikt; meld dit aan "
+                    "je coördinator."))
+
+    def _exchange_public(self, user_id: str) -> bytes | None:
+        keys = self.store.known_keys(user_id)
+        if keys is None and not self._directory_fresh:
+            # A colleague not met yet: ask the directory when online; offline, the caller says so.
+            try:
+                self.refresh_directory(SyncReport())
+            except SyncError:
+                return None
+            keys = self.store.known_keys(user_id)
+        return None if keys is None else keys[0]
+
+    def colleagues(self) -> list[DirectoryEntry]:
+        """The team as the server lists it (names and roles for a "share with" choice), when online."""
+        self.refresh_directory(SyncReport())
+        return sorted(self._directory.values(), key=lambda e: e.display_name.casefold())
+
+    # -- key grants ------------------------------------------------------------------------------
+
+    def _grant(self, case_id: str, key_version: int, recipient_id: str, wrapped: WrappedKey) -> KeyGrant:
+        message = grant_message(case_id, recipient_id, key_version, wrapped.ephemeral_public, wrapped.ciphertext)
+        return KeyGrant(recipient_id=recipient_id, key_version=key_version,
+                        ephemeral_public=wrapped.ephemeral_public, ciphertext=wrapped.ciphertext,
+                        granted_by=self.me, signature=self.case_files.secrets.signing.sign(message))
+
+    def _grants_for(self, case_id: str, recipients: dict[str, bytes]) -> list[KeyGrant]:
+        """Every key version this user holds of a case, wrapped for each recipient (id -> X25519 public)."""
+        grants: list[KeyGrant] = []
+        for row in self.store.key_versions(case_id):
+            version, key = self.case_files.case_key(case_id, row.key_version)
+            for recipient_id, public in recipients.items():
+                if recipient_id == self.me:
+                    wrapped = WrappedKey(row.ephemeral_public, row.ciphertext)
+                else:
+                    wrapped = wrap_case_key(key, case_id, version, recipient_id, public)
+                grants.append(self._grant(case_id, version, recipient_id, wrapped))
+        return grants
+
+    def _default_recipients(self) -> dict[str, bytes]:
+        """Self, the coordinators of this user's team, the organisation's recovery key."""
+        state = self.store.state()
+        recipients = {self.me: self.case_files.secrets.exchange_public}
+        for entry in self._directory.values():
+            if entry.role == "coordinator" and entry.team_id == state.team_id:
+                recipients[entry.user_id] = entry.exchange_public
+        if state.recovery_public is not None:
+            recipients[RECOVERY_RECIPIENT] = state.recovery_public
+        return recipients
+
+    def accept_case_state(self, case_state: CaseState, report: SyncReport, conn: Connection | None = None) -> None:
+        """Store the caller's own grants of a case after checking them: signed by a known colleague over
+        exactly these bytes, and unwrapping with this user's key."""
+        case_id = case_state.case_id
+        secrets = self.case_files.secrets
+        for grant in case_state.grants:
+            if grant.recipient_id != self.me:
+                continue
+            if self.store.has_key(case_id, grant.key_version):
+                continue
+            keys = self.store.known_keys(grant.granted_by)
+            if keys is None and not self._directory_fresh:
+                self.refresh_directory(report)  # a colleague not seen before
+                keys = self.store.known_keys(grant.granted_by)
+            try:
+                if keys is None:
+                    raise CryptoError
+                message = grant_message(case_id, grant.recipient_id, grant.key_version, grant.ephemeral_public,
+                                        grant.ciphertext)
+                public_signing_key(keys[1]).verify(grant.signature, message)
+                unwrap_case_key(WrappedKey(grant.ephemeral_public, grant.ciphertext), case_id, grant.key_version,
+                                self.me, secrets.exchange)
+            except (CryptoError, InvalidSignature, ValueError):
+                report.refused += 1
+                report.errors.append(tr("Een dossiersleutel van de server is niet echt of niet voor jou bestemd "
+                                        "en wordt niet gebruikt. Meld dit aan je coördinator."))
+                continue
+            self.store.store_own_grant(case_id, grant.key_version, grant.ephemeral_public, grant.ciphertext, conn)
+        self.store.mark_registered(case_id, list(case_state.members), conn)
+
+    def fetch_case(self, case_id: str, report: SyncReport) -> bool:
+        try:
+            state = self.transport.get(f"/cases/{case_id}", CaseState)
+        except ServerRefused as exc:
+            if isinstance(exc, DeviceRevoked):
+                raise
+            report.errors.append(str(exc))
+            return False
+        if state.case_id != case_id:
+            report.errors.append(tr("De server gaf een ander dossier dan gevraagd; het wordt genegeerd."))
+            return False
+        self.accept_case_state(state, report)
+        return True
+
+    # -- registration and sharing ----------------------------------------------------------------
+
+    def register_cases(self, report: SyncReport) -> None:
+        case_ids = self.store.unregistered_cases()
+        if not case_ids:
+            return
+        recipients = self._default_recipients()
+        for case_id in case_ids:
+            registration = CaseRegistration(case_id=case_id, grants=self._grants_for(case_id, recipients))
+            try:
+                state = self.transport.post("/cases", registration, CaseState)
+            except ConflictError:
+                # Registered before, but the answer was lost: the server's view is the truth.
+                self.fetch_case(case_id, report)
+                continue
+            except ServerRefused as exc:
+                if isinstance(exc, DeviceRevoked):
+                    raise
+                report.errors.append(str(exc))
+                continue
+            self.store.mark_registered(case_id, list(state.members))
+
+    def share_case(self, case_id: str, user_id: str) -> None:
+        """Give a colleague every key version of a case. Works offline: queued, sent at the next sync."""
+        public = self._exchange_public(user_id)
+        if public is None:
+            raise SyncError(tr("Deze collega is nog niet bekend op deze laptop. Synchroniseer eerst."))
+        grants = self._grants_for(case_id, {user_id: public})
+        if not grants:
+            raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
+        self.store.queue_member_change(case_id, "add", user_id, [g.model_dump(mode="json") for g in grants])
+
+    def unshare_case(self, case_id: str, user_id: str) -> None:
+        """Remove a colleague: a new key version for everyone who stays (and the recovery key); what is
+        saved from now on uses it. Works offline: queued, sent at the next sync before any push."""
+        versions = [row.key_version for row in self.store.key_versions(case_id)]
+        if not versions:
+            raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
+        remaining = [m for m in self.store.members(case_id) if m != user_id]
+        if self.me not in remaining:
+            remaining.append(self.me)
+        recipients: dict[str, bytes] = {}
+        for member in remaining:
+            public = self.case_files.secrets.exchange_public if member == self.me else self._exchange_public(member)
+            if public is None:
+                raise SyncError(tr("Niet alle collega's van dit dossier zijn bekend op deze laptop. "
+                                   "Synchroniseer eerst."))
+            recipients[member] = public
+        state = self.store.state()
+        if state.recovery_public is not None:
+            recipients[RECOVERY_RECIPIENT] = state.recovery_public
+        version, key = max(versions) + 1, new_case_key()
+        grants = [self._grant(case_id, version, rid, wrap_case_key(key, case_id, version, rid, public))
+                  for rid, public in recipients.items()]
+        own = next(g for g in grants if g.recipient_id == self.me)
+        with self.case_files.sync_transaction() as conn:
+            self.store.store_own_grant(case_id, version, own.ephemeral_public, own.ciphertext, conn)
+            self.store.mark_registered(case_id, remaining, conn)
+        self.store.queue_member_change(case_id, "remove", user_id, [g.model_dump(mode="json") for g in grants])
+
+    def send_member_changes(self, report: SyncReport) -> None:
+        for change in self.store.pending_member_changes():
+            grants = [KeyGrant.model_validate(g) for g in change.grants]
+            try:
+                if change.action == "add":
+                    state = self.transport.post(f"/cases/{change.case_id}/members",
+                                                MemberAdd(user_id=change.user_id, grants=grants), CaseState)
+                else:
+                    state = self.transport.post(f"/cases/{change.case_id}/members/remove",
+                                                MemberRemove(user_id=change.user_id, grants=grants), CaseState)
+            except ServerRefused as exc:
+                if isinstance(exc, DeviceRevoked):
+                    raise
+                retried = None
+                if change.action == "remove" and exc.code == "bad_request":
+                    retried = self._retry_removal(change.case_id, change.user_id, grants, report)
+                if retried is None:
+                    report.errors.append(str(exc))
+                    self.store.drop_member_change(change.pending_id)
+                    continue
+                state = retried
+            self.store.mark_registered(change.case_id, list(state.members))
+            self.store.drop_member_change(change.pending_id)
+
+    def _retry_removal(self, case_id: str, user_id: str, grants: list[KeyGrant],
+                       report: SyncReport) -> CaseState | None:
+        """A removal queued offline names the members as they were; if others were added meanwhile the
+        server wants the rotated key for them too. Wrap the same new key for today's members, once."""
+        try:
+            current = self.transport.get(f"/cases/{case_id}", CaseState)
+        except ServerRefused as exc:
+            if isinstance(exc, DeviceRevoked):
+                raise
+            return None
+        version = max(g.key_version for g in grants)
+        if current.key_version != version - 1:
+            return None  # someone else rotated meanwhile: this key can't be the next one
+        self.refresh_directory(report)
+        recipients: dict[str, bytes] = {}
+        for member in current.members:
+            if member == user_id:
+                continue
+            public = self.case_files.secrets.exchange_public if member == self.me else self._exchange_public(member)
+            if public is None:
+                return None
+            recipients[member] = public
+        recovery = self.store.state().recovery_public
+        if recovery is not None:
+            recipients[RECOVERY_RECIPIENT] = recovery
+        _, key = self.case_files.case_key(case_id, version)
+        fresh = [self._grant(case_id, version, rid, wrap_case_key(key, case_id, version, rid, public))
+                 for rid, public in recipients.items()]
+        try:
+            return self.transport.post(f"/cases/{case_id}/members/remove",
+                                       MemberRemove(user_id=user_id, grants=fresh), CaseState)
+        except ServerRefused as exc:
+            if isinstance(exc, DeviceRevoked):
+                raise
+            return None
+
+    # -- push ------------------------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        tried: set[str] = set()
+        for _ in range(MAX_PUSH_ROUNDS):
+            outgoing = [o for o in self.store.outgoing(self.push_batch + len(tried))
+                        if o.sealed.header.revision_id not in tried and self.store.registered(o.sealed.header.case_id)]
+            outgoing = outgoing[: self.push_batch]
+            if not outgoing:
+                return
+            ids = [o.sealed.header.revision_id for o in outgoing]
+            self.store.note_attempt(ids)
+            response = self.transport.post("/push", PushRequest(revisions=[to_wire(o.sealed) for o in outgoing]),
+                                           PushResponse)
+            by_id = {o.sealed.header.revision_id: o for o in outgoing}
+            with self.case_files.sync_transaction() as conn:
+                for result in response.results:
+                    item = by_id.get(result.revision_id)
+                    if item is None:
+                        continue
+                    tried.add(result.revision_id)
+                    if result.status in ("accepted", "duplicate"):
+                        self.store.mark_pushed(conn, result.revision_id, result.seq)
+                        report.pushed += 1
+                    elif result.status == "rejected":
+                        self.store.quarantine(conn, result.revision_id, result.reason or "rejected")
+                        report.quarantined += 1
+                    else:
+                        # Not merged here: against the server's head alone, a field the server changed and
+                        # changed back in between would look untouched and a stale local value would win
+                        # silently. The pull that follows brings every revision in order and merges each
+                        # in turn (_merge); the merged revision is pushed after it.
+                        self._push_conflicted = True
+            # Anything the server did not answer for stays queued for the next round.
+            tried.update(ids)
+
+    def _merge(self, conn: Connection, theirs: SealedRecord, theirs_payload: dict[str, Any] | None,
+               seq: int | None, local: list[Row[Any]], report: SyncReport) -> None:
+        """The server holds `theirs`, this laptop has unsent revisions of the same record: merge the
+        newest local content with theirs against the revision the first local edit was based on, keep
+        theirs as the base of a new local revision, and record the fields in conflict."""
+        from leerrecht_desktop.sync.merge import merge_deleted
+
+        h = theirs.header
+        first, last = local[0], local[-1]
+        if first.case_id != h.case_id or first.kind != h.kind:
+            report.refused += 1
+            report.errors.append(tr("Een deel van een dossier hoort volgens de server bij een ander dossier; het "
+                                    "wordt niet overgenomen."))
+            return
+        base: dict[str, Any] | None = None
+        if first.base_revision is not None:
+            base_row = self._revision_row(conn, h.record_id, first.base_revision)
+            if base_row is not None:
+                base = self.case_files.open_revision(conn, base_row.revision_id)[1]
+        mine = None if last.deleted else self.case_files.open_revision(conn, last.revision_id)[1]
+        self.store.drop_revisions(conn, [row.revision_id for row in local])
+        self._store_incoming(conn, theirs, theirs_payload, seq, report)
+        deleted, result = merge_deleted(base, bool(last.deleted), mine, h.deleted, theirs_payload)
+        kind = Kind(h.kind)
+        if deleted:
+            if not h.deleted:
+                self.case_files.write_revision(conn, h.case_id, h.record_id, kind, {}, deleted=True)
+        elif result is not None and (h.deleted or result.merged != theirs_payload):
+            self.case_files.write_revision(conn, h.case_id, h.record_id, kind, result.merged)
+        if result is not None and result.conflicts:
+            self.store.add_conflict(conn, h.case_id, h.record_id, {
+                "kind": h.kind, "server_revision": h.revision,
+                "conflicts": [c.to_dict() for c in result.conflicts],
+            })
+            report.conflicts += len(result.conflicts)
+
+    @staticmethod
+    def _revision_row(conn: Connection, record_id: str, revision: int) -> Row[Any] | None:
+        from sqlalchemy import select
+
+        from leerrecht_desktop.store import tables as t
+        return conn.execute(select(t.records).where(t.records.c.record_id == record_id,
+                                                    t.records.c.revision == revision)).first()
+
+    def _store_incoming(self, conn: Connection, sealed: SealedRecord, payload: dict[str, Any] | None,
+                        seq: int | None, report: SyncReport) -> bool:
+        h = sealed.header
+        if self.store.revision_exists(conn, h.revision_id):
+            self.store.set_seq(conn, h.revision_id, seq)
+            return False
+        head = self.case_files.head_row(conn, h.record_id)
+        if head is not None and (head.case_id != h.case_id or head.kind != h.kind):
+            report.refused += 1
+            report.errors.append(tr("Een deel van een dossier hoort volgens de server bij een ander dossier; het "
+                                    "wordt niet overgenomen."))
+            return False
+        if head is None or head.revision < h.revision:
+            self.case_files.store_verified(conn, sealed, payload, seq, head=True)
+        elif not self.store.revision_taken(conn, h.record_id, h.revision):
+            self.case_files.store_verified(conn, sealed, payload, seq, head=False)  # older history
+        else:
+            report.refused += 1
+            report.errors.append(tr("De server stuurde een tweede, andere versie {revision} van een deel van een "
+                                    "dossier; die wordt niet overgenomen.", revision=h.revision))
+            return False
+        report.pulled += 1
+        return True
+
+    # -- pull ------------------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport) -> None:
+        cursor = self.store.state().cursor
+        while True:
+            page = self.transport.get("/pull", PullPage, params={"after": cursor, "limit": self.page_size})
+            final: dict[str, str] = {}
+            for event in sorted(page.memberships, key=lambda e: e.seq):
+                if event.user_id == self.me:
+                    final[event.case_id] = event.action
+            for case_id, action in final.items():
+                if action == "added" and not self.store.registered(case_id):
+                    self.fetch_history(case_id, report, upto=cursor)
+            self._fetch_missing_keys(page.revisions, report)
+            with self.case_files.sync_transaction() as conn:
+                for wire in page.revisions:
+                    self.apply_incoming(conn, wire, report)
+                for case_id, action in final.items():
+                    if action == "removed":
+                        self.case_files.erase_case(case_id)
+                self.store.set_cursor(conn, page.next_cursor)
+            if any(action == "removed" for action in final.values()):
+                self.case_files.checkpoint()
+            if not page.more or page.next_cursor <= cursor:
+                return
+            cursor = page.next_cursor
+
+    def fetch_history(self, case_id: str, report: SyncReport, *, upto: int) -> None:
+        """A case newly shared with this user: its keys, then its history up to the pull cursor `upto`,
+        page by page. What came after the cursor arrives with the pull itself (the server serves a
+        member's cases whole from the cursor on), so a fresh laptop fetches no history twice."""
+        if not self.fetch_case(case_id, report):
+            return
+        after = 0
+        while after < upto:
+            page = self.transport.get(f"/cases/{case_id}/history", PullPage,
+                                      params={"after": after, "limit": self.page_size})
+            self._fetch_missing_keys(page.revisions, report)
+            with self.case_files.sync_transaction() as conn:
+                for wire in page.revisions:
+                    if wire.case_id != case_id:
+                        report.refused += 1
+                        report.errors.append(tr("De server gaf een deel van een ander dossier mee; het wordt "
+                                                "niet overgenomen."))
+                        continue
+                    self.apply_incoming(conn, wire, report)
+            if not page.more or page.next_cursor <= after:
+                return
+            after = page.next_cursor
+
+    def _fetch_missing_keys(self, revisions: list[WireRevision], report: SyncReport) -> None:
+        missing_authors = {w.author_id for w in revisions if self.store.known_keys(w.author_id) is None}
+        if missing_authors and not self._directory_fresh:
+            self.refresh_directory(report)
+        needed = {(w.case_id, w.key_version) for w in revisions}
+        for case_id in sorted({c for c, v in needed if not self.store.has_key(c, v)}):
+            self.fetch_case(case_id, report)
+
+    def apply_incoming(self, conn: Connection, wire: WireRevision, report: SyncReport) -> None:
+        sealed = from_wire(wire)
+        if self.store.revision_exists(conn, wire.revision_id):
+            self.store.set_seq(conn, wire.revision_id, wire.seq)  # our own revision, or one pulled before
+            return
+        if wire.revision_id in self._refused:
+            return
+        try:
+            payload = self.case_files.verify_incoming(conn, sealed)
+        except (CryptoError, CaseNotFound) as exc:
+            self._refused.add(wire.revision_id)
+            report.refused += 1
+            report.errors.append(str(exc))
+            log.warning("refused an incoming revision (%s)", type(exc).__name__)
+            return
+        local = self.store.local_revisions(conn, wire.record_id)
+        if local and wire.revision >= local[0].revision:
+            self._merge(conn, sealed, payload, wire.seq, local, report)
+        else:
+            self._store_incoming(conn, sealed, payload, wire.seq, report)

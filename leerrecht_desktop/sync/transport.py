@@ -1,0 +1,287 @@
+"""HTTPS to the sync server: one httpx client, certificate checks, optional pinning, errors in Dutch.
+
+Plain HTTP is refused for every address but this machine's own (127.0.0.0/8, ::1, localhost), where
+nothing travels over a network. TLS certificates are always verified; on top of that an operator can
+pin the SHA-256 of the server's certificate, and a connection that shows another certificate is
+dropped before a response is used. Error texts never hold case content or the token."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import random
+import ssl
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.sync.errors import SyncError
+from leerrecht_desktop.sync.protocol import API_PREFIX, ErrorBody
+
+M = TypeVar("M", bound=BaseModel)
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class InsecureServerAddress(SyncError):
+    pass
+
+
+class Unreachable(SyncError):
+    pass
+
+
+class CertificateProblem(SyncError):
+    pass
+
+
+class ServerRefused(SyncError):
+    def __init__(self, message: str, code: str, status: int):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class Unauthorized(ServerRefused):
+    pass
+
+
+class DeviceRevoked(ServerRefused):
+    pass
+
+
+class Forbidden(ServerRefused):
+    pass
+
+
+class NotFound(ServerRefused):
+    pass
+
+
+class ConflictError(ServerRefused):
+    pass
+
+
+class RateLimited(ServerRefused):
+    pass
+
+
+class EnrolmentInvalid(ServerRefused):
+    pass
+
+
+class BadResponse(SyncError):
+    pass
+
+
+def _messages() -> dict[str, tuple[type[ServerRefused], str]]:
+    return {
+        "bad_request": (ServerRefused, tr("De server weigerde het verzoek als ongeldig. Werk de app bij of "
+                                          "meld dit aan je coördinator.")),
+        "unauthorized": (Unauthorized, tr("De server herkent deze laptop niet (meer). Meld je opnieuw aan "
+                                          "met 'leerrecht enroll'.")),
+        "device_revoked": (DeviceRevoked, tr("Deze laptop is ingetrokken op de server. De dossiers op deze "
+                                             "laptop worden gewist.")),
+        "forbidden": (Forbidden, tr("Je hebt geen toegang tot dit dossier op de server.")),
+        "not_found": (NotFound, tr("De server kent dit niet (meer).")),
+        "conflict": (ConflictError, tr("De server heeft dit al in een andere versie.")),
+        "too_large": (ServerRefused, tr("Dit is te groot om naar de server te sturen.")),
+        "rate_limited": (RateLimited, tr("Te veel pogingen na elkaar. Wacht even en probeer opnieuw.")),
+        "enrolment_invalid": (EnrolmentInvalid, tr("Gebruikersnaam, aanmeldcode of wachtwoordzin klopt niet "
+                                                   "(of de code is al gebruikt of verlopen).")),
+    }
+
+
+def refusal(code: str, status: int) -> ServerRefused:
+    cls, message = _messages().get(code, (ServerRefused, tr("De server weigerde het verzoek ({status}).",
+                                                            status=status)))
+    return cls(message, code, status)
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str) -> str:
+    """The URL without a trailing slash, or InsecureServerAddress / SyncError with a clear reason."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SyncError(tr("'{url}' is geen geldig serveradres. Gebruik bv. https://leerrecht.voorbeeld.be.",
+                           url=url))
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InsecureServerAddress(tr(
+            "Onbeveiligde verbinding geweigerd: gebruik https:// voor {host}. Gewoon http:// mag alleen naar "
+            "deze computer zelf (localhost).", host=parts.hostname))
+    return url.strip().rstrip("/")
+
+
+def certificate_sha256(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(True)  # DER bytes (the low-level socket takes no keyword)
+    return hashlib.sha256(der).hexdigest() if der else None
+
+
+def normalise_pin(pin: str | None) -> str | None:
+    if not pin:
+        return None
+    cleaned = pin.replace(":", "").replace(" ", "").lower()
+    if len(cleaned) != 64 or any(c not in "0123456789abcdef" for c in cleaned):
+        raise SyncError(tr("De vastgepinde certificaatvingerafdruk moet een SHA-256 in hex zijn (64 tekens)."))
+    return cleaned
+
+
+class Transport:
+    def __init__(self, server_url: str, *, token: str | None = None, pinned_sha256: str | None = None,
+                 ca_file: str | None = None, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+                 client: httpx.Client | None = None):
+        self.server_url = check_server_url(server_url)
+        self.token = token
+        self.pinned_sha256 = normalise_pin(pinned_sha256)
+        if self.pinned_sha256 and not self.server_url.startswith("https://"):
+            raise SyncError(tr("Een vastgepind certificaat kan alleen met https://."))
+        verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
+        self._client = client or httpx.Client(base_url=self.server_url + API_PREFIX, timeout=timeout,
+                                              verify=verify, follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def with_token(self, token: str) -> Transport:
+        self.token = token
+        return self
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def get(self, path: str, model: type[M], params: dict[str, Any] | None = None) -> M:
+        return self._parse(self._send("GET", path, None, params), model)
+
+    def post(self, path: str, body: BaseModel, model: type[M]) -> M:
+        return self._parse(self._send("POST", path, body, None), model)
+
+    def post_empty(self, path: str, body: BaseModel) -> None:
+        self._send("POST", path, body, None)
+
+    def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None) -> httpx.Response:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        content = None
+        if body is not None:
+            content = body.model_dump_json().encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        try:
+            # Streamed, so the connection is still open when its certificate is compared with the pin,
+            # before the body is read.
+            request = self._client.build_request(method, path, content=content, headers=headers, params=params)
+            response = self._client.send(request, stream=True)
+            try:
+                self._check_pin(response)
+                response.read()
+            finally:
+                response.close()
+        except httpx.ConnectError as exc:
+            if _is_certificate_error(exc):
+                raise CertificateProblem(tr(
+                    "Het certificaat van de server {host} klopt niet of is niet vertrouwd. De verbinding is "
+                    "geweigerd; meld dit aan je coördinator.", host=_host(self.server_url))) from None
+            raise Unreachable(tr("De server {host} is niet bereikbaar. Je wijzigingen blijven bewaard op deze "
+                                 "laptop.", host=_host(self.server_url))) from None
+        except httpx.TimeoutException:
+            raise Unreachable(tr("De server {host} antwoordt niet op tijd. Je wijzigingen blijven bewaard op "
+                                 "deze laptop.", host=_host(self.server_url))) from None
+        except httpx.TransportError:
+            raise Unreachable(tr("De verbinding met de server {host} viel weg. Je wijzigingen blijven bewaard "
+                                 "op deze laptop.", host=_host(self.server_url))) from None
+        if response.status_code >= 400:
+            code = ""
+            try:
+                code = ErrorBody.model_validate_json(response.content).code
+            except ValidationError:
+                code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+                        413: "too_large", 429: "rate_limited"}.get(response.status_code, "")
+            if response.status_code >= 500:
+                raise Unreachable(tr("De server {host} heeft een probleem ({status}). Probeer later opnieuw; je "
+                                     "wijzigingen blijven bewaard.", host=_host(self.server_url),
+                                     status=response.status_code))
+            raise refusal(code, response.status_code)
+        return response
+
+    def _check_pin(self, response: httpx.Response) -> None:
+        if self.pinned_sha256 is not None and certificate_sha256(response) != self.pinned_sha256:
+            raise CertificateProblem(tr(
+                "De server {host} toont een ander certificaat dan het vastgepinde. De verbinding is "
+                "geweigerd; meld dit aan je coördinator.", host=_host(self.server_url)))
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M]) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError:
+            raise BadResponse(tr("De server gaf een antwoord dat de app niet begrijpt. Werk de app bij of meld "
+                                 "dit aan je coördinator.")) from None
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+# -- retry policy ----------------------------------------------------------------------------------
+
+
+def backoff_delays(*, base: float = 2.0, cap: float = 300.0,
+                   rng: Callable[[], float] = random.random) -> Iterator[float]:
+    """Seconds to wait before each next try: exponential (base, 2·base, 4·base, … up to cap) with "full
+    jitter" (a random point in [0, delay]), so laptops that lost the network together don't all come back
+    at the same second."""
+    attempt = 0
+    while True:
+        ceiling = min(cap, base * (2 ** attempt))
+        yield ceiling * rng()
+        attempt = min(attempt + 1, 32)
+
+
+T = TypeVar("T")
+
+
+def with_retries(action: Callable[[], T], *, attempts: int, sleep: Callable[[float], None],
+                 delays: Iterator[float] | None = None) -> T:
+    """Run `action`, retrying on Unreachable (network, timeouts, 5xx) up to `attempts` times in all with
+    backoff and jitter; a refusal by the server is not retried (it would answer the same)."""
+    delays = delays or backoff_delays()
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except Unreachable:
+            if attempt == attempts:
+                raise
+            sleep(next(delays))
+    raise AssertionError("unreachable")  # pragma: no cover
