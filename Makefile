@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench bench-sync clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/local_slice.py $(BENCH_ARGS)
+
+# A real server on loopback; BENCH_ARGS e.g. --quick, --entries 1000,60000, --json out.json
+bench-sync: $(STAMP)
+	$(PY) benchmarks/sync.py $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +39,9 @@ from leerrecht_desktop.store.database import database_path
 from leerrecht_desktop.store.errors import StoreError
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.errors import SyncError
+
+if TYPE_CHECKING:
+    from leerrecht_desktop.sync.engine import SyncProgress
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -124,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", parents=[common], help=tr("synchroniseer nu met de server"),
                           description=tr("Verstuur je wijzigingen en haal die van je collega's op, één keer."))
     sync.add_argument("--ca-file", default=None, help=tr("eigen CA-certificaat (PEM) om de server te vertrouwen"))
+    sync.add_argument("--progress", action="store_true",
+                      help=tr("toon de voortgang (standaard alleen in een terminal)"))
     return parser
 
 
@@ -482,15 +487,26 @@ def _cmd_enroll(args: argparse.Namespace, data_dir: Path) -> int:
     return EXIT_OK
 
 
+def _progress_line(progress: SyncProgress) -> None:
+    """One line per page on stderr (stdout keeps only the summary, for scripts)."""
+    phase = {"push": tr("Versturen"), "pull": tr("Ontvangen"), "history": tr("Geschiedenis ophalen")}
+    done = (f"{progress.records_done}/{progress.records_total}" if progress.records_total is not None
+            else str(progress.records_done))
+    print(f"{PROG}: {phase[progress.phase]}: {done} ({progress.bytes_done / 1e6:.1f} MB)", file=sys.stderr,
+          flush=True)
+
+
 def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
     from leerrecht_desktop.sync.engine import SyncEngine
+
+    show = bool(getattr(args, "progress", False)) or sys.stderr.isatty()
 
     with _workspace(data_dir) as ws:
         case_files = ws.unlock(_passphrase())
         try:
             engine = SyncEngine.for_case_files(case_files, ca_file=args.ca_file)
             try:
-                report = engine.sync_once()
+                report = engine.sync_once(progress=_progress_line if show else None)
             finally:
                 engine.transport.close()
         finally:

@@ -8,6 +8,7 @@ must be atomic (a pulled page and the cursor move together)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from leerrecht_desktop.store.errors import StoreError
 
 PENDING = "pending"
 QUARANTINED = "quarantined"
+# A passphrase change not yet sent to the server: a row in `settings` (no schema change), its value the
+# base64 of a blob sealed under the local key (it holds the new authentication key).
+PENDING_PASSPHRASE_KEY = "sync.pending_passphrase_change"
 
 
 def _now() -> str:
@@ -140,6 +144,33 @@ class SyncStore:
         """Forget the enrolment (a revoked device)."""
         with write_transaction(self.engine) as conn:
             conn.execute(delete(t.sync_state))
+            conn.execute(delete(t.settings).where(t.settings.c.key == PENDING_PASSPHRASE_KEY))
+
+    # -- a passphrase change waiting for the server ------------------------------------------------
+
+    def set_pending_passphrase_change(self, change: dict[str, Any]) -> None:
+        """Queue (replacing an older one) the JSON of a protocol.PassphraseChange, sealed."""
+        blob = seal_local(self._local_key, "passphrase-change", self.case_files.user.user_id, change)
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.settings).where(t.settings.c.key == PENDING_PASSPHRASE_KEY))
+            conn.execute(t.settings.insert().values(key=PENDING_PASSPHRASE_KEY,
+                                                    value=base64.b64encode(blob).decode("ascii")))
+
+    def pending_passphrase_change(self) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(t.settings.c.value)
+                                 .where(t.settings.c.key == PENDING_PASSPHRASE_KEY)).scalar()
+        if value is None:
+            return None
+        change: dict[str, Any] = open_local(self._local_key, "passphrase-change", self.case_files.user.user_id,
+                                            base64.b64decode(value))
+        return change
+
+    def clear_pending_passphrase_change(self, sent: dict[str, Any]) -> None:
+        """Drop the queued change once the server took it, unless a newer one was queued meanwhile."""
+        if self.pending_passphrase_change() == sent:
+            with write_transaction(self.engine) as conn:
+                conn.execute(delete(t.settings).where(t.settings.c.key == PENDING_PASSPHRASE_KEY))
 
     # -- public keys of colleagues ---------------------------------------------------------------
 
@@ -245,18 +276,22 @@ class SyncStore:
     def outgoing(self, limit: int) -> list[Outgoing]:
         """Up to `limit` pending revisions, oldest first, at most one per record (its lowest revision):
         a later one may only go once the server accepted the one it is based on."""
+        # In SQL, stopping at `limit` (reading the whole outbox for every batch made a first push of a
+        # large data set quadratic): a pending row qualifies when its revision is the record's lowest
+        # unsent one (pending or quarantined). A record whose first unsent revision is quarantined
+        # waits for the user's retry or discard.
+        unsent, queued = t.records.alias("unsent"), t.outbox.alias("queued")
+        first_unsent = (select(func.min(unsent.c.revision))
+                        .select_from(queued.join(unsent, unsent.c.revision_id == queued.c.revision_id))
+                        .where(unsent.c.record_id == t.records.c.record_id).scalar_subquery())
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t.outbox.c.id.label("outbox_id"), t.outbox.c.state, t.records)
+                select(t.outbox.c.id.label("outbox_id"), t.records)
                 .join(t.records, t.records.c.revision_id == t.outbox.c.revision_id)
-                .order_by(t.records.c.record_id, t.records.c.revision)
+                .where(t.outbox.c.state == PENDING, t.records.c.revision == first_unsent)
+                .order_by(t.outbox.c.id).limit(limit)
             ).all()
-        firsts: dict[str, Row[Any]] = {}
-        for row in rows:
-            firsts.setdefault(row.record_id, row)
-        # A record whose first unsent revision is quarantined waits for the user's retry or discard.
-        ready = sorted((r for r in firsts.values() if r.state == PENDING), key=lambda r: r.outbox_id)
-        return [Outgoing(r.outbox_id, sealed_from_row(r)) for r in ready[:limit]]
+        return [Outgoing(r.outbox_id, sealed_from_row(r)) for r in rows]
 
     def pending_count(self) -> int:
         with self.engine.connect() as conn:
@@ -356,3 +391,11 @@ class SyncStore:
         """The user chose (by saving the record as they want it): the conflict is no longer shown."""
         with write_transaction(self.engine) as conn:
             conn.execute(delete(t.conflicts).where(t.conflicts.c.id == conflict_id))
+
+    def update_conflict(self, conflict_id: int, details: dict[str, Any]) -> None:
+        """Keep a conflict with fewer fields (the user chose some of them, not all yet)."""
+        with write_transaction(self.engine) as conn:
+            row = conn.execute(select(t.conflicts.c.record_id).where(t.conflicts.c.id == conflict_id)).first()
+            if row is not None:
+                blob = seal_local(self._local_key, "conflict", row.record_id, details)
+                conn.execute(update(t.conflicts).where(t.conflicts.c.id == conflict_id).values(blob=blob))

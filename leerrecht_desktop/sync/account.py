@@ -24,11 +24,19 @@ from leerrecht_desktop.sync.protocol import (
     EnrolRequest,
     KdfJson,
     LoginRequest,
+    PassphraseChange,
     PreloginRequest,
     PreloginResponse,
     SessionResponse,
 )
-from leerrecht_desktop.sync.transport import EnrolmentInvalid, ServerRefused, SyncError, Transport, refusal
+from leerrecht_desktop.sync.transport import (
+    DeviceRevoked,
+    EnrolmentInvalid,
+    ServerRefused,
+    SyncError,
+    Transport,
+    refusal,
+)
 
 
 def device_name() -> str:
@@ -116,3 +124,39 @@ def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase:
         workspace.close()
         raise
     return workspace, case_files
+
+
+def push_passphrase_change(workspace: Workspace, case_files: CaseFiles, transport: Transport | None,
+                           passphrase: str) -> bool:
+    """Call right after a successful local `Workspace.change_passphrase(old, passphrase)`: tell the
+    server the new Argon2id parameters, authentication key and wrapped secrets, so a further laptop
+    logs in with the NEW passphrase (and no longer with the old one).
+
+    The change is first queued, sealed under the local key (`SyncStore.set_pending_passphrase_change`),
+    then sent; if the server can't be reached (or refuses) it stays queued and the next
+    `SyncEngine.sync_once` sends it. Returns True when the server has it, False when it waits (or when
+    this laptop is not enrolled: then there is nothing to tell). `transport` defaults to one built from
+    the enrolment. Costs two Argon2id derivations (check, then the authentication key)."""
+    store = SyncStore(case_files)
+    if not store.is_enrolled():
+        return False
+    # Never send an authentication key for anything but the passphrase the vault is wrapped with now:
+    # the server would then lock this user out of every further laptop.
+    workspace.verify_passphrase(passphrase)
+    kdf_json = workspace.kdf_json()
+    change = PassphraseChange(kdf=KdfJson.model_validate(kdf_json),
+                              auth_key=auth_key(passphrase, KdfParams.from_json(kdf_json)),
+                              wrapped_secrets=workspace.wrapped_secrets())
+    store.set_pending_passphrase_change(change.model_dump(mode="json"))
+    own = transport is None
+    if transport is None:
+        transport = SyncEngine.for_case_files(case_files).transport
+    try:
+        return SyncEngine(case_files, transport).send_passphrase_change(SyncReport())
+    except DeviceRevoked:
+        raise
+    except SyncError:
+        return False  # offline: queued, sent with the next sync
+    finally:
+        if own:
+            transport.close()

@@ -13,9 +13,10 @@ resumes where it stopped and never skips a revision."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Row
@@ -28,6 +29,7 @@ from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.protocol import (
     MAX_PULL_LIMIT,
     MAX_PUSH_BATCH,
@@ -39,6 +41,7 @@ from leerrecht_desktop.sync.protocol import (
     KeyGrant,
     MemberAdd,
     MemberRemove,
+    PassphraseChange,
     PullPage,
     PushRequest,
     PushResponse,
@@ -67,6 +70,27 @@ class SyncReport:
     errors: list[str] = field(default_factory=list)
     remaining_conflicts: int = 0  # unresolved, in total
     waiting: int = 0  # still in the outbox (pending)
+    cancelled: bool = False  # stopped on request after a page; the next sync resumes there
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where a sync round is, reported after each page (push batch, pull page, history page).
+    `records_total` is known for the push (the outbox) and not for a pull (the server does not say how
+    much is waiting); `bytes_done` counts the sealed bytes (nonce, ciphertext, signature) of the phase."""
+
+    phase: Literal["push", "pull", "history"]
+    records_done: int
+    records_total: int | None
+    bytes_done: int
+
+
+class _Cancelled(Exception):
+    """Internal: the caller's cancel event was set; raised only right after a page was committed."""
+
+
+def _sealed_bytes(revisions: Iterable[WireRevision]) -> int:
+    return sum(len(w.nonce) + len(w.ciphertext) + len(w.signature) for w in revisions)
 
 
 def to_wire(sealed: SealedRecord) -> WireRevision:
@@ -101,6 +125,10 @@ class SyncEngine:
         # A push this round was refused for a newer server revision: push again after the pull merged it.
         self._push_conflicted = False
         self._directory_fresh = False  # fetched in this round already
+        # Set for the duration of one sync_once (progress reporting and cancelling between pages).
+        self._progress: Callable[[SyncProgress], None] | None = None
+        self._cancel: threading.Event | None = None
+        self._counts: dict[str, list[int]] = {}  # phase -> [records_done, bytes_done]
 
     @classmethod
     def for_case_files(cls, case_files: CaseFiles, *, ca_file: str | None = None, **kw: Any) -> SyncEngine:
@@ -115,15 +143,27 @@ class SyncEngine:
 
     # -- the round -------------------------------------------------------------------------------
 
-    def sync_once(self) -> SyncReport:
+    def sync_once(self, progress: Callable[[SyncProgress], None] | None = None,
+                  cancel: threading.Event | None = None) -> SyncReport:
+        """One round. `progress` is called after each page; when `cancel` is set the round stops
+        cleanly right after the page being applied (push batch or pull page; a case's history is
+        fetched whole first, so its registration never outruns it) and the report says `cancelled`.
+        Every page moves the cursor / clears the outbox in its own transaction, so the next round
+        resumes there: nothing skipped, nothing twice."""
         report = SyncReport()
         self._refused.clear()
         self._directory_fresh = False
+        self._progress, self._cancel, self._counts = progress, cancel, {}
         try:
+            self.send_passphrase_change(report)
             # The directory is fetched only when something needs it (cases to register, sharing to send,
-            # an author not known yet), so a sync with nothing new is one round trip: the pull.
-            if self.store.unregistered_cases() or self.store.pending_member_changes():
+            # an author not known yet, the hourly check for coordinators who enrolled since), so a sync
+            # with nothing new is one round trip: the pull.
+            coordinator_check = directory_check_due(self)
+            if self.store.unregistered_cases() or self.store.pending_member_changes() or coordinator_check:
                 self.refresh_directory(report)
+            if coordinator_check:
+                share_with_new_coordinators(self, report)
             self.register_cases(report)
             self.send_member_changes(report)
             self._push_conflicted = False
@@ -132,13 +172,29 @@ class SyncEngine:
             if self._push_conflicted:
                 # The pull merged the refused revisions with every server revision in order; send the result.
                 self.push(report)
+        except _Cancelled:
+            report.cancelled = True
         except DeviceRevoked:
             self.wipe()
             raise
-        self.store.mark_success()
+        finally:
+            self._progress, self._cancel = None, None
+        if not report.cancelled:
+            self.store.mark_success()
         report.remaining_conflicts = self.store.conflict_count()
         report.waiting = self.store.pending_count()
         return report
+
+    def _page_done(self, phase: Literal["push", "pull", "history"], records: int, nbytes: int,
+                   total: int | None = None, *, may_stop: bool = True) -> None:
+        """Called right after a page was committed locally: report progress, then honour a cancel."""
+        counts = self._counts.setdefault(phase, [0, 0])
+        counts[0] += records
+        counts[1] += nbytes
+        if self._progress is not None:
+            self._progress(SyncProgress(phase, counts[0], total, counts[1]))
+        if may_stop and self._cancel is not None and self._cancel.is_set():
+            raise _Cancelled
 
     def wipe(self) -> None:
         """A revoked device: erase every case, forget the enrolment, drop the keys."""
@@ -156,6 +212,26 @@ class SyncEngine:
         from leerrecht_desktop.store import tables as t
         with self.case_files.engine.connect() as conn:
             return set(conn.execute(select(t.case_keys.c.case_id)).scalars())
+
+    # -- passphrase change -------------------------------------------------------------------------
+
+    def send_passphrase_change(self, report: SyncReport) -> bool:
+        """Send a local passphrase change queued by account.push_passphrase_change (new Argon2id
+        parameters, authentication key and wrap), so a further laptop logs in with the new passphrase.
+        True when nothing is left waiting. Unreachable propagates (it stays queued, like the outbox)."""
+        pending = self.store.pending_passphrase_change()
+        if pending is None:
+            return True
+        try:
+            self.transport.post_empty("/account/passphrase", PassphraseChange.model_validate(pending))
+        except ServerRefused as exc:
+            if isinstance(exc, DeviceRevoked):
+                raise
+            report.errors.append(tr("De server nam je nieuwe wachtwoordzin niet aan; ze wordt bij de volgende "
+                                    "synchronisatie opnieuw gestuurd.") + " " + str(exc))
+            return False
+        self.store.clear_pending_passphrase_change(pending)
+        return True
 
     # -- directory -------------------------------------------------------------------------------
 
@@ -190,6 +266,10 @@ class SyncEngine:
                 return None
             keys = self.store.known_keys(user_id)
         return None if keys is None else keys[0]
+
+    def directory_entries(self) -> list[DirectoryEntry]:
+        """The directory as last fetched in this round (empty when it was not needed)."""
+        return list(self._directory.values())
 
     def colleagues(self) -> list[DirectoryEntry]:
         """The team as the server lists it (names and roles for a "share with" choice), when online."""
@@ -396,9 +476,13 @@ class SyncEngine:
 
     def push(self, report: SyncReport) -> None:
         tried: set[str] = set()
+        total = self.store.pending_count() if self._progress is not None else None
         for _ in range(MAX_PUSH_ROUNDS):
-            outgoing = [o for o in self.store.outgoing(self.push_batch + len(tried))
-                        if o.sealed.header.revision_id not in tried and self.store.registered(o.sealed.header.case_id)]
+            candidates = [o for o in self.store.outgoing(self.push_batch + len(tried))
+                          if o.sealed.header.revision_id not in tried]
+            # One lookup per case, not per revision (a batch holds many revisions of few cases).
+            registered = {c for c in {o.sealed.header.case_id for o in candidates} if self.store.registered(c)}
+            outgoing = [o for o in candidates if o.sealed.header.case_id in registered]
             outgoing = outgoing[: self.push_batch]
             if not outgoing:
                 return
@@ -427,6 +511,8 @@ class SyncEngine:
                         self._push_conflicted = True
             # Anything the server did not answer for stays queued for the next round.
             tried.update(ids)
+            self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
+                                                       + len(o.sealed.signature) for o in outgoing), total)
 
     def _merge(self, conn: Connection, theirs: SealedRecord, theirs_payload: dict[str, Any] | None,
                seq: int | None, local: list[Row[Any]], report: SyncReport) -> None:
@@ -519,6 +605,8 @@ class SyncEngine:
                 self.store.set_cursor(conn, page.next_cursor)
             if any(action == "removed" for action in final.values()):
                 self.case_files.checkpoint()
+            self._page_done("pull", len(page.revisions), _sealed_bytes(page.revisions),
+                            may_stop=page.more and page.next_cursor > cursor)
             if not page.more or page.next_cursor <= cursor:
                 return
             cursor = page.next_cursor
@@ -542,12 +630,16 @@ class SyncEngine:
                                                 "niet overgenomen."))
                         continue
                     self.apply_incoming(conn, wire, report)
+            # Not a stopping point: the case is registered already, so a stop here would never be
+            # resumed (the membership event is applied again, but its history not fetched again).
+            self._page_done("history", len(page.revisions), _sealed_bytes(page.revisions), may_stop=False)
             if not page.more or page.next_cursor <= after:
                 return
             after = page.next_cursor
 
     def _fetch_missing_keys(self, revisions: list[WireRevision], report: SyncReport) -> None:
-        missing_authors = {w.author_id for w in revisions if self.store.known_keys(w.author_id) is None}
+        # One lookup per distinct author (a page holds many revisions of few authors).
+        missing_authors = {a for a in {w.author_id for w in revisions} if self.store.known_keys(a) is None}
         if missing_authors and not self._directory_fresh:
             self.refresh_directory(report)
         needed = {(w.case_id, w.key_version) for w in revisions}

@@ -291,6 +291,8 @@ class CaseView(QWidget):
     edit_record_requested = Signal(object)  # Record
     edit_profile_requested = Signal()
     handover_requested = Signal()
+    conflicts_requested = Signal()  # sync: the user wants to choose between conflicting values
+    share_requested = Signal()  # sync: "Delen met collega…" (shown by the main window once enrolled)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -323,6 +325,22 @@ class CaseView(QWidget):
         self.refused_label.setWordWrap(True)
         self.refused_label.setVisible(False)
         layout.addWidget(self.refused_label)
+        # Sync: fields changed differently on two laptops (filled by the main window, which asks the store).
+        self.conflict_banner = QFrame()
+        self.conflict_banner.setObjectName("conflictBanner")
+        self.conflict_banner.setStyleSheet(
+            f"QFrame#conflictBanner {{ background: {style.WARNING_SOFT}; border: 1px solid #efd6a5; "
+            f"border-radius: 6px; }} QFrame#conflictBanner QLabel {{ color: {style.WARNING}; font-weight: bold; }}")
+        banner_layout = QHBoxLayout(self.conflict_banner)
+        banner_layout.setContentsMargins(10, 6, 10, 6)
+        self.conflict_label = QLabel()
+        self.conflict_label.setWordWrap(True)
+        self.conflict_button = QPushButton(tr("Bekijken en kiezen…"))
+        self.conflict_button.clicked.connect(self.conflicts_requested)
+        banner_layout.addWidget(self.conflict_label, 1)
+        banner_layout.addWidget(self.conflict_button)
+        self.conflict_banner.setVisible(False)
+        layout.addWidget(self.conflict_banner)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
@@ -368,6 +386,10 @@ class CaseView(QWidget):
         top.addSpacing(8)
         top.addWidget(self.status_label, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addStretch(1)
+        self.share_button = QPushButton(tr("Delen met collega…"))
+        self.share_button.clicked.connect(self.share_requested)
+        self.share_button.setVisible(False)
+        top.addWidget(self.share_button)
         top.addWidget(self.edit_profile_button)
         layout.addLayout(top)
         self.details_label = QLabel()
@@ -438,12 +460,19 @@ class CaseView(QWidget):
                       self.refused_label):
             label.clear()
         self.refused_label.setVisible(False)
+        self.set_conflict_count(0)
         self.timeline.set_records([])
         for table in self.kind_tables.values():
             table.set_records([])
         self.wellbeing.set_records([])
         self.profile_view.clear()
         self.show_placeholder()
+
+    def set_conflict_count(self, n: int) -> None:
+        """Sync: show (n > 0) or hide the banner "N velden in conflict"."""
+        text = tr("1 veld in conflict") if n == 1 else tr("{n} velden in conflict", n=n)
+        self.conflict_label.setText(text if n else "")
+        self.conflict_banner.setVisible(n > 0)
 
     def set_case_file(self, case_file: CaseFile, today: dt.date | None = None) -> None:
         keep_tab = self.tabs.currentIndex() if self.case_file and self.case_file.case_id == case_file.case_id else 0

@@ -40,11 +40,14 @@ from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
+from leerrecht_desktop.store.syncstore import StoredConflict, SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.case_view import CaseView
 from leerrecht_desktop.ui.models import CaseColumn, CaseFilterProxy, CaseListModel, SortMode, case_column_titles
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from leerrecht_desktop.ui.style import mark
+from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, EnrolDialog, QuarantineDialog, ShareDialog
+from leerrecht_desktop.ui.sync_status import SyncController
 from leerrecht_desktop.ui.tasks import TaskRunner
 
 _INPUT_EVENTS = frozenset({
@@ -93,6 +96,14 @@ class MainWindow(QMainWindow):
         self.erase_box: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.passphrase_dialog: ChangePassphraseDialog | None = None
+        # Sync (issue 3): the loop runs while unlocked and enrolled; the indicator polls it (ui/sync_status.py).
+        self.enrol_dialog: EnrolDialog | None = None
+        self.conflict_dialog: ConflictDialog | None = None
+        self.share_dialog: ShareDialog | None = None
+        self.quarantine_dialog: QuarantineDialog | None = None
+        self.revoked_box: QMessageBox | None = None
+        self._conflicts: list[StoredConflict] = []
+        self.sync = SyncController(sync_state_text, self)
 
         self.setWindowTitle(tr("Leerrecht"))
         self.resize(1360, 840)
@@ -100,6 +111,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_central()
         self._build_status_bar()
+        self.sync.text_changed.connect(self._show_sync_text)
+        self.sync.synced.connect(self._synced)
+        self.sync.stopped.connect(self._sync_stopped)
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -113,6 +127,7 @@ class MainWindow(QMainWindow):
         self.runner.busy_changed.connect(self._show_busy)
         self._update_case_actions()
         self.reload_list()
+        self.check_enrolment()
         self.idle_timer.start()
 
     # -- construction -------------------------------------------------------------------------------
@@ -140,6 +155,12 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action(tr("Afsluiten"), self.close, QKeySequence.StandardKey.Quit)
         self.act_passphrase = self._action(tr("Wachtwoordzin wijzigen…"), self.change_passphrase)
         self.act_settings = self._action(tr("Instellingen…"), self.open_settings)
+        self.act_sync_now = self._action(tr("Nu synchroniseren"), self.sync_now, "F5",
+                                         tr("Wissel nu wijzigingen uit met de server (F5)"))
+        self.act_sync_now.setEnabled(False)  # until the store says this laptop is enrolled
+        self.act_enrol = self._action(tr("Koppelen aan server…"), self.open_enrol)
+        self.act_quarantine = self._action(tr("Geweigerde wijzigingen…"), self.open_quarantine)
+        self.act_quarantine.setEnabled(False)
 
     def _build_menus(self) -> None:
         case_menu = self.menuBar().addMenu(tr("&Dossier"))
@@ -154,6 +175,10 @@ class MainWindow(QMainWindow):
         extra_menu = self.menuBar().addMenu(tr("&Extra"))
         extra_menu.addAction(self.act_passphrase)
         extra_menu.addAction(self.act_settings)
+        extra_menu.addSeparator()
+        extra_menu.addAction(self.act_sync_now)
+        extra_menu.addAction(self.act_enrol)
+        extra_menu.addAction(self.act_quarantine)
 
         self.toolbar = QToolBar(tr("Werkbalk"))
         self.toolbar.setObjectName("mainToolbar")
@@ -163,6 +188,7 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.toolbar.addWidget(spacer)
+        self.toolbar.addAction(self.act_sync_now)
         self.toolbar.addAction(self.act_settings)
         self.toolbar.addAction(self.act_lock)
         self.addToolBar(self.toolbar)
@@ -185,6 +211,8 @@ class MainWindow(QMainWindow):
         self.case_view.edit_record_requested.connect(self.edit_record)
         self.case_view.edit_profile_requested.connect(self.edit_profile)
         self.case_view.handover_requested.connect(self.start_handover)
+        self.case_view.conflicts_requested.connect(self.open_conflicts)
+        self.case_view.share_requested.connect(self.open_share)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 12, 10, 12)
@@ -323,7 +351,7 @@ class MainWindow(QMainWindow):
         self.sync_label = QLabel(sync_state_text(0))
         self.sync_label.setToolTip(tr(
             "Alles wat je bewaart staat versleuteld op deze laptop. "
-            "Synchroniseren met de server komt in een volgende versie."))
+            "Koppel Leerrecht aan de server van je team via Extra › Koppelen aan server…"))
         user = self.case_files.user
         try:
             role = Role(user.role).label
@@ -379,7 +407,7 @@ class MainWindow(QMainWindow):
     def _list_loaded(self, summaries: list[CaseSummary], pending: int, select_case: str | None = None) -> None:
         self.case_model.set_summaries(summaries)
         self._refresh_school_filter(summaries)
-        self.sync_label.setText(sync_state_text(pending))
+        self.sync.note_waiting(pending)  # the indicator (linked or not) shows the outbox as counted now
         self._update_count()
         target = select_case or self._current_case_id
         if target:
@@ -510,6 +538,7 @@ class MainWindow(QMainWindow):
         self.case_view.set_case_file(case_file)
         self.select_case(case_file.case_id)  # the list shows which case is open, however it was opened
         self._update_case_actions()
+        self.load_conflicts()
 
     def _case_failed(self, case_id: str, exc: Exception) -> None:
         if case_id != self._current_case_id:
@@ -605,7 +634,8 @@ class MainWindow(QMainWindow):
         self.toolbar.setVisible(False)
         self.statusBar().setVisible(False)
         for action in (self.act_new, self.act_find, self.act_edit_profile, self.act_erase,
-                       self.act_passphrase, self.act_settings):
+                       self.act_passphrase, self.act_settings, self.act_sync_now, self.act_enrol,
+                       self.act_quarantine):
             action.setEnabled(False)
         widget.setFocus()
 
@@ -631,6 +661,7 @@ class MainWindow(QMainWindow):
         for action in (self.act_new, self.act_find, self.act_passphrase, self.act_settings):
             action.setEnabled(True)
         self._update_case_actions()
+        self._update_sync_actions()
 
     # -- erase ---------------------------------------------------------------------------------------
 
@@ -680,6 +711,170 @@ class MainWindow(QMainWindow):
             self.reload_list()
 
         self._submit(lambda: case_files.erase_case(case_id), done)
+
+    # -- sync (issue 3; the loop and the indicator live in ui/sync_status.py, dialogs in ui/sync_dialogs.py) --
+
+    def check_enrolment(self) -> None:
+        """Ask the store whether this laptop is enrolled; if so, start the background loop for this session."""
+        case_files = self.case_files
+
+        def check() -> str | None:
+            store = SyncStore(case_files)
+            if not store.is_enrolled():
+                return None
+            return store.state().last_success_at or ""
+
+        def done(last_success_at: str | None) -> None:
+            if self.is_locked:
+                return
+            if last_success_at is None:
+                self.sync.set_not_enrolled()
+            else:
+                self.sync.start(case_files, last_success_at or None)
+            self._update_sync_actions()
+
+        self._submit(check, done)
+
+    def _update_sync_actions(self) -> None:
+        normal = not self.is_locked and not self.in_handover
+        self.act_sync_now.setEnabled(normal and self.sync.enrolled)
+        self.act_enrol.setEnabled(normal and not self.sync.enrolled)
+        self.act_enrol.setVisible(not self.sync.enrolled)
+        self.case_view.share_button.setVisible(self.sync.enrolled)
+        self.act_quarantine.setEnabled(normal and self.sync.enrolled)
+
+    def _show_sync_text(self, text: str) -> None:
+        self.sync_label.setText(text)
+        if self.sync.enrolled:
+            error = self.sync.status.last_error
+            tip = tr("Je wijzigingen gaan versleuteld naar de server van je team; die kan ze niet lezen.")
+            self.sync_label.setToolTip(tip + ("\n" + error if error else ""))
+        else:
+            self.sync_label.setToolTip(tr(
+                "Alles wat je bewaart staat versleuteld op deze laptop. "
+                "Koppel Leerrecht aan de server van je team via Extra › Koppelen aan server…"))
+
+    def sync_now(self) -> None:
+        """"Nu synchroniseren" (F5): wake the loop; a laptop that is not linked yet is offered the link."""
+        if self.is_locked or self.in_handover:
+            return
+        if not self.sync.enrolled:
+            self.open_enrol()
+            return
+        self.sync.sync_now()
+        self.statusBar().showMessage(tr("Synchroniseren…"), 3000)
+
+    def open_enrol(self) -> None:
+        if self.is_locked or self.sync.enrolled or self.enrol_dialog is not None:
+            return
+        dialog = EnrolDialog(self.workspace, self.case_files, self)
+        dialog.enrolled.connect(self._enrolled)
+        dialog.finished.connect(lambda _r: self._forget_dialog("enrol_dialog", dialog))
+        self.enrol_dialog = dialog
+        dialog.open()
+
+    def _enrolled(self) -> None:
+        self.statusBar().showMessage(tr("Deze laptop is gekoppeld aan de server."), 8000)
+        self.check_enrolment()
+
+    def _synced(self, pulled_new: bool) -> None:
+        """A round finished: show what it brought (new cases, new versions of the open one, conflicts)."""
+        if self.is_locked:
+            return
+        self.reload_list()
+        if pulled_new:
+            self.reload_current_case()  # also reloads its conflicts
+        else:
+            self.load_conflicts()
+
+    def _sync_stopped(self, reason: str) -> None:
+        """The loop gave up. A revoked device has been wiped by the engine: say so and lock."""
+        case_files = self.case_files
+
+        def done(enrolled: bool) -> None:
+            if enrolled:  # the server refused the login: linking again (a new code) is the way out
+                loop = self.sync.detach()
+                if loop is not None:
+                    self.runner.submit(loop.stop)
+                self.sync.set_not_enrolled()
+                self._update_sync_actions()
+                self.statusBar().showMessage(reason, 0)
+                return
+            self.sync.set_not_enrolled()
+            self.lock()
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("Leerrecht"), tr(
+                "Deze laptop is losgekoppeld van de server. De dossiers op deze laptop zijn gewist; je collega's "
+                "en de server hebben ze nog. Vraag je coördinator om deze laptop opnieuw te koppelen."))
+            if reason:
+                box.setInformativeText(reason)
+            box.finished.connect(lambda _r: setattr(self, "revoked_box", None))
+            self.revoked_box = box
+            box.open()
+
+        self._submit(lambda: SyncStore(case_files).is_enrolled(), done)
+
+    def load_conflicts(self) -> None:
+        """The banner of the open case: how many of its fields are in conflict."""
+        case_id = self._current_case_id
+        if case_id is None or self.is_locked:
+            return
+        case_files = self.case_files
+
+        def done(conflicts: list[StoredConflict]) -> None:
+            if case_id != self._current_case_id:
+                return
+            self._conflicts = conflicts
+            self.case_view.set_conflict_count(sum(len(c.details.get("conflicts", [])) for c in conflicts))
+
+        self._submit(lambda: SyncStore(case_files).conflicts(case_id), done)
+
+    def open_conflicts(self) -> None:
+        if not self._conflicts or self.conflict_dialog is not None:
+            return
+        dialog = ConflictDialog(self.case_files, self.runner, self._conflicts, self)
+        dialog.resolved.connect(self._conflict_resolved)
+        dialog.finished.connect(lambda _r: self._forget_dialog("conflict_dialog", dialog))
+        self.conflict_dialog = dialog
+        dialog.open()
+
+    def open_share(self) -> None:
+        """"Delen met collega…": the sharing changes queue locally and go out with the next round."""
+        case_id = self._current_case_id
+        if case_id is None or not self.sync.enrolled or self.share_dialog is not None:
+            return
+        dialog = ShareDialog(self.case_files, case_id, self)
+        dialog.shared.connect(self._shared)
+        dialog.finished.connect(lambda _r: self._forget_dialog("share_dialog", dialog))
+        self.share_dialog = dialog
+        dialog.open()
+
+    def _shared(self) -> None:
+        self.statusBar().showMessage(tr("Bewaard. Het delen gaat mee met de volgende synchronisatie."), 8000)
+        self.sync.sync_now()
+
+    def open_quarantine(self) -> None:
+        """Changes the server refused: retry or leave out."""
+        if self.is_locked or self.quarantine_dialog is not None:
+            return
+        dialog = QuarantineDialog(self.case_files, self.runner, self)
+        dialog.changed.connect(self._quarantine_changed)
+        dialog.finished.connect(lambda _r: self._forget_dialog("quarantine_dialog", dialog))
+        self.quarantine_dialog = dialog
+        dialog.open()
+
+    def _quarantine_changed(self, retried: bool) -> None:
+        if self.is_locked:
+            return
+        self.reload_list()
+        self.reload_current_case()
+        if retried:
+            self.sync.sync_now()
+
+    def _conflict_resolved(self) -> None:
+        if self.is_locked:
+            return
+        self.reload_list()
+        self.reload_current_case()
 
     # -- passphrase and settings ------------------------------------------------------------------------
 
@@ -777,9 +972,19 @@ class MainWindow(QMainWindow):
             for form in forms:
                 form.deleteLater()
 
+        loop = self.sync.detach()  # the indicator forgets the session at once
+
+        def drop_keys() -> None:
+            # The sync thread must never use the keys after a lock: end it (join) BEFORE dropping them.
+            # On the worker, so the GUI does not wait for a round that is still talking to the server.
+            if loop is not None:
+                loop.stop()
+            case_files.lock()
+
         # Queued after any draft saves the forms just asked for, so those still have their key.
-        self.runner.submit(case_files.lock, dropped, lambda _exc: dropped())
+        self.runner.submit(drop_keys, dropped, lambda _exc: dropped())
         self._update_case_actions()
+        self._update_sync_actions()
         self.locked.emit()  # the unlock window takes this window's place before it hides
         self.hide()
 
@@ -792,6 +997,7 @@ class MainWindow(QMainWindow):
         if self._current_case_id:
             self.open_case(self._current_case_id)
         self._update_case_actions()
+        self.check_enrolment()
         self.idle_timer.start()
 
     def view_state(self) -> dict[str, Any]:
@@ -831,6 +1037,9 @@ class MainWindow(QMainWindow):
         """Before the window goes away (rebuild or quit): stop watching input, ignore late results."""
         self._session += 1
         self.idle_timer.stop()
+        loop = self.sync.detach()
+        if loop is not None:  # joined on the worker, before anything queued after it (shutdown locks then)
+            self.runner.submit(loop.stop)
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self._watcher)

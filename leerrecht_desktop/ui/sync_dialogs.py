@@ -1,0 +1,624 @@
+"""Dialogs of sync: linking this laptop to a server ("Koppelen aan server…") and choosing between the
+two values of a field in conflict.
+
+Enrolment talks to the network, which may take long: it runs on a plain thread of its own (never on
+the store worker) and reports back through a queued Qt signal. Resolving a conflict is store work
+and goes through the TaskRunner like every save."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_desktop.models.enums import Kind, Role
+from leerrecht_desktop.models.i18n import tr
+from leerrecht_desktop.models.records import decode, encode
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.syncstore import Quarantined, StoredConflict, SyncStore
+from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.sync.account import enrol
+from leerrecht_desktop.sync.engine import SyncEngine
+from leerrecht_desktop.sync.errors import SyncError
+from leerrecht_desktop.sync.merge import MISSING, apply_path, split_path
+from leerrecht_desktop.sync.protocol import DirectoryEntry
+from leerrecht_desktop.sync.transport import (
+    BadResponse,
+    CertificateProblem,
+    EnrolmentInvalid,
+    InsecureServerAddress,
+    Unauthorized,
+    Unreachable,
+)
+from leerrecht_desktop.ui.style import mark
+from leerrecht_desktop.ui.tasks import TaskRunner
+from leerrecht_desktop.ui.unlock import error_label, field_grid, passphrase_edit, show_error
+
+# -- enrolment -------------------------------------------------------------------------------------
+
+
+def enrol_error_field(exc: BaseException) -> str:
+    """Which field an enrolment error belongs next to: server, username, code, passphrase or general."""
+    if isinstance(exc, InsecureServerAddress | CertificateProblem | Unreachable | BadResponse):
+        return "server"
+    if isinstance(exc, EnrolmentInvalid):
+        return "code"
+    if isinstance(exc, WrongPassphrase):
+        return "passphrase"
+    if isinstance(exc, Unauthorized):
+        return "username"
+    return "general"
+
+
+class _Relay(QObject):
+    done = Signal(object)  # the exception, or None on success
+
+
+class EnrolDialog(QDialog):
+    """Server address, user name, enrolment code and the worker's own passphrase → `account.enrol`."""
+
+    enrolled = Signal()
+
+    def __init__(self, workspace: Workspace, case_files: CaseFiles, parent: QWidget | None = None,
+                 enrol_fn: Callable[..., Any] = enrol):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.case_files = case_files
+        self._enrol = enrol_fn
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self.setWindowTitle(tr("Koppelen aan server"))
+        self.setMinimumWidth(560)
+
+        intro = QLabel(tr("Je coördinator gaf je het adres van de server, je gebruikersnaam en een eenmalige "
+                          "koppelcode. Je wachtwoordzin blijft op deze laptop: de server krijgt er alleen een "
+                          "afgeleide sleutel van, waarmee hij niets kan ontcijferen."))
+        intro.setWordWrap(True)
+        intro.setObjectName("muted")
+        self.server_edit = QLineEdit()
+        self.server_edit.setPlaceholderText("https://leerrecht.voorbeeld.be")
+        self.username_edit = QLineEdit()
+        self.code_edit = QLineEdit()
+        self.passphrase_edit = passphrase_edit()
+        self.fields: dict[str, QLineEdit] = {"server": self.server_edit, "username": self.username_edit,
+                                             "code": self.code_edit, "passphrase": self.passphrase_edit}
+        self.errors = {key: error_label() for key in self.fields}
+        labels = {"server": tr("Serveradres"), "username": tr("Gebruikersnaam"), "code": tr("Koppelcode"),
+                  "passphrase": tr("Je wachtwoordzin")}
+        grid = field_grid([(labels[key], field, self.errors[key]) for key, field in self.fields.items()])
+        self.general_error = error_label()
+        self.general_error.setObjectName("banner")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+
+        buttons = QDialogButtonBox()
+        self.ok_button: QPushButton = buttons.addButton(tr("Koppelen"), QDialogButtonBox.ButtonRole.ActionRole)
+        mark(self.ok_button, "primary")
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self.submit)
+        self.cancel_button = buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        self.passphrase_edit.returnPressed.connect(self.submit)
+
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._finished)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.addWidget(intro)
+        layout.addSpacing(6)
+        layout.addLayout(grid)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.progress)
+        layout.addWidget(buttons)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.progress.setVisible(busy)
+        for field in self.fields.values():
+            field.setEnabled(not busy)
+        self.ok_button.setEnabled(not busy)
+
+    def show_field_error(self, key: str, message: str) -> None:
+        if key in self.errors:
+            show_error(self.errors[key], message, self.fields[key])
+        else:
+            show_error(self.general_error, message)
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        for key, label in self.errors.items():
+            show_error(label, None, self.fields[key])
+        show_error(self.general_error, None)
+        server, username = self.server_edit.text().strip(), self.username_edit.text().strip()
+        code, passphrase = self.code_edit.text().strip(), self.passphrase_edit.text()
+        missing = {"server": (server, tr("Vul het adres van de server in.")),
+                   "username": (username, tr("Vul je gebruikersnaam in.")),
+                   "code": (code, tr("Vul de koppelcode in die je van je coördinator kreeg.")),
+                   "passphrase": (passphrase, tr("Typ je wachtwoordzin."))}
+        empty = [key for key, (value, _m) in missing.items() if not value]
+        for key in empty:
+            self.show_field_error(key, missing[key][1])
+        if empty:
+            self.fields[empty[0]].setFocus()
+            return
+        self._set_busy(True)
+        relay, workspace, case_files, run = self._relay, self.workspace, self.case_files, self._enrol
+
+        def work() -> None:
+            outcome: BaseException | None = None
+            try:
+                run(workspace, case_files, server, username, code, passphrase)
+            except Exception as exc:  # handed to the GUI thread, which words it for the user
+                outcome = exc
+            with contextlib.suppress(RuntimeError):  # the dialog is gone (the app locked meanwhile)
+                relay.done.emit(outcome)
+
+        # Network: its own thread, so neither the GUI nor the store worker waits for the server.
+        self._thread = threading.Thread(target=work, name="leerrecht-enrol", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Tests: wait for the enrolment thread."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _finished(self, exc: BaseException | None) -> None:
+        self._set_busy(False)
+        if exc is None:
+            self.passphrase_edit.clear()
+            self.code_edit.clear()
+            self.enrolled.emit()
+            self.accept()
+            return
+        key = enrol_error_field(exc)
+        if isinstance(exc, SyncError | WrongPassphrase):
+            message = str(exc)
+        else:
+            message = tr("Koppelen is niet gelukt. Probeer het opnieuw; lukt het niet, neem dan contact op met "
+                         "je coördinator.")
+        self.show_field_error(key, message)
+        # Input is kept; the passphrase too, except when it was the wrong one.
+        if key == "passphrase":
+            self.passphrase_edit.selectAll()
+        field = self.fields.get(key)
+        if field is not None:
+            field.setFocus()
+
+
+# -- conflicts -------------------------------------------------------------------------------------
+
+
+def field_labels() -> dict[str, str]:
+    return {
+        "first_name": tr("Voornaam"), "last_name": tr("Achternaam"), "birth_date": tr("Geboortedatum"),
+        "gender": tr("Gender"), "school": tr("School"), "level": tr("Onderwijsniveau"), "class_name": tr("Klas"),
+        "status": tr("Status"), "closed_reason": tr("Reden van afsluiten"), "address": tr("Adres"),
+        "contacts": tr("Contactpersonen"), "referral": tr("Aanmelding"), "concern": tr("Bezorgdheid"),
+        "source": tr("Aangemeld door"), "referred_on": tr("Aangemeld op"), "target_groups": tr("Doelgroepen"),
+        "life_domains": tr("Levensdomeinen"), "network": tr("Netwerk"), "assigned": tr("Toegewezen aan"),
+        "occurred_on": tr("Datum"), "text": tr("Tekst"), "action": tr("Actie"), "due_on": tr("Te doen tegen"),
+        "notes": tr("Notities"), "purpose": tr("Doel"), "observations": tr("Observaties"),
+        "agreements": tr("Afspraken"), "next_step": tr("Volgende stap"), "next_step_on": tr("Volgende stap op"),
+        "channel": tr("Kanaal"), "with_whom": tr("Met wie"), "topics": tr("Onderwerpen"), "measure": tr("Maatregel"),
+        "answers": tr("Antwoorden"), "place": tr("Plaats"),
+    }
+
+
+def field_label(path: str) -> str:
+    """A Dutch label for a conflict path where one is known ("referral.concern" → "Aanmelding › Bezorgdheid"),
+    else the path itself."""
+    if not path:
+        return tr("Het hele onderdeel (aan één kant gewist)")
+    labels = field_labels()
+    return " › ".join(labels.get(key, key) for key in split_path(path))
+
+
+def value_text(value: Any, limit: int = 300) -> str:
+    if value is MISSING:
+        return tr("(gewist)")
+    if value is None or value == "" or value == []:
+        return tr("(leeg)")
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = ", ".join(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def keep_value(case_files: CaseFiles, conflict_id: int, path: str, side: str) -> None:
+    """Store work (runs on the TaskRunner): write a new revision of the record with the chosen value at
+    `path` ("mine" or "theirs"), then drop that field from the conflict (the whole conflict when it was
+    the last field)."""
+    store = SyncStore(case_files)
+    found = next((c for c in store.conflicts() if c.conflict_id == conflict_id), None)
+    if found is None:
+        return  # resolved already (another click, another window)
+    entries: list[dict[str, Any]] = list(found.details.get("conflicts", []))
+    entry = next((e for e in entries if e.get("path") == path), None)
+    if entry is None:
+        return
+    value = entry.get(side, MISSING)
+    kind = Kind(found.details["kind"])
+    current: dict[str, Any] | None = None
+    try:
+        case = case_files.load_case(found.case_id)
+    except CaseNotFound:
+        store.resolve_conflict(conflict_id)  # the case is gone: nothing left to choose
+        return
+    for record in [case.profile, *case.entries]:
+        if record.record_id == found.record_id:
+            current = encode(record.content)
+    if path == "" and value is MISSING:
+        if current is not None and kind != Kind.CASE:
+            case_files.delete_entry(found.case_id, found.record_id)
+    else:
+        chosen = apply_path(current or {}, path, value)
+        case_files.save(found.case_id, decode(kind, chosen), record_id=found.record_id)
+    rest = [e for e in entries if e is not entry]
+    if rest:
+        store.update_conflict(conflict_id, {**found.details, "conflicts": rest})
+    else:
+        store.resolve_conflict(conflict_id)
+
+
+class ConflictDialog(QDialog):
+    """Every field of a case in conflict, each with both values and a "Deze houden" button per value."""
+
+    resolved = Signal()  # after a choice was saved
+
+    def __init__(self, case_files: CaseFiles, runner: TaskRunner, conflicts: list[StoredConflict],
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.case_files = case_files
+        self.runner = runner
+        self.keep_buttons: list[tuple[int, str, str, QPushButton]] = []  # (conflict id, path, side, button)
+        self.setWindowTitle(tr("Velden in conflict"))
+        self.setMinimumWidth(640)
+        intro = QLabel(tr("Deze velden werden op twee plaatsen verschillend gewijzigd. Tot je kiest, tonen alle "
+                          "laptops dezelfde voorlopige waarde. Kies per veld welke waarde blijft."))
+        intro.setWordWrap(True)
+        intro.setObjectName("muted")
+        self.error = error_label()
+        self.error.setObjectName("banner")
+
+        body = QWidget()
+        self.grid = QGridLayout(body)
+        self.grid.setHorizontalSpacing(12)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(2, 1)
+        row = 0
+        for heading, col in ((tr("Veld"), 0), (tr("Op deze laptop"), 1), (tr("Van de server"), 2)):
+            label = QLabel(heading)
+            label.setObjectName("subtitle")
+            self.grid.addWidget(label, row, col)
+        row += 1
+        for conflict in conflicts:
+            for entry in conflict.details.get("conflicts", []):
+                path = str(entry.get("path", ""))
+                name = QLabel(field_label(path))
+                name.setToolTip(path)
+                name.setWordWrap(True)
+                self.grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+                for col, side in ((1, "mine"), (2, "theirs")):
+                    self.grid.addWidget(self._choice(conflict.conflict_id, path, side,
+                                                     entry.get(side, MISSING)), row, col,
+                                     Qt.AlignmentFlag.AlignTop)
+                row += 1
+                line = QFrame()
+                line.setFrameShape(QFrame.Shape.HLine)
+                self.grid.addWidget(line, row, 0, 1, 3)
+                row += 1
+        self.grid.setRowStretch(row, 1)  # rows keep their height; the rest of the space stays below them
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        buttons = QDialogButtonBox()
+        close = buttons.addButton(tr("Later kiezen"), QDialogButtonBox.ButtonRole.RejectRole)
+        close.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.addWidget(intro)
+        layout.addWidget(self.error)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+        self.resize(720, min(640, 200 + 90 * max(1, row // 2)))
+
+    def _choice(self, conflict_id: int, path: str, side: str, value: Any) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        text = QLabel(value_text(value))
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        button = QPushButton(tr("Deze houden"))
+        button.clicked.connect(lambda _c=False: self.keep(conflict_id, path, side))
+        layout.addWidget(text)
+        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.keep_buttons.append((conflict_id, path, side, button))
+        return box
+
+    def keep(self, conflict_id: int, path: str, side: str) -> None:
+        for cid, p, _side, button in self.keep_buttons:
+            if cid == conflict_id and p == path:
+                button.setEnabled(False)
+        case_files = self.case_files
+
+        def done(_result: object) -> None:
+            for cid, p, s, button in self.keep_buttons:
+                if cid == conflict_id and p == path:
+                    button.setText(tr("Gekozen") if s == side else tr("Deze houden"))
+            self.resolved.emit()
+            if all(not b.isEnabled() for *_rest, b in self.keep_buttons):
+                self.accept()
+
+        def failed(exc: Exception) -> None:
+            for cid, p, _s, button in self.keep_buttons:
+                if cid == conflict_id and p == path:
+                    button.setEnabled(True)
+            show_error(self.error, tr("Die keuze kon niet bewaard worden: {reason}", reason=str(exc)))
+
+        self.runner.submit(lambda: keep_value(case_files, conflict_id, path, side), done, failed)
+
+
+# -- sharing ---------------------------------------------------------------------------------------
+
+
+def _role_label(role: str) -> str:
+    try:
+        return Role(role).label
+    except ValueError:
+        return role
+
+
+class ShareDialog(QDialog):
+    """"Delen met collega…": tick the colleagues of the team who work on this case. The team list comes
+    from the server (its directory); the changes themselves queue locally and go out with the next sync,
+    so saving works offline once the list was fetched. Network: a plain thread, never the store worker."""
+
+    shared = Signal()
+
+    def __init__(self, case_files: CaseFiles, case_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.case_files = case_files
+        self.case_id = case_id
+        self._members: set[str] = set()
+        self._thread: threading.Thread | None = None
+        self.setWindowTitle(tr("Delen met collega"))
+        self.setMinimumWidth(460)
+        intro = QLabel(tr("Vink de collega's van je team aan die dit dossier mogen zien. Wie je afvinkt, verliest "
+                          "het dossier bij de volgende synchronisatie; wat daarna bewaard wordt, krijgt een nieuwe "
+                          "sleutel."))
+        intro.setWordWrap(True)
+        intro.setObjectName("muted")
+        self.list = QListWidget()
+        self.error = error_label()
+        self.error.setObjectName("banner")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        buttons = QDialogButtonBox()
+        self.ok_button: QPushButton = buttons.addButton(tr("Bewaren"), QDialogButtonBox.ButtonRole.ActionRole)
+        mark(self.ok_button, "primary")
+        self.ok_button.setEnabled(False)
+        self.ok_button.clicked.connect(self.submit)
+        buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.rejected.connect(self.reject)
+        self._listed = _Relay(self)
+        self._listed.done.connect(self._show_list)
+        self._saved = _Relay(self)
+        self._saved.done.connect(self._done)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.addWidget(intro)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.progress)
+        layout.addWidget(buttons)
+        self._run(self._fetch, self._listed)
+
+    def _run(self, work: Callable[[], Any], relay: _Relay) -> None:
+        def body() -> None:
+            try:
+                outcome: Any = work()
+            except Exception as exc:  # shown in the dialog
+                outcome = exc
+            with contextlib.suppress(RuntimeError):  # the dialog is gone
+                relay.done.emit(outcome)
+
+        self.progress.setVisible(True)
+        self._thread = threading.Thread(target=body, name="leerrecht-share", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Tests: wait for the network thread."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _fetch(self) -> tuple[list[DirectoryEntry], list[str]]:
+        engine = SyncEngine.for_case_files(self.case_files)
+        try:
+            team = engine.store.state().team_id
+            colleagues = [e for e in engine.colleagues() if e.team_id == team and e.user_id != engine.me]
+            return colleagues, engine.store.members(self.case_id)
+        finally:
+            engine.transport.close()
+
+    def _show_list(self, outcome: Any) -> None:
+        self.progress.setVisible(False)
+        if isinstance(outcome, Exception):
+            show_error(self.error, str(outcome) if isinstance(outcome, SyncError) else tr(
+                "De lijst van collega's kon niet opgehaald worden. Probeer het opnieuw."))
+            return
+        colleagues, members = outcome
+        self._members = set(members)
+        for entry in colleagues:
+            item = QListWidgetItem(f"{entry.display_name} · {_role_label(entry.role)}")
+            item.setData(Qt.ItemDataRole.UserRole, entry.user_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if entry.user_id in self._members else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        if not colleagues:
+            show_error(self.error, tr("Er zijn nog geen andere collega's in je team op de server."))
+        self.ok_button.setEnabled(bool(colleagues))
+
+    def checked(self) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            out[str(item.data(Qt.ItemDataRole.UserRole))] = item.checkState() == Qt.CheckState.Checked
+        return out
+
+    def submit(self) -> None:
+        choice = self.checked()
+        add = [uid for uid, on in choice.items() if on and uid not in self._members]
+        remove = [uid for uid, on in choice.items() if not on and uid in self._members]
+        if not add and not remove:
+            self.accept()
+            return
+        self.ok_button.setEnabled(False)
+        case_files, case_id = self.case_files, self.case_id
+
+        def work() -> None:
+            engine = SyncEngine.for_case_files(case_files)
+            try:
+                for uid in add:
+                    engine.share_case(case_id, uid)  # queued; goes out with the next sync
+                for uid in remove:
+                    engine.unshare_case(case_id, uid)
+            finally:
+                engine.transport.close()
+
+        self._run(work, self._saved)
+
+    def _done(self, outcome: Any) -> None:
+        self.progress.setVisible(False)
+        if isinstance(outcome, Exception):
+            self.ok_button.setEnabled(True)
+            show_error(self.error, str(outcome) if isinstance(outcome, SyncError | CaseNotFound) else tr(
+                "Delen is niet gelukt. Probeer het opnieuw."))
+            return
+        self.shared.emit()
+        self.accept()
+
+
+# -- quarantine ------------------------------------------------------------------------------------
+
+
+def load_quarantined(case_files: CaseFiles) -> list[tuple[Quarantined, str]]:
+    """Store work: the revisions the server refused, each with the name of its case (if still here)."""
+    names = {s.case_id: f"{s.first_name} {s.last_name}".strip() for s in case_files.summaries()}
+    return [(q, names.get(q.case_id, q.case_id)) for q in SyncStore(case_files).quarantined()]
+
+
+class QuarantineDialog(QDialog):
+    """Changes the server refused (with its reason): send again, or leave out (the record's previous
+    version becomes current again)."""
+
+    changed = Signal(bool)  # True when something was put back in the queue
+
+    def __init__(self, case_files: CaseFiles, runner: TaskRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.case_files = case_files
+        self.runner = runner
+        self.rows: list[Quarantined] = []
+        self.setWindowTitle(tr("Geweigerde wijzigingen"))
+        self.setMinimumWidth(720)
+        intro = QLabel(tr("De server weigerde deze wijzigingen. Ze staan nog op deze laptop. Probeer ze opnieuw "
+                          "te versturen, of laat ze weg: dan geldt weer de vorige versie."))
+        intro.setWordWrap(True)
+        intro.setObjectName("muted")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels([tr("Dossier"), tr("Reden"), tr("Sinds")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.empty = QLabel(tr("Er zijn geen geweigerde wijzigingen."))
+        self.empty.setVisible(False)
+        buttons = QDialogButtonBox()
+        self.retry_button = buttons.addButton(tr("Opnieuw proberen"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.retry_button.clicked.connect(lambda _c=False: self._act(retry=True))
+        self.discard_button = buttons.addButton(tr("Weglaten"), QDialogButtonBox.ButtonRole.ActionRole)
+        mark(self.discard_button, "danger")
+        self.discard_button.clicked.connect(lambda _c=False: self._act(retry=False))
+        close = buttons.addButton(tr("Sluiten"), QDialogButtonBox.ButtonRole.RejectRole)
+        close.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addWidget(buttons)
+        self.reload()
+
+    def reload(self) -> None:
+        self.runner.submit(lambda: load_quarantined(self.case_files), self._show)
+
+    def _show(self, rows: list[tuple[Quarantined, str]]) -> None:
+        self.rows = [q for q, _name in rows]
+        self.table.setRowCount(len(rows))
+        for i, (q, name) in enumerate(rows):
+            for col, text in enumerate((name, q.reason, q.queued_at[:16].replace("T", " "))):
+                self.table.setItem(i, col, QTableWidgetItem(text))
+        if rows:
+            self.table.selectRow(0)
+        self.table.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        self.retry_button.setEnabled(bool(rows))
+        self.discard_button.setEnabled(bool(rows))
+
+    def _act(self, *, retry: bool) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return
+        revision_id = self.rows[row].revision_id
+        store = SyncStore(self.case_files)
+        work = (lambda: store.retry_quarantined(revision_id)) if retry else (
+            lambda: store.discard_quarantined(revision_id))
+
+        def done(_result: object) -> None:
+            self.changed.emit(retry)
+            self.reload()
+
+        self.runner.submit(work, done)

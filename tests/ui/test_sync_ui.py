@@ -1,0 +1,347 @@
+"""Sync in the main window, against a real `leerrecht-server` process on loopback: linking through the
+dialog, the status bar indicator (waiting, synced, offline), "Nu synchroniseren", a conflict shown as
+a banner and resolved in its dialog, the loop stopped on lock, a revoked device. Every name and note is
+fictitious. No timing assertions: every wait is `qtbot.waitUntil` on what the user would see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
+
+from synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, server_available
+
+from leerrecht_desktop.models.entries import FollowUpNote
+from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.records import decode, encode
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.account import login_new_laptop
+from leerrecht_desktop.sync.background import SyncStatus
+from leerrecht_desktop.ui.main_window import MainWindow
+from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, field_label
+from leerrecht_desktop.ui.sync_status import status_text
+from leerrecht_desktop.ui.tasks import TaskRunner
+
+WAIT = 60_000  # generous: a real server and Argon2id; never asserted as a duration
+TEAM = "Team Noord"
+SHOTS = os.environ.get("LEERRECHT_SYNC_UI_SHOTS")  # a folder to save screenshots in, when set
+
+
+def shot(widget: object, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(SHOTS) / name))  # type: ignore[attr-defined]
+
+
+# -- the indicator's wording (no server) -------------------------------------------------------------
+
+def test_the_indicator_says_synced_offline_and_conflicts_at_a_glance() -> None:
+    today = dt.date(2025, 2, 3)
+    at = dt.datetime(2025, 2, 3, 13, 32, tzinfo=dt.UTC).isoformat()
+    local = dt.datetime.fromisoformat(at).astimezone().strftime("%H:%M")
+    online = SyncStatus(online=True, last_success_at=at)
+    assert status_text(online, 0, at, today) == f"Gesynchroniseerd om {local} · 0 wachtend"
+    offline = SyncStatus(online=False, last_success_at=at)
+    assert status_text(offline, 12, at, today) == (
+        f"Offline · 12 wijzigingen wachten · laatst gesynchroniseerd om {local}")
+    assert status_text(SyncStatus(online=False), 1, None, today) == (
+        "Offline · 1 wijziging wacht · nog nooit gesynchroniseerd")
+    assert status_text(SyncStatus(online=True, conflicts=2), 0, at, today).endswith(" · 2 conflicten")
+    assert status_text(SyncStatus(), 3, None, today) == "Verbinden met de server… · 3 wachtend"
+
+
+def test_conflict_paths_get_dutch_labels_where_known() -> None:
+    assert field_label("school") == "School"
+    assert field_label("referral.concern") == "Aanmelding › Bezorgdheid"
+    assert field_label("iets_onbekends") == "iets_onbekends"
+
+
+# -- against a real server -----------------------------------------------------------------------------
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    if not server_available():
+        pytest.skip("leerrecht_server is not importable")
+    proc = ServerProcess(tmp_path / "server")
+    proc.start()
+    proc.admin("create-team", TEAM)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def windows(qtbot: QtBot) -> Iterator[list[tuple[MainWindow, TaskRunner, Laptop]]]:
+    made: list[tuple[MainWindow, TaskRunner, Laptop]] = []
+    yield made
+    for window, runner, laptop in made:
+        window.hide()
+        window.dispose()  # stops the loop (on the runner)
+        runner.wait_idle()
+        laptop.close()
+
+
+def open_window(qtbot: QtBot, windows: list[tuple[MainWindow, TaskRunner, Laptop]],
+                laptop: Laptop) -> MainWindow:
+    runner = TaskRunner()
+    window = MainWindow(laptop.workspace, laptop.case_files, runner)
+    window.sync.interval = 3600.0  # no round on its own during a test: rounds come from start and F5
+    qtbot.addWidget(window)
+    windows.append((window, runner, laptop))
+    window.show()
+    return window
+
+
+def add_note(window: MainWindow, case_files: CaseFiles, case_id: str) -> None:
+    """Save a note the way the forms do (on the store worker), then let the window reload its list."""
+    window.runner.submit(lambda: case_files.save(case_id, FollowUpNote(occurred_on=dt.date(2025, 2, 3),
+                                                                       text="Fictieve nieuwe notitie")),
+                         lambda _r: window.reload_list())
+
+
+def synced(window: MainWindow) -> bool:
+    return window.sync_label.text().startswith("Gesynchroniseerd om")
+
+
+@pytest.mark.slow
+def test_enrol_through_the_dialog_then_changes_wait_until_nu_synchroniseren(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = new_profile(tmp_path / "a", "Fictieve Werker", "onderwijsassistent", TEAM)
+    case_id = make_case(laptop.case_files)
+    code = server.create_user("fictieve.werker", "onderwijsassistent", TEAM)
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Niet gekoppeld aan een server"), timeout=WAIT)
+    assert window.act_enrol.isVisible() and not window.act_sync_now.isEnabled()
+
+    window.act_enrol.trigger()
+    dialog = window.enrol_dialog
+    assert dialog is not None
+    dialog.server_edit.setText(server.url)
+    dialog.username_edit.setText("fictieve.werker")
+    dialog.code_edit.setText("FOUTE-CODE-123")
+    dialog.passphrase_edit.setText(PASSPHRASE)
+    dialog.ok_button.click()
+    # A wrong code: the error stands next to the code field, in Dutch, and the input is kept.
+    qtbot.waitUntil(lambda: not dialog.errors["code"].isHidden() and not dialog.busy, timeout=WAIT)
+    assert dialog.errors["code"].text() and dialog.errors["server"].isHidden()
+    assert dialog.server_edit.text() == server.url and dialog.username_edit.text() == "fictieve.werker"
+    shot(dialog, "enrol_dialog_error.png")
+
+    dialog.code_edit.setText(code)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: window.enrol_dialog is None and window.sync.enrolled, timeout=WAIT)
+    # The loop starts at once: the case made before enrolment goes up.
+    qtbot.waitUntil(lambda: synced(window) and window.sync_label.text().endswith("· 0 wachtend"), timeout=WAIT)
+    assert window.act_sync_now.isEnabled() and not window.act_enrol.isVisible()
+    assert SyncStore(laptop.case_files).registered(case_id)
+
+    add_note(window, laptop.case_files, case_id)
+    qtbot.waitUntil(lambda: window.sync_label.text().endswith("· 1 wachtend"), timeout=WAIT)
+    shot(window.statusBar(), "status_waiting.png")
+    window.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: synced(window) and window.sync_label.text().endswith("· 0 wachtend"), timeout=WAIT)
+    shot(window.statusBar(), "status_synced.png")
+    assert SyncStore(laptop.case_files).pending_count() == 0
+    assert server.query("SELECT count(*) FROM revisions")[0][0] >= 4  # profile and three notes at least
+
+
+@pytest.mark.slow
+def test_a_stopped_server_shows_offline_with_what_waits_and_comes_back(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM,
+                      before=1)
+    case_id = SyncStore(laptop.case_files).local_case_ids()[0]
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+
+    server.stop()
+    add_note(window, laptop.case_files, case_id)
+    window.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Offline · 1 wijziging wacht · laatst "
+                                                                 "gesynchroniseerd om"), timeout=WAIT)
+    shot(window.statusBar(), "status_offline.png")
+    assert "niet bereikbaar" in window.sync_label.toolTip()
+
+    server.start()  # same port, same database
+    window.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: synced(window) and window.sync_label.text().endswith("· 0 wachtend"), timeout=WAIT)
+
+
+def edit_school(case_files: CaseFiles, case_id: str, school: str) -> None:
+    case = case_files.load_case(case_id)
+    content = encode(case.profile.content)
+    content["school"] = school
+    case_files.save(case_id, decode(Kind.CASE, content), record_id=case.profile.record_id)
+
+
+@pytest.mark.slow
+def test_a_conflict_from_two_laptops_shows_a_banner_and_the_choice_is_written(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    a = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM)
+    case_id = make_case(a.case_files)
+    a.sync()
+    ws_b, cf_b = login_new_laptop(tmp_path / "b", server.url, "fictieve.werker", PASSPHRASE)
+    b = Laptop("b", tmp_path / "b", ws_b, cf_b)
+    try:
+        b.sync()
+        edit_school(b.case_files, case_id, "Fictieve School Van B")
+        b.sync()
+    finally:
+        b.close()
+    edit_school(a.case_files, case_id, "Fictieve School Van A")  # the same field, differently, not sent yet
+
+    window = open_window(qtbot, windows, a)
+    window.open_case(case_id)
+    banner = window.case_view.conflict_banner
+    qtbot.waitUntil(lambda: not banner.isHidden(), timeout=WAIT)
+    assert window.case_view.conflict_label.text() == "1 veld in conflict"
+    qtbot.waitUntil(lambda: window.sync_label.text().endswith("· 1 conflict"), timeout=WAIT)
+    shot(window, "window_conflict.png")
+
+    window.case_view.conflict_button.click()
+    dialog = window.conflict_dialog
+    assert isinstance(dialog, ConflictDialog)
+    shot(dialog, "conflict_dialog.png")
+    choices = {(path, side): button for _cid, path, side, button in dialog.keep_buttons}
+    assert set(choices) == {("school", "mine"), ("school", "theirs")}
+    choices[("school", "theirs")].click()  # keep what the other laptop wrote
+    qtbot.waitUntil(lambda: banner.isHidden() and window.conflict_dialog is None, timeout=WAIT)
+    window.runner.wait_idle()
+    assert SyncStore(a.case_files).conflicts(case_id) == []
+    assert a.case_files.load_case(case_id).content.school == "Fictieve School Van B"
+    # The choice is a new local revision, sent with the next sync; the indicator's conflict count goes.
+    window.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: synced(window) and window.sync_label.text().endswith("· 0 wachtend"), timeout=WAIT)
+
+
+@pytest.mark.slow
+def test_lock_stops_the_loop_before_the_keys_go_and_unlock_starts_it_again(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM)
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+    loop = window.sync.loop
+    assert loop is not None
+    thread = loop._thread
+    assert isinstance(thread, threading.Thread) and thread.is_alive()
+
+    window.lock()
+    assert window.sync.loop is None
+    window.runner.wait_idle()
+    assert not thread.is_alive() and laptop.case_files.is_locked
+
+    window.resume(laptop.workspace.unlock(PASSPHRASE))
+    qtbot.waitUntil(lambda: window.sync.loop is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+
+
+@pytest.mark.slow
+def test_a_revoked_device_says_so_and_goes_to_the_unlock_state(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM,
+                      before=1)
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+    locked: list[bool] = []
+    window.locked.connect(lambda: locked.append(True))
+
+    server.admin("revoke-device", SyncStore(laptop.case_files).state().device_id)
+    window.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: window.revoked_box is not None and bool(locked), timeout=WAIT)
+    box = window.revoked_box
+    assert box is not None and "losgekoppeld" in box.text()
+    assert window.is_locked and not window.sync.enrolled
+    window.runner.wait_idle()
+    assert SyncStore(laptop.case_files).local_case_ids() == []
+    box.close()
+
+
+@pytest.mark.slow
+def test_share_with_a_colleague_and_take_it_back(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    a = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM, before=1)
+    b = enrolled(server, tmp_path / "b", "andere.collega", "Andere Collega", "netsterk", TEAM)
+    try:
+        case_id = SyncStore(a.case_files).local_case_ids()[0]
+        window = open_window(qtbot, windows, a)
+        qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+        window.open_case(case_id)
+        qtbot.waitUntil(lambda: window.case_view.case_file is not None, timeout=WAIT)
+        assert not window.case_view.share_button.isHidden()
+
+        def share(checked: bool) -> None:
+            window.case_view.share_button.click()
+            dialog = window.share_dialog
+            assert dialog is not None
+            qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=WAIT)
+            item = dialog.list.item(0)
+            assert item.text() == "Andere Collega · Netsterk-medewerker"
+            shot(dialog, "share_dialog.png")
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            dialog.ok_button.click()
+            qtbot.waitUntil(lambda: window.share_dialog is None, timeout=WAIT)
+            # The change queued and the window asked for a round: it is sent, nothing waits.
+            qtbot.waitUntil(lambda: not SyncStore(a.case_files).pending_member_changes(), timeout=WAIT)
+
+        share(True)
+        b.sync()
+        assert case_id in SyncStore(b.case_files).local_case_ids()
+        share(False)
+        b.sync()
+        assert case_id not in SyncStore(b.case_files).local_case_ids()
+    finally:
+        b.close()
+
+
+@pytest.mark.slow
+def test_refused_changes_are_listed_with_their_reason_and_can_be_retried_or_left_out(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM)
+    case_id = make_case(laptop.case_files, notes=2)  # not synced: profile and two notes wait
+    store = SyncStore(laptop.case_files)
+    pending = [o.sealed.header.revision_id for o in store.outgoing(10) if o.sealed.header.kind == Kind.NOTE]
+    # What the engine does with a revision the server refuses (the real server refuses few things a
+    # correct client sends; the refusal path itself is covered by tests/sync).
+    with laptop.case_files.sync_transaction() as conn:
+        for revision_id in pending:
+            store.quarantine(conn, revision_id, "Fictieve weigering door de server")
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+    window.act_quarantine.trigger()
+    dialog = window.quarantine_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=WAIT)
+    item = dialog.table.item(0, 1)
+    assert item is not None and item.text() == "Fictieve weigering door de server"
+    name = dialog.table.item(0, 0)
+    assert name is not None and name.text().startswith("Fictiefsync")
+    shot(dialog, "quarantine_dialog.png")
+
+    dialog.table.selectRow(0)
+    dialog.retry_button.click()  # back in the queue, and a round is asked for: it goes up
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=WAIT)
+    dialog.table.selectRow(0)
+    dialog.discard_button.click()
+    qtbot.waitUntil(lambda: dialog.empty.isVisibleTo(dialog), timeout=WAIT)
+    window.runner.wait_idle()
+    assert store.quarantined() == []
+    qtbot.waitUntil(lambda: synced(window) and window.sync_label.text().endswith("· 0 wachtend"), timeout=WAIT)
+    assert len(laptop.case_files.load_case(case_id).entries) == 1  # one note sent, one left out
