@@ -126,17 +126,9 @@ def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase:
     return workspace, case_files
 
 
-def push_passphrase_change(workspace: Workspace, case_files: CaseFiles, transport: Transport | None,
-                           passphrase: str) -> bool:
-    """Call right after a successful local `Workspace.change_passphrase(old, passphrase)`: tell the
-    server the new Argon2id parameters, authentication key and wrapped secrets, so a further laptop
-    logs in with the NEW passphrase (and no longer with the old one).
-
-    The change is first queued, sealed under the local key (`SyncStore.set_pending_passphrase_change`),
-    then sent; if the server can't be reached (or refuses) it stays queued and the next
-    `SyncEngine.sync_once` sends it. Returns True when the server has it, False when it waits (or when
-    this laptop is not enrolled: then there is nothing to tell). `transport` defaults to one built from
-    the enrolment. Costs two Argon2id derivations (check, then the authentication key)."""
+def queue_passphrase_change(workspace: Workspace, case_files: CaseFiles, passphrase: str) -> bool:
+    """The local half of `push_passphrase_change`, without the network (safe on the store's worker
+    thread): queue the change, sealed, for the next sync. False when this laptop is not enrolled."""
     store = SyncStore(case_files)
     if not store.is_enrolled():
         return False
@@ -148,6 +140,22 @@ def push_passphrase_change(workspace: Workspace, case_files: CaseFiles, transpor
                               auth_key=auth_key(passphrase, KdfParams.from_json(kdf_json)),
                               wrapped_secrets=workspace.wrapped_secrets())
     store.set_pending_passphrase_change(change.model_dump(mode="json"))
+    return True
+
+
+def push_passphrase_change(workspace: Workspace, case_files: CaseFiles, transport: Transport | None,
+                           passphrase: str) -> bool:
+    """Call right after a successful local `Workspace.change_passphrase(old, passphrase)`: tell the
+    server the new Argon2id parameters, authentication key and wrapped secrets, so a further laptop
+    logs in with the NEW passphrase (and no longer with the old one).
+
+    The change is first queued, sealed under the local key (`SyncStore.set_pending_passphrase_change`),
+    then sent; if the server can't be reached (or refuses) it stays queued and the next
+    `SyncEngine.sync_once` sends it. Returns True when the server has it, False when it waits (or when
+    this laptop is not enrolled: then there is nothing to tell). `transport` defaults to one built from
+    the enrolment. Costs two Argon2id derivations (check, then the authentication key)."""
+    if not queue_passphrase_change(workspace, case_files, passphrase):
+        return False
     own = transport is None
     if transport is None:
         transport = SyncEngine.for_case_files(case_files).transport

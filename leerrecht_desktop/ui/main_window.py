@@ -879,9 +879,10 @@ class MainWindow(QMainWindow):
     # -- passphrase and settings ------------------------------------------------------------------------
 
     def change_passphrase(self) -> None:
-        dialog = ChangePassphraseDialog(self.workspace, self.runner, self)
+        dialog = ChangePassphraseDialog(self.workspace, self.runner, self, self.case_files)
         dialog.changed.connect(
             lambda: self.statusBar().showMessage(tr("Je wachtwoordzin is gewijzigd."), 8000))
+        dialog.changed.connect(lambda: self.sync.sync_now() if self.sync.enrolled else None)
         dialog.finished.connect(lambda _r: self._forget_dialog("passphrase_dialog", dialog))
         self.passphrase_dialog = dialog
         dialog.open()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from leerrecht_desktop.crypto.errors import WrongPassphrase
 from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.validation import ValidationError
+from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import UnlockThrottled
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.style import mark
@@ -90,10 +91,12 @@ class ChangePassphraseDialog(QDialog):
 
     changed = Signal()
 
-    def __init__(self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None):
+    def __init__(self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None,
+                 case_files: CaseFiles | None = None):
         super().__init__(parent)
         self.workspace = workspace
         self.runner = runner
+        self.case_files = case_files
         self._busy = False
         self.setWindowTitle(tr("Wachtwoordzin wijzigen"))
         self.setMinimumWidth(520)
@@ -161,9 +164,19 @@ class ChangePassphraseDialog(QDialog):
         if not old:
             show_error(self.errors["old"], tr("Typ je huidige wachtwoordzin."), self.old_edit)
             return
-        workspace = self.workspace
+        workspace, case_files = self.workspace, self.case_files
         self._set_busy(True)
-        self.runner.submit(lambda: workspace.change_passphrase(old, new, confirm), self._done, self._failed)
+
+        def change() -> None:
+            workspace.change_passphrase(old, new, confirm)
+            if case_files is not None:
+                # An enrolled laptop tells the server at its next sync, so a further laptop logs in with
+                # the new passphrase; queued here, sent by the background loop (never network on this thread).
+                from leerrecht_desktop.sync.account import queue_passphrase_change
+
+                queue_passphrase_change(workspace, case_files, new)
+
+        self.runner.submit(change, self._done, self._failed)
 
     def _done(self, _result: object) -> None:
         self._set_busy(False)

@@ -27,6 +27,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.account import login_new_laptop
 from leerrecht_desktop.sync.background import SyncStatus
+from leerrecht_desktop.sync.transport import Unauthorized
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, field_label
 from leerrecht_desktop.ui.sync_status import status_text
@@ -345,3 +346,31 @@ def test_refused_changes_are_listed_with_their_reason_and_can_be_retried_or_left
     assert store.quarantined() == []
     qtbot.waitUntil(lambda: synced(window) and window.sync_label.text().endswith("· 0 wachtend"), timeout=WAIT)
     assert len(laptop.case_files.load_case(case_id).entries) == 1  # one note sent, one left out
+
+
+@pytest.mark.slow
+def test_a_passphrase_changed_in_the_app_reaches_the_server_for_a_further_laptop(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.wisselaar", "Fictieve Wisselaar", "netsterk", TEAM)
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+
+    window.act_passphrase.trigger()
+    dialog = window.passphrase_dialog
+    assert dialog is not None
+    new = "zeven wolken boven de schelde"
+    qtbot.keyClicks(dialog.old_edit, PASSPHRASE)
+    qtbot.keyClicks(dialog.new_edit, new)
+    qtbot.keyClicks(dialog.confirm_edit, new)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.passphrase_dialog is None, timeout=WAIT)
+    # Queued by the dialog, sent by the background loop it wakes: nothing waits any more.
+    store = SyncStore(laptop.case_files)
+    qtbot.waitUntil(lambda: store.pending_passphrase_change() is None and synced(window), timeout=WAIT)
+
+    with pytest.raises(Unauthorized):  # the old passphrase is refused by the server
+        login_new_laptop(tmp_path / "old", server.url, "fictieve.wisselaar", PASSPHRASE)
+    workspace, case_files = login_new_laptop(tmp_path / "b", server.url, "fictieve.wisselaar", new)
+    assert case_files.user.user_id == laptop.user_id
+    workspace.close()
