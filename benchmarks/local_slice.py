@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ from platformdirs import user_cache_path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from measure import p95, timed  # noqa: E402
 
 from leerrecht_desktop.crypto.kdf import KdfParams  # noqa: E402
 from leerrecht_desktop.models.entries import FollowUpNote  # noqa: E402
@@ -45,21 +46,6 @@ BUDGETS_MS = {
 }
 
 
-def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def p95(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
 def dataset(cases: int, per_case: int) -> Path:

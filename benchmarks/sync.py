@@ -40,6 +40,8 @@ from platformdirs import user_cache_path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from measure import p95, timed  # noqa: E402
+
 from leerrecht_desktop.crypto.kdf import KdfParams  # noqa: E402
 from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
 from leerrecht_desktop.sync.account import enrol, login_new_laptop  # noqa: E402
@@ -58,21 +60,6 @@ BUDGETS_MS: dict[str, float | None] = {
 }
 
 
-def p95(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
-
-
-def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def once_ms(fn: Callable[[], Any]) -> tuple[float, Any]:
