@@ -494,6 +494,16 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
             visible_case(conn, case_id, c)
             return case_state(conn, case_id, c.user_id)
 
+    @app.post(f"{api}/case-states")
+    def get_case_states(body: p.CaseStatesRequest, c: CallerDep) -> p.CaseStatesResponse:
+        with read_transaction(engine) as conn:
+            ids = sorted(set(body.case_ids))
+            visible = set(conn.execute(sa.select(memberships.c.case_id).where(
+                memberships.c.case_id.in_(ids), memberships.c.user_id == c.user_id,
+                memberships.c.removed_seq.is_(None))).scalars())
+            return p.CaseStatesResponse(cases=[case_state(conn, case_id, c.user_id)
+                                               for case_id in ids if case_id in visible])
+
     @app.post(f"{api}/cases/{{case_id}}/members")
     def add_member(case_id: CaseIdPath, body: p.MemberAdd, c: CallerDep) -> p.CaseState:
         with write_transaction(engine) as conn:

@@ -51,6 +51,16 @@ def _now() -> str:
 
 
 @dataclass
+class VerifiedIncoming:
+    """A revision from the server that passed verify_incoming, on its way into the store."""
+    sealed: SealedRecord
+    payload: dict[str, Any] | None
+    seq: int | None
+    head: bool  # the record's head once the batch is stored
+    summarise: bool  # it was the head when it arrived (a later one in the same batch may replace it)
+
+
+@dataclass
 class CaseFile:
     case_id: str
     profile: Record
@@ -75,6 +85,9 @@ class CaseFiles:
         self.user = user
         self._secrets: UserSecrets | None = secrets
         self._case_keys: dict[str, tuple[int, bytes]] = {}
+        # Every version of a case key unwrapped so far: an incoming page holds hundreds of revisions
+        # of few cases, and an unwrap is an X25519 exchange plus HKDF.
+        self._version_keys: dict[str, dict[int, bytes]] = {}
         self._summaries: dict[str, CaseSummary] | None = None
         self._signers: dict[str, Ed25519PublicKey] = {}
         self._lock = threading.RLock()
@@ -92,6 +105,7 @@ class CaseFiles:
         with self._lock:
             self._secrets = None
             self._case_keys.clear()
+            self._version_keys.clear()
             self._summaries = None
             self._signers.clear()
 
@@ -282,7 +296,7 @@ class CaseFiles:
                     conn.execute(delete(table).where(table.c.case_id == case_id))
             if self._batch_conn is None:
                 self.checkpoint()
-            self._case_keys.pop(case_id, None)
+            self.forget_cached_key(case_id)
             if self._summaries is not None:
                 self._summaries.pop(case_id, None)
 
@@ -392,6 +406,7 @@ class CaseFiles:
     def forget_cached_key(self, case_id: str) -> None:
         """After a new key version was stored (rotation, grants received): pick it up on the next save."""
         self._case_keys.pop(case_id, None)
+        self._version_keys.pop(case_id, None)
 
     def forget_signers(self) -> None:
         self._signers.clear()
@@ -408,6 +423,40 @@ class CaseFiles:
 
     def head_row(self, conn: Connection, record_id: str) -> Row[Any] | None:
         return self._head(conn, record_id)
+
+    def head_rows(self, conn: Connection, record_ids: list[str]) -> dict[str, Any]:
+        """The head revisions of these records (metadata only), one query per 500 records."""
+        cols = (t.records.c.revision_id, t.records.c.record_id, t.records.c.case_id, t.records.c.kind,
+                t.records.c.revision)
+        heads: dict[str, Any] = {}
+        for i in range(0, len(record_ids), 500):
+            for row in conn.execute(select(*cols).where(t.records.c.record_id.in_(record_ids[i:i + 500]),
+                                                        t.records.c.is_head.is_(True))):
+                heads[row.record_id] = row
+        return heads
+
+    def store_verified_many(self, conn: Connection, items: list[VerifiedIncoming], demote: list[str]) -> None:
+        """Insert revisions verify_incoming accepted, in one statement: `demote` are the stored heads
+        they replace; each item's `head` says whether it is its record's head after the batch. The case
+        summaries follow the items in order, so a later revision of a record wins."""
+        for i in range(0, len(demote), 500):
+            conn.execute(update(t.records).where(t.records.c.revision_id.in_(demote[i:i + 500]))
+                         .values(is_head=False))
+        if not items:
+            return
+        saved_at = _now()
+        conn.execute(t.records.insert(), [{
+            "revision_id": it.sealed.header.revision_id, "record_id": it.sealed.header.record_id,
+            "case_id": it.sealed.header.case_id, "kind": it.sealed.header.kind,
+            "revision": it.sealed.header.revision, "base_revision": it.sealed.header.base_revision,
+            "author_id": it.sealed.header.author_id, "key_version": it.sealed.header.key_version,
+            "deleted": it.sealed.header.deleted, "nonce": it.sealed.nonce, "ciphertext": it.sealed.ciphertext,
+            "signature": it.sealed.signature, "saved_at": saved_at, "is_head": it.head, "server_seq": it.seq,
+        } for it in items])
+        for it in items:
+            if it.summarise:
+                h = it.sealed.header
+                self._summarise(conn, h.case_id, h.record_id, Kind(h.kind), it.payload)
 
     def store_verified(self, conn: Connection, sealed: SealedRecord, payload: dict[str, Any] | None,
                        seq: int | None, *, head: bool) -> None:
@@ -521,6 +570,8 @@ class CaseFiles:
         cached = self._case_keys.get(case_id)
         if cached and (version is None or cached[0] == version):
             return cached
+        if version is not None and version in self._version_keys.get(case_id, {}):
+            return version, self._version_keys[case_id][version]
         secrets = self.secrets
         query = select(t.case_keys).where(
             t.case_keys.c.case_id == case_id, t.case_keys.c.recipient_id == secrets.user_id
@@ -534,6 +585,7 @@ class CaseFiles:
                               secrets.user_id, secrets.exchange)
         if version is None:
             self._case_keys[case_id] = (row.key_version, key)
+        self._version_keys.setdefault(case_id, {})[row.key_version] = key
         return row.key_version, key
 
     def _signer(self, conn: Connection, author_id: str) -> Ed25519PublicKey:

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from leerrecht_desktop.crypto.local import open_local, seal_local
 from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord
@@ -29,6 +29,14 @@ QUARANTINED = "quarantined"
 # A passphrase change not yet sent to the server: a row in `settings` (no schema change), its value the
 # base64 of a blob sealed under the local key (it holds the new authentication key).
 PENDING_PASSPHRASE_KEY = "sync.pending_passphrase_change"
+
+
+# Below SQLite's limit on bound parameters (32,766 since 3.32; 999 before).
+IN_CHUNK = 500
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i:i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 def _now() -> str:
@@ -219,6 +227,25 @@ class SyncStore:
             with write_transaction(self.engine) as c:
                 run(c)
 
+    def start_history(self, conn: Connection, case_id: str, upto: int) -> None:
+        """A newly shared case whose history up to pull cursor `upto` is still to fetch (0: nothing to fetch)."""
+        if upto > 0:
+            conn.execute(update(t.sync_cases).where(t.sync_cases.c.case_id == case_id)
+                         .values(history_upto=upto, history_after=0))
+
+    def history_progress(self, conn: Connection, case_id: str, after: int, *, done: bool) -> None:
+        values = {"history_upto": None, "history_after": None} if done else {"history_after": after}
+        conn.execute(update(t.sync_cases).where(t.sync_cases.c.case_id == case_id).values(**values))
+
+    def unfinished_histories(self) -> list[tuple[str, int, int]]:
+        """(case_id, after, upto) of every case whose history fetch was interrupted."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.sync_cases.c.case_id, t.sync_cases.c.history_after,
+                                       t.sync_cases.c.history_upto)
+                                .where(t.sync_cases.c.history_upto.is_not(None))
+                                .order_by(t.sync_cases.c.case_id)).all()
+        return [(r.case_id, int(r.history_after or 0), int(r.history_upto)) for r in rows]
+
     def members(self, case_id: str) -> list[str]:
         with self.engine.connect() as conn:
             raw = conn.execute(select(t.sync_cases.c.members).where(t.sync_cases.c.case_id == case_id)).scalar()
@@ -312,9 +339,11 @@ class SyncStore:
             conn.execute(delete(t.outbox).where(t.outbox.c.revision_id.in_(revision_ids)))
             conn.execute(delete(t.records).where(t.records.c.revision_id.in_(revision_ids)))
 
-    def mark_pushed(self, conn: Connection, revision_id: str, seq: int | None) -> None:
-        conn.execute(update(t.records).where(t.records.c.revision_id == revision_id).values(server_seq=seq))
-        conn.execute(delete(t.outbox).where(t.outbox.c.revision_id == revision_id))
+    def mark_pushed(self, conn: Connection, pushed: dict[str, int | None]) -> None:
+        """Revisions the server took (revision_id -> seq): out of the outbox, seq noted."""
+        self.set_seqs(conn, pushed)
+        for chunk in _chunks(list(pushed)):
+            conn.execute(delete(t.outbox).where(t.outbox.c.revision_id.in_(chunk)))
 
     def note_attempt(self, revision_ids: list[str]) -> None:
         with write_transaction(self.engine) as conn:
@@ -358,9 +387,32 @@ class SyncStore:
         return conn.execute(select(t.records.c.revision_id).where(t.records.c.revision_id == revision_id)) \
             .first() is not None
 
+    def existing_revisions(self, conn: Connection, revision_ids: list[str]) -> set[str]:
+        """Which of these revisions this laptop has (a pulled page asks once, not per revision)."""
+        found: set[str] = set()
+        for chunk in _chunks(revision_ids):
+            found.update(conn.execute(select(t.records.c.revision_id)
+                                      .where(t.records.c.revision_id.in_(chunk))).scalars())
+        return found
+
+    def with_local_revisions(self, conn: Connection, record_ids: list[str]) -> set[str]:
+        """Which of these records have revisions the server has not accepted (they need a merge)."""
+        found: set[str] = set()
+        for chunk in _chunks(record_ids):
+            found.update(conn.execute(
+                select(t.records.c.record_id).distinct()
+                .join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
+                .where(t.records.c.record_id.in_(chunk))).scalars())
+        return found
+
     def set_seq(self, conn: Connection, revision_id: str, seq: int | None) -> None:
-        if seq is not None:
-            conn.execute(update(t.records).where(t.records.c.revision_id == revision_id).values(server_seq=seq))
+        self.set_seqs(conn, {revision_id: seq})
+
+    def set_seqs(self, conn: Connection, seqs: dict[str, int | None]) -> None:
+        rows = [{"rid": rid, "seq": seq} for rid, seq in seqs.items() if seq is not None]
+        if rows:
+            conn.execute(update(t.records).where(t.records.c.revision_id == bindparam("rid"))
+                         .values(server_seq=bindparam("seq")), rows)
 
     def revision_taken(self, conn: Connection, record_id: str, revision: int) -> bool:
         return conn.execute(select(t.records.c.revision_id).where(

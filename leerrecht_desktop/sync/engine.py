@@ -26,16 +26,19 @@ from leerrecht_desktop.crypto.keys import WrappedKey, new_case_key, public_signi
 from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.i18n import tr
-from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.casefiles import CaseFiles, VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.protocol import (
+    MAX_CASE_STATES,
     MAX_PULL_LIMIT,
     MAX_PUSH_BATCH,
     RECOVERY_RECIPIENT,
     CaseRegistration,
     CaseState,
+    CaseStatesRequest,
+    CaseStatesResponse,
     DirectoryEntry,
     DirectoryResponse,
     KeyGrant,
@@ -308,9 +311,12 @@ class SyncEngine:
             recipients[RECOVERY_RECIPIENT] = state.recovery_public
         return recipients
 
-    def accept_case_state(self, case_state: CaseState, report: SyncReport, conn: Connection | None = None) -> None:
+    def accept_case_state(self, case_state: CaseState, report: SyncReport, conn: Connection | None = None,
+                          *, history_upto: int = 0) -> None:
         """Store the caller's own grants of a case after checking them: signed by a known colleague over
-        exactly these bytes, and unwrapping with this user's key."""
+        exactly these bytes, and unwrapping with this user's key. With `history_upto`, the case is newly
+        shared and its history up to that pull cursor is still to fetch (noted in the same transaction
+        as the registration, so an interruption can't leave it registered without its history)."""
         case_id = case_state.case_id
         secrets = self.case_files.secrets
         for grant in case_state.grants:
@@ -336,7 +342,32 @@ class SyncEngine:
                                         "en wordt niet gebruikt. Meld dit aan je coördinator."))
                 continue
             self.store.store_own_grant(case_id, grant.key_version, grant.ephemeral_public, grant.ciphertext, conn)
-        self.store.mark_registered(case_id, list(case_state.members), conn)
+        if conn is None:
+            with self.case_files.sync_transaction() as c:
+                self.store.mark_registered(case_id, list(case_state.members), c)
+                self.store.start_history(c, case_id, history_upto)
+        else:
+            self.store.mark_registered(case_id, list(case_state.members), conn)
+            self.store.start_history(conn, case_id, history_upto)
+
+    def fetch_cases(self, case_ids: list[str], report: SyncReport, *, history_upto: int = 0) -> None:
+        """The states of many cases, a few round trips in all; each accepted in one transaction per request."""
+        for i in range(0, len(case_ids), MAX_CASE_STATES):
+            wanted = case_ids[i:i + MAX_CASE_STATES]
+            try:
+                answer = self.transport.post("/case-states", CaseStatesRequest(case_ids=wanted), CaseStatesResponse)
+            except ServerRefused as exc:
+                if isinstance(exc, DeviceRevoked):
+                    raise
+                report.errors.append(str(exc))
+                continue
+            asked = set(wanted)
+            with self.case_files.sync_transaction() as conn:
+                for state in answer.cases:
+                    if state.case_id not in asked:
+                        report.errors.append(tr("De server gaf een ander dossier dan gevraagd; het wordt genegeerd."))
+                        continue
+                    self.accept_case_state(state, report, conn, history_upto=history_upto)
 
     def fetch_case(self, case_id: str, report: SyncReport) -> bool:
         try:
@@ -492,13 +523,14 @@ class SyncEngine:
                                            PushResponse)
             by_id = {o.sealed.header.revision_id: o for o in outgoing}
             with self.case_files.sync_transaction() as conn:
+                taken: dict[str, int | None] = {}
                 for result in response.results:
                     item = by_id.get(result.revision_id)
-                    if item is None:
+                    if item is None or result.revision_id in tried:
                         continue
                     tried.add(result.revision_id)
                     if result.status in ("accepted", "duplicate"):
-                        self.store.mark_pushed(conn, result.revision_id, result.seq)
+                        taken[result.revision_id] = result.seq
                         report.pushed += 1
                     elif result.status == "rejected":
                         self.store.quarantine(conn, result.revision_id, result.reason or "rejected")
@@ -509,6 +541,7 @@ class SyncEngine:
                         # silently. The pull that follows brings every revision in order and merges each
                         # in turn (_merge); the merged revision is pushed after it.
                         self._push_conflicted = True
+                self.store.mark_pushed(conn, taken)
             # Anything the server did not answer for stays queued for the next round.
             tried.update(ids)
             self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
@@ -585,6 +618,7 @@ class SyncEngine:
     # -- pull ------------------------------------------------------------------------------------
 
     def pull(self, report: SyncReport) -> None:
+        self.resume_histories(report)
         cursor = self.store.state().cursor
         while True:
             page = self.transport.get("/pull", PullPage, params={"after": cursor, "limit": self.page_size})
@@ -592,13 +626,13 @@ class SyncEngine:
             for event in sorted(page.memberships, key=lambda e: e.seq):
                 if event.user_id == self.me:
                     final[event.case_id] = event.action
-            for case_id, action in final.items():
-                if action == "added" and not self.store.registered(case_id):
-                    self.fetch_history(case_id, report, upto=cursor)
+            added = [c for c, action in final.items() if action == "added" and not self.store.registered(c)]
+            if added:
+                self.fetch_cases(added, report, history_upto=cursor)
+                self.resume_histories(report)
             self._fetch_missing_keys(page.revisions, report)
             with self.case_files.sync_transaction() as conn:
-                for wire in page.revisions:
-                    self.apply_incoming(conn, wire, report)
+                self.apply_page(conn, page.revisions, report)
                 for case_id, action in final.items():
                     if action == "removed":
                         self.case_files.erase_case(case_id)
@@ -611,29 +645,32 @@ class SyncEngine:
                 return
             cursor = page.next_cursor
 
-    def fetch_history(self, case_id: str, report: SyncReport, *, upto: int) -> None:
-        """A case newly shared with this user: its keys, then its history up to the pull cursor `upto`,
-        page by page. What came after the cursor arrives with the pull itself (the server serves a
-        member's cases whole from the cursor on), so a fresh laptop fetches no history twice."""
-        if not self.fetch_case(case_id, report):
-            return
-        after = 0
-        while after < upto:
+    def resume_histories(self, report: SyncReport) -> None:
+        """Fetch the history of every newly shared case that still lacks it, from where it got to."""
+        for case_id, after, upto in self.store.unfinished_histories():
+            self.fetch_history(case_id, report, after=after, upto=upto)
+
+    def fetch_history(self, case_id: str, report: SyncReport, *, after: int, upto: int) -> None:
+        """A case newly shared with this user: its history up to the pull cursor `upto` of the moment
+        it was shared, page by page, each page and the progress marker in one transaction. What came
+        after that cursor arrives with the pull itself (the server serves a member's cases whole from
+        the cursor on), so a fresh laptop fetches no history twice; a cut connection resumes here."""
+        while True:
             page = self.transport.get(f"/cases/{case_id}/history", PullPage,
                                       params={"after": after, "limit": self.page_size})
-            self._fetch_missing_keys(page.revisions, report)
+            revisions = [w for w in page.revisions if w.seq is not None and w.seq <= upto]
+            done = not page.more or page.next_cursor <= after or page.next_cursor >= upto
+            self._fetch_missing_keys(revisions, report)
             with self.case_files.sync_transaction() as conn:
-                for wire in page.revisions:
-                    if wire.case_id != case_id:
-                        report.refused += 1
-                        report.errors.append(tr("De server gaf een deel van een ander dossier mee; het wordt "
-                                                "niet overgenomen."))
-                        continue
-                    self.apply_incoming(conn, wire, report)
-            # Not a stopping point: the case is registered already, so a stop here would never be
-            # resumed (the membership event is applied again, but its history not fetched again).
-            self._page_done("history", len(page.revisions), _sealed_bytes(page.revisions), may_stop=False)
-            if not page.more or page.next_cursor <= after:
+                ours = [w for w in revisions if w.case_id == case_id]
+                if len(ours) < len(revisions):
+                    report.refused += len(revisions) - len(ours)
+                    report.errors.append(tr("De server gaf een deel van een ander dossier mee; het wordt "
+                                            "niet overgenomen."))
+                self.apply_page(conn, ours, report)
+                self.store.history_progress(conn, case_id, page.next_cursor, done=done)
+            self._page_done("history", len(revisions), _sealed_bytes(revisions))
+            if done:
                 return
             after = page.next_cursor
 
@@ -643,8 +680,91 @@ class SyncEngine:
         if missing_authors and not self._directory_fresh:
             self.refresh_directory(report)
         needed = {(w.case_id, w.key_version) for w in revisions}
-        for case_id in sorted({c for c, v in needed if not self.store.has_key(c, v)}):
-            self.fetch_case(case_id, report)
+        missing = sorted({c for c, v in needed if not self.store.has_key(c, v)})
+        if missing:
+            self.fetch_cases(missing, report)
+
+    def apply_page(self, conn: Connection, wires: list[WireRevision], report: SyncReport) -> None:
+        """Apply incoming revisions in order. Most are new revisions of records with no unsent local
+        edit: those are checked one by one and stored together (a handful of statements per page, not
+        several per revision); a record with local edits goes through apply_incoming and its merge."""
+        existing = self.store.existing_revisions(conn, [w.revision_id for w in wires])
+        self.store.set_seqs(conn, {w.revision_id: w.seq for w in wires if w.revision_id in existing})
+        fresh: list[WireRevision] = []
+        seen: set[str] = set()
+        for w in wires:
+            if w.revision_id not in existing and w.revision_id not in self._refused and w.revision_id not in seen:
+                seen.add(w.revision_id)
+                fresh.append(w)
+        record_ids = sorted({w.record_id for w in fresh})
+        with_local = self.store.with_local_revisions(conn, record_ids)
+        heads: dict[str, tuple[str, str, int, str]] = {  # record -> (case, kind, revision, revision_id)
+            rid: (r.case_id, r.kind, r.revision, r.revision_id)
+            for rid, r in self.case_files.head_rows(conn, record_ids).items()}
+        batch: list[VerifiedIncoming] = []
+        in_batch: dict[str, VerifiedIncoming] = {}  # revision_id -> item
+        taken: set[tuple[str, int]] = set()
+        demote: list[str] = []
+
+        def flush() -> None:
+            self.case_files.store_verified_many(conn, batch, demote)
+            batch.clear()
+            in_batch.clear()
+            demote.clear()
+
+        for w in fresh:
+            if w.record_id in with_local:
+                flush()
+                self.apply_incoming(conn, w, report)
+                head = self.case_files.head_row(conn, w.record_id)
+                if head is not None:
+                    heads[w.record_id] = (head.case_id, head.kind, head.revision, head.revision_id)
+                continue
+            sealed = from_wire(w)
+            verified, payload = self._verify(conn, sealed, report)
+            if not verified:
+                continue
+            current = heads.get(w.record_id)
+            if current is not None and (current[0] != w.case_id or current[1] != w.kind):
+                report.refused += 1
+                report.errors.append(tr("Een deel van een dossier hoort volgens de server bij een ander dossier; "
+                                        "het wordt niet overgenomen."))
+                continue
+            if current is None or current[2] < w.revision:
+                if current is not None:
+                    replaced = in_batch.get(current[3])
+                    if replaced is not None:
+                        replaced.head = False
+                    else:
+                        demote.append(current[3])
+                item = VerifiedIncoming(sealed, payload, w.seq, head=True, summarise=True)
+                heads[w.record_id] = (w.case_id, w.kind, w.revision, w.revision_id)
+            elif (w.record_id, w.revision) not in taken and not self.store.revision_taken(conn, w.record_id,
+                                                                                            w.revision):
+                item = VerifiedIncoming(sealed, payload, w.seq, head=False, summarise=False)  # older history
+            else:
+                report.refused += 1
+                report.errors.append(tr("De server stuurde een tweede, andere versie {revision} van een deel van een "
+                                        "dossier; die wordt niet overgenomen.", revision=w.revision))
+                continue
+            taken.add((w.record_id, w.revision))
+            batch.append(item)
+            in_batch[w.revision_id] = item
+            report.pulled += 1
+        flush()
+
+    def _verify(self, conn: Connection, sealed: SealedRecord,
+                report: SyncReport) -> tuple[bool, dict[str, Any] | None]:
+        """(True, payload) for a revision that passes its checks (payload None: a tombstone); a refused
+        one is counted, said, and remembered for the rest of the round."""
+        try:
+            return True, self.case_files.verify_incoming(conn, sealed)
+        except (CryptoError, CaseNotFound) as exc:
+            self._refused.add(sealed.header.revision_id)
+            report.refused += 1
+            report.errors.append(str(exc))
+            log.warning("refused an incoming revision (%s)", type(exc).__name__)
+            return False, None
 
     def apply_incoming(self, conn: Connection, wire: WireRevision, report: SyncReport) -> None:
         sealed = from_wire(wire)
@@ -653,13 +773,8 @@ class SyncEngine:
             return
         if wire.revision_id in self._refused:
             return
-        try:
-            payload = self.case_files.verify_incoming(conn, sealed)
-        except (CryptoError, CaseNotFound) as exc:
-            self._refused.add(wire.revision_id)
-            report.refused += 1
-            report.errors.append(str(exc))
-            log.warning("refused an incoming revision (%s)", type(exc).__name__)
+        verified, payload = self._verify(conn, sealed, report)
+        if not verified:
             return
         local = self.store.local_revisions(conn, wire.record_id)
         if local and wire.revision >= local[0].revision:

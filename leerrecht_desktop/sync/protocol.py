@@ -191,6 +191,19 @@ class CaseState(Model):
     grants: list[KeyGrant]  # the caller's own grants, every key version
 
 
+MAX_CASE_STATES = 500
+
+
+class CaseStatesRequest(Model):
+    """Many cases' states in one round trip (a fresh laptop receives hundreds of shared cases)."""
+
+    case_ids: list[Uuid] = Field(min_length=1, max_length=MAX_CASE_STATES)
+
+
+class CaseStatesResponse(Model):
+    cases: list[CaseState]  # only the cases the caller may see; the others are left out, not named
+
+
 # -- records ----------------------------------------------------------------------------------------
 
 

@@ -92,6 +92,14 @@ def test_unknown_ids(world: World, client: TestClient, anna: Any) -> None:
                        headers=anna.headers), 404, "not_found")
     _error(client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": ghost_user, "grants": [g]},
                        headers=anna.headers), 404, "not_found")
+    # Many states at once: only the caller's own cases come back; the others are left out, not named.
+    r = client.post("/v1/case-states", json={"case_ids": [ghost_case, case.case_id]}, headers=anna.headers)
+    assert r.status_code == 200 and [c["case_id"] for c in r.json()["cases"]] == [case.case_id]
+    bert = world.user("bert")
+    r = client.post("/v1/case-states", json={"case_ids": [case.case_id]}, headers=bert.headers)
+    assert r.status_code == 200 and r.json()["cases"] == []
+    for bad in ([], ["not-a-uuid"], [str(uuid.uuid4())] * (p.MAX_CASE_STATES + 1)):
+        _error(client.post("/v1/case-states", json={"case_ids": bad}, headers=anna.headers), 400, "bad_request")
     # A push to an unknown case is a per-revision refusal, not an error for the batch.
     other = world.sealed(anna, case, {"n": 1})
     other["case_id"] = ghost_case

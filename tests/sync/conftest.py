@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synckit import ServerProcess, server_available
+from synckit import Laptop, ServerProcess, enrolled, server_available
 
 
 @pytest.fixture
@@ -23,3 +23,14 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def pair(server: ServerProcess, tmp_path: Path) -> Iterator[tuple[Laptop, Laptop]]:
+    """A worker and the coordinator of team Noord, both enrolled."""
+    server.admin("create-team", "Noord")
+    w1 = enrolled(server, tmp_path / "w1", "werker1", "Fictieve Werker Een", "netsterk", "Noord")
+    coord = enrolled(server, tmp_path / "coord", "coord", "Fictieve Coordinator", "coordinator", "Noord")
+    yield w1, coord
+    w1.close()
+    coord.close()

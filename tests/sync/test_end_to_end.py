@@ -22,7 +22,7 @@ from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import NotEnrolled, SyncStore
 from leerrecht_desktop.sync.account import login_new_laptop
-from leerrecht_desktop.sync.protocol import CaseState
+from leerrecht_desktop.sync.protocol import CaseState, CaseStatesRequest, CaseStatesResponse
 from leerrecht_desktop.sync.transport import DeviceRevoked, NotFound
 
 pytestmark = pytest.mark.slow
@@ -77,6 +77,8 @@ def test_shared_cases_arrive_complete_and_decrypt_and_other_team_gets_nothing(
     engine = other.engine()
     with pytest.raises(NotFound):
         engine.transport.get(f"/cases/{made_later}", CaseState)
+    asked = engine.transport.post("/case-states", CaseStatesRequest(case_ids=sorted(case_ids)), CaseStatesResponse)
+    assert asked.cases == []
 
     # Shared with the second worker: the whole history arrives at the next sync, also what was written
     # before the second worker's cursor.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -46,16 +46,6 @@ class Faulty(httpx.BaseTransport):
 
 def faulty_client(server: ServerProcess, fail: Callable[[httpx.Request, int], str | None]) -> httpx.Client:
     return httpx.Client(base_url=server.url + "/v1", transport=Faulty(fail))
-
-
-@pytest.fixture
-def pair(server: ServerProcess, tmp_path: Path) -> Iterator[tuple[Laptop, Laptop]]:
-    server.admin("create-team", "Noord")
-    w1 = enrolled(server, tmp_path / "w1", "werker1", "Fictieve Werker Een", "netsterk", "Noord")
-    coord = enrolled(server, tmp_path / "coord", "coord", "Fictieve Coordinator", "coordinator", "Noord")
-    yield w1, coord
-    w1.close()
-    coord.close()
 
 
 def server_revision_counts(server: ServerProcess) -> tuple[int, int]:
@@ -296,3 +286,31 @@ def test_an_enrolment_whose_answer_was_lost_is_finished_by_trying_again(server: 
         assert not SyncStore(other.case_files).is_enrolled()
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("cut", ["before", "after"])
+def test_a_history_fetch_cut_mid_way_resumes_at_the_next_sync(server: ServerProcess, pair: tuple[Laptop, Laptop],
+                                                              tmp_path: Path, cut: str) -> None:
+    """A case shared with a colleague whose laptop is past the case's revisions: its history comes by
+    /history pages; the connection drops on the second page; the next sync must still bring it whole."""
+    w1, _coord = pair
+    w2 = enrolled(server, tmp_path / "w2", "werker2", "Fictieve Werker Twee", "brugfiguur", "Noord")
+    try:
+        shared = make_case(w1.case_files, notes=6)
+        w1.sync()
+        make_case(w2.case_files, notes=0)
+        w2.sync()  # its own case moves its cursor past the shared case's revisions
+        w1.engine().share_case(shared, w2.user_id)
+        assert w1.sync().errors == []
+
+        w2.client = faulty_client(server, lambda req, n: cut if req.url.path.endswith("/history") and n == 2
+                                  else None)
+        with pytest.raises(Unreachable):
+            w2.sync(page_size=3)
+        w2.client = None
+        got = w2.sync(page_size=3)
+        assert got.errors == [] and got.refused == 0
+        assert snapshot(w2.case_files, shared) == snapshot(w1.case_files, shared)
+        assert SyncStore(w2.case_files).unfinished_histories() == []
+    finally:
+        w2.close()

@@ -1,4 +1,4 @@
-"""The sync side of the local store, without a server: migration 0002 over a folder with data, what is
+"""The sync side of the local store, without a server: migrations 0002 and 0003 over a folder with data, what is
 sealed, the outbox as the push sees it, quarantine, conflicts, and erasing a case's sync rows."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 
 
-def test_a_0001_folder_with_data_upgrades_to_0002_and_still_reads(tmp_path: Path) -> None:
+def test_a_0001_folder_with_data_upgrades_to_the_head_and_still_reads(tmp_path: Path) -> None:
     laptop = new_profile(tmp_path / "d", "Fictieve Werker", "netsterk", "Noord")
     case_id = make_case(laptop.case_files, notes=2)
     before = snapshot(laptop.case_files, case_id)
@@ -32,7 +32,7 @@ def test_a_0001_folder_with_data_upgrades_to_0002_and_still_reads(tmp_path: Path
 
     ws = Workspace(tmp_path / "d")
     try:
-        assert current_revision(ws.engine) == t.SCHEMA_HEAD == "0002"
+        assert current_revision(ws.engine) == t.SCHEMA_HEAD == "0003"
         cf = ws.unlock(PASSPHRASE)
         assert snapshot(cf, case_id) == before
         store = SyncStore(cf)
