@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-sync clean-venv
+.PHONY: run test lint bench bench-sync bench-report clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ bench: $(STAMP)
 # A real server on loopback; BENCH_ARGS e.g. --quick, --entries 1000,60000, --json out.json
 bench-sync: $(STAMP)
 	$(PY) benchmarks/sync.py $(BENCH_ARGS)
+
+# The case summary PDF (about 20 pages); BENCH_ARGS e.g. --entries 300, --pseudonymise, --profile, --json out.json
+bench-report: $(STAMP)
+	$(PY) benchmarks/report.py $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
