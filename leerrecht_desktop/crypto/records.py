@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -35,7 +36,16 @@ class RecordHeader:
     deleted: bool = False
 
     def associated_data(self) -> bytes:
-        return json.dumps({"v": 1, **asdict(self)}, sort_keys=True, separators=(",", ":")).encode()
+        return self._associated_data
+
+    @cached_property
+    def _associated_data(self) -> bytes:
+        # Built by hand, not with dataclasses.asdict: opening a record needs it twice (signature and
+        # AEAD tag) and asdict's deep copy was a fifth of a full sync's time. Same bytes as before.
+        bound = {"v": 1, "record_id": self.record_id, "revision_id": self.revision_id, "case_id": self.case_id,
+                 "kind": self.kind, "revision": self.revision, "base_revision": self.base_revision,
+                 "author_id": self.author_id, "key_version": self.key_version, "deleted": self.deleted}
+        return json.dumps(bound, sort_keys=True, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)

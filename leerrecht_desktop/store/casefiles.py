@@ -7,6 +7,7 @@ queues it in the outbox for sync and updates the sealed case-list summary. Earli
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import threading
 import uuid
@@ -482,6 +483,30 @@ class CaseFiles:
         record = self._insert_revision(conn, case_id, record_id, kind, payload, head, deleted=deleted)
         self._summarise(conn, case_id, record_id, kind, None if deleted else payload)
         return record
+
+    def reseal_unsent(self, conn: Connection, case_id: str, old_version: int, old_key: bytes,
+                      new_version: int) -> int:
+        """Seal again, under key version `new_version`, this laptop's unsent revisions of a case that
+        were sealed with a key the server never took (a key rotation of ours that lost to another).
+        Same revision ids and content; queued again if the server had refused them. Returns how many."""
+        _, new_key = self._case_key(conn, case_id, new_version)
+        rows = conn.execute(select(t.records).join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
+                            .where(t.records.c.case_id == case_id, t.records.c.key_version == old_version)).all()
+        for row in rows:
+            header = RecordHeader(
+                record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
+                revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
+                key_version=old_version, deleted=bool(row.deleted),
+            )
+            payload = open_sealed(SealedRecord(header, row.nonce, row.ciphertext, row.signature), old_key, None)
+            header = dataclasses.replace(header, key_version=new_version)
+            sealed = seal(header, payload, new_key, self.secrets.signing)
+            conn.execute(update(t.records).where(t.records.c.revision_id == row.revision_id).values(
+                key_version=new_version, nonce=sealed.nonce, ciphertext=sealed.ciphertext,
+                signature=sealed.signature))
+            conn.execute(update(t.outbox).where(t.outbox.c.revision_id == row.revision_id)
+                         .values(state="pending", last_error=None))
+        return len(rows)
 
     def open_revision(self, conn: Connection, revision_id: str) -> tuple[Row[Any], dict[str, Any] | None]:
         """A stored revision's row and payload (verified again), None payload for a tombstone."""

@@ -258,11 +258,15 @@ class SyncStore:
                 t.case_keys.c.case_id == case_id, t.case_keys.c.recipient_id == self.case_files.user.user_id,
             ).order_by(t.case_keys.c.key_version)).all())
 
-    def has_key(self, case_id: str, key_version: int) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(t.case_keys.c.case_id).where(
-                t.case_keys.c.case_id == case_id, t.case_keys.c.key_version == key_version,
-                t.case_keys.c.recipient_id == self.case_files.user.user_id)).first() is not None
+    def has_key(self, case_id: str, key_version: int, conn: Connection | None = None) -> bool:
+        """Inside a write transaction pass its connection: another one would not see its changes yet."""
+        query = select(t.case_keys.c.case_id).where(
+            t.case_keys.c.case_id == case_id, t.case_keys.c.key_version == key_version,
+            t.case_keys.c.recipient_id == self.case_files.user.user_id)
+        if conn is not None:
+            return conn.execute(query).first() is not None
+        with self.engine.connect() as c:
+            return c.execute(query).first() is not None
 
     def store_own_grant(self, case_id: str, key_version: int, ephemeral_public: bytes, ciphertext: bytes,
                         conn: Connection | None = None) -> None:
@@ -280,6 +284,13 @@ class SyncStore:
         else:
             with write_transaction(self.engine) as c:
                 run(c)
+        self.case_files.forget_cached_key(case_id)
+
+    def drop_own_grant(self, conn: Connection, case_id: str, key_version: int) -> None:
+        """Forget this user's key of one version (a rotation of ours the server never took)."""
+        conn.execute(delete(t.case_keys).where(
+            t.case_keys.c.case_id == case_id, t.case_keys.c.key_version == key_version,
+            t.case_keys.c.recipient_id == self.case_files.user.user_id))
         self.case_files.forget_cached_key(case_id)
 
     # -- sharing queued while offline -------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -322,7 +323,7 @@ class SyncEngine:
         for grant in case_state.grants:
             if grant.recipient_id != self.me:
                 continue
-            if self.store.has_key(case_id, grant.key_version):
+            if self.store.has_key(case_id, grant.key_version, conn):
                 continue
             keys = self.store.known_keys(grant.granted_by)
             if keys is None and not self._directory_fresh:
@@ -443,9 +444,12 @@ class SyncEngine:
             self.store.mark_registered(case_id, remaining, conn)
         self.store.queue_member_change(case_id, "remove", user_id, [g.model_dump(mode="json") for g in grants])
 
-    def send_member_changes(self, report: SyncReport) -> None:
+    def send_member_changes(self, report: SyncReport, *, again: bool = True) -> None:
+        redo = False
         for change in self.store.pending_member_changes():
             grants = [KeyGrant.model_validate(g) for g in change.grants]
+            state: CaseState | None
+            refusal = ""
             try:
                 if change.action == "add":
                     state = self.transport.post(f"/cases/{change.case_id}/members",
@@ -456,16 +460,58 @@ class SyncEngine:
             except ServerRefused as exc:
                 if isinstance(exc, DeviceRevoked):
                     raise
-                retried = None
+                state = None
                 if change.action == "remove" and exc.code == "bad_request":
-                    retried = self._retry_removal(change.case_id, change.user_id, grants, report)
-                if retried is None:
-                    report.errors.append(str(exc))
-                    self.store.drop_member_change(change.pending_id)
-                    continue
-                state = retried
-            self.store.mark_registered(change.case_id, list(state.members))
+                    state = self._retry_removal(change.case_id, change.user_id, grants, report)
+                if state is None:
+                    refusal = str(exc)
+            if change.action == "remove":
+                rotated = max(g.key_version for g in grants)
+                outcome = self._reconcile_rotation(change.case_id, change.user_id, rotated, state, report)
+                redo |= outcome == "redo"
+                if outcome == "lost" and refusal:
+                    report.errors.append(refusal)
+            elif state is not None:
+                self.store.mark_registered(change.case_id, list(state.members))
+            else:
+                report.errors.append(refusal)
             self.store.drop_member_change(change.pending_id)
+        if redo and again:
+            self.send_member_changes(report, again=False)
+
+    def _reconcile_rotation(self, case_id: str, user_id: str, version: int, state: CaseState | None,
+                            report: SyncReport) -> Literal["done", "redo", "lost"]:
+        """After a removal was sent: did the server take *our* key of `version`? If another rotation
+        won (the server holds a different key under that number, or refused ours for good), drop
+        ours, take the server's keys, seal what we wrote since under the newest key, and (if the
+        colleague is still a member) rotate again on top of the server's key. "done": the colleague
+        is off the case; "redo": a new removal is queued; "lost": the case is out of reach."""
+        if state is None:
+            try:
+                state = self.transport.get(f"/cases/{case_id}", CaseState)
+            except ServerRefused as exc:
+                if isinstance(exc, DeviceRevoked):
+                    raise
+                return "lost"  # not ours any more: the pull's removal event erases the case
+        ours = next((r for r in self.store.key_versions(case_id) if r.key_version == version), None)
+        theirs = next((g for g in state.grants if g.recipient_id == self.me and g.key_version == version), None)
+        if ours is not None and theirs is not None and \
+                (theirs.ephemeral_public, theirs.ciphertext) == (ours.ephemeral_public, ours.ciphertext):
+            self.store.mark_registered(case_id, list(state.members))
+            return "done"
+        old_key = self.case_files.case_key(case_id, version)[1] if ours is not None else None
+        with self.case_files.sync_transaction() as conn:
+            self.store.drop_own_grant(conn, case_id, version)
+            self.accept_case_state(state, report, conn)
+        redo = user_id in state.members
+        if redo:
+            self.unshare_case(case_id, user_id)  # a new rotation on top of the server's newest key
+        if old_key is not None:
+            newest = max(r.key_version for r in self.store.key_versions(case_id))
+            with self.case_files.sync_transaction() as conn:
+                self.case_files.reseal_unsent(conn, case_id, version, old_key, newest)
+        log.info("a key rotation lost to another; redone on the server's key")
+        return "redo" if redo else "done"
 
     def _retry_removal(self, case_id: str, user_id: str, grants: list[KeyGrant],
                        report: SyncReport) -> CaseState | None:
@@ -620,8 +666,20 @@ class SyncEngine:
     def pull(self, report: SyncReport) -> None:
         self.resume_histories(report)
         cursor = self.store.state().cursor
+        # The next page is fetched while this one is checked and stored: the server's time and the
+        # laptop's overlap. Only one request is ever in flight (the rest of the loop makes none while
+        # a prefetch runs), and a failed prefetch raises here, after the page before it was kept.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-prefetch") as prefetch:
+            self._pull_pages(report, cursor, prefetch)
+
+    def _fetch_page(self, after: int) -> PullPage:
+        return self.transport.get("/pull", PullPage, params={"after": after, "limit": self.page_size})
+
+    def _pull_pages(self, report: SyncReport, cursor: int, prefetch: ThreadPoolExecutor) -> None:
+        ahead: tuple[int, Future[PullPage]] | None = None
         while True:
-            page = self.transport.get("/pull", PullPage, params={"after": cursor, "limit": self.page_size})
+            page = ahead[1].result() if ahead is not None and ahead[0] == cursor else self._fetch_page(cursor)
+            ahead = None
             final: dict[str, str] = {}
             for event in sorted(page.memberships, key=lambda e: e.seq):
                 if event.user_id == self.me:
@@ -631,6 +689,8 @@ class SyncEngine:
                 self.fetch_cases(added, report, history_upto=cursor)
                 self.resume_histories(report)
             self._fetch_missing_keys(page.revisions, report)
+            if page.more and page.next_cursor > cursor:
+                ahead = (page.next_cursor, prefetch.submit(self._fetch_page, page.next_cursor))
             with self.case_files.sync_transaction() as conn:
                 self.apply_page(conn, page.revisions, report)
                 for case_id, action in final.items():

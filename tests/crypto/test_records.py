@@ -4,6 +4,7 @@ is refused with a sentence a field worker understands, and never opened."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -188,3 +189,13 @@ def test_the_refusal_is_a_crypto_error_and_speaks_english_when_asked(sealing: Se
         "Part of a case file was changed outside the app or is damaged, and is not shown "
         f"(record {HEADER.record_id[:8]}, version 2). Report this to your coordinator."
     )
+
+
+def test_the_associated_data_is_what_records_were_sealed_with_before() -> None:
+    """Stored and synced records are bound to these exact bytes: the form may never change."""
+    header = RecordHeader(record_id="r", revision_id="v", case_id="c", kind="follow_up_note", revision=3,
+                          base_revision=2, author_id="a", key_version=1, deleted=False)
+    expected = json.dumps({"v": 1, **dataclasses.asdict(header)}, sort_keys=True, separators=(",", ":")).encode()
+    assert header.associated_data() == expected
+    assert expected == (b'{"author_id":"a","base_revision":2,"case_id":"c","deleted":false,"key_version":1,'
+                        b'"kind":"follow_up_note","record_id":"r","revision":3,"revision_id":"v","v":1}')

@@ -196,3 +196,70 @@ def test_a_removal_queued_with_an_old_member_list_is_redone_for_todays_members(
         assert any(r.record_id == note.record_id for r in w3.case_files.load_case(case_id).entries)
     finally:
         w3.close()
+
+
+def test_a_removal_that_lost_to_the_coordinators_is_undone_and_what_was_written_stays_readable(
+        server: ServerProcess, team: dict[str, Laptop]) -> None:
+    """w1 takes w2 off a case while offline and writes a note; meanwhile the coordinator removes w2
+    too, with a key of its own under the same version number. w1's key never reaches the server: w1
+    must drop it, take the coordinator's, and seal its note again so everyone who stays can read it."""
+    w1, w2, coord = team["w1"], team["w2"], team["coord"]
+    case_id = make_case(w1.case_files, notes=1)
+    w1.sync()
+    w1.engine().share_case(case_id, w2.user_id)
+    w1.sync()
+    w2.sync()
+    coord.sync()
+
+    w1.engine().unshare_case(case_id, w2.user_id)  # offline: queued, w1's own key version 2
+    note = w1.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief offline geschreven"), today=DAY)
+    coord.engine().unshare_case(case_id, w2.user_id)
+    assert coord.sync().errors == []  # the server's key version 2 is the coordinator's
+
+    report = w1.sync()
+    assert report.errors == [] and report.quarantined == 0 and report.waiting == 0
+    coord_note = coord.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief van coordinator"),
+                                       today=DAY)
+    assert coord.sync().errors == []
+    got = w1.sync()
+    assert got.errors == [] and got.refused == 0
+    assert coord.sync().refused == 0
+    w1_sees, coord_sees = snapshot(w1.case_files, case_id), snapshot(coord.case_files, case_id)
+    assert w1_sees == coord_sees
+    assert {note.record_id, coord_note.record_id} <= set(w1_sees["entries"])
+    w2.sync()
+    assert w2.case_files.summaries() == []
+
+
+def test_a_removal_refused_because_of_a_newer_rotation_is_redone_on_top_of_it(
+        server: ServerProcess, team: dict[str, Laptop], tmp_path: Path) -> None:
+    """w1 takes w2 off while offline; meanwhile the coordinator added and removed w3 (the server's key
+    moved to version 2). w1's removal must be redone as version 3, and the note w1 wrote meanwhile
+    must not be readable by w2, who is gone by the time it is sent."""
+    w1, w2, coord = team["w1"], team["w2"], team["coord"]
+    w3 = enrolled(server, tmp_path / "w3", "werker3", "Fictieve Werker Drie", "onderwijsassistent", "Noord")
+    try:
+        case_id = make_case(w1.case_files, notes=1)
+        w1.sync()
+        w1.engine().share_case(case_id, w2.user_id)
+        w1.sync()
+        w2.sync()
+        coord.sync()
+        coord.engine().share_case(case_id, w3.user_id)
+        coord.sync()
+        coord.engine().unshare_case(case_id, w3.user_id)
+        assert coord.sync().errors == []
+
+        w1.engine().unshare_case(case_id, w2.user_id)
+        note = w1.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief na rotatie"), today=DAY)
+        report = w1.sync()
+        assert report.errors == [] and report.quarantined == 0 and report.waiting == 0
+        assert w1.case_files.case_key(case_id)[0] == 3
+        ((version,),) = server.query("SELECT key_version FROM revisions WHERE record_id = ?", (note.record_id,))
+        assert version == 3
+        w2.sync()
+        assert w2.case_files.summaries() == []
+        coord.sync()
+        assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
+    finally:
+        w3.close()
