@@ -620,7 +620,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
                 audit_caller(conn, c, "pull", [r.case_id for r in page_revs] + [e.case_id for e in page_events],
                              detail=f"after={after} revisions={len(page_revs)} events={len(page_events)}")
         return p.PullPage(revisions=page_revs, memberships=page_events,
-                          next_cursor=page[-1][0] if page else after, more=more)
+                          next_cursor=page[-1][0] if page else after, more=more, high_water=high)
 
     @app.get(f"{api}/cases/{{case_id}}/history")
     def history(case_id: CaseIdPath, c: CallerDep, after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,

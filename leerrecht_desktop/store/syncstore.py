@@ -331,6 +331,31 @@ class SyncStore:
             ).all()
         return [Outgoing(r.outbox_id, sealed_from_row(r)) for r in rows]
 
+    def requeue_lost(self, conn: Connection, high_water: int) -> int:
+        """The server was restored to a backup that ends at `high_water`: this user's revisions it
+        took after that are queued again (in the order the server first took them), the others'
+        forget their sequence number (their authors push them again). Returns how many are queued."""
+        lost = conn.execute(select(t.records.c.revision_id, t.records.c.case_id)
+                            .where(t.records.c.server_seq > high_water,
+                                   t.records.c.author_id == self.case_files.user.user_id)
+                            .order_by(t.records.c.server_seq)).all()
+        conn.execute(update(t.records).where(t.records.c.server_seq > high_water).values(server_seq=None))
+        now = _now()
+        if lost:
+            conn.execute(t.outbox.insert(), [{"revision_id": r.revision_id, "case_id": r.case_id, "queued_at": now,
+                                              "attempts": 0, "state": PENDING} for r in lost])
+        return len(lost)
+
+    def forget_registrations(self, conn: Connection, case_ids: list[str]) -> None:
+        """Cases the server no longer knows (restored from an older backup): registered again at the
+        next step of the sync, from this laptop's keys."""
+        for chunk in _chunks(case_ids):
+            conn.execute(delete(t.sync_cases).where(t.sync_cases.c.case_id.in_(chunk)))
+
+    def registered_case_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(t.sync_cases.c.case_id)).scalars())
+
     def pending_count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t.outbox)

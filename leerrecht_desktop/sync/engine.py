@@ -75,6 +75,8 @@ class SyncReport:
     remaining_conflicts: int = 0  # unresolved, in total
     waiting: int = 0  # still in the outbox (pending)
     cancelled: bool = False  # stopped on request after a page; the next sync resumes there
+    server_restored: bool = False  # the server had gone back to an older backup; see recover_from_restore
+    requeued: int = 0  # own revisions the restored server had lost, queued and pushed again
 
 
 @dataclass(frozen=True)
@@ -680,6 +682,9 @@ class SyncEngine:
         while True:
             page = ahead[1].result() if ahead is not None and ahead[0] == cursor else self._fetch_page(cursor)
             ahead = None
+            if page.high_water is not None and page.high_water < cursor:
+                cursor = self.recover_from_restore(page.high_water, report)
+                continue
             final: dict[str, str] = {}
             for event in sorted(page.memberships, key=lambda e: e.seq):
                 if event.user_id == self.me:
@@ -704,6 +709,30 @@ class SyncEngine:
             if not page.more or page.next_cursor <= cursor:
                 return
             cursor = page.next_cursor
+
+    def recover_from_restore(self, high_water: int, report: SyncReport) -> int:
+        """The server went back in time (restored from a backup): give it back what it lost of ours.
+        Our revisions after its high-water mark are queued again, cases it no longer knows registered
+        again, and the cursor set back to its high-water mark, so what others push again (with new
+        numbers) reaches us. Returns the new cursor."""
+        log.warning("the server was restored to an older backup; pushing what it lost")
+        lost_cases: list[str] = []
+        registered = self.store.registered_case_ids()
+        for i in range(0, len(registered), MAX_CASE_STATES):
+            wanted = registered[i:i + MAX_CASE_STATES]
+            answer = self.transport.post("/case-states", CaseStatesRequest(case_ids=wanted), CaseStatesResponse)
+            known = {state.case_id for state in answer.cases}
+            lost_cases.extend(c for c in wanted if c not in known)
+        with self.case_files.sync_transaction() as conn:
+            report.requeued += self.store.requeue_lost(conn, high_water)
+            self.store.forget_registrations(conn, lost_cases)
+            self.store.set_cursor(conn, high_water)
+        report.server_restored = True
+        if lost_cases:
+            self.refresh_directory(report)
+        self.register_cases(report)
+        self.push(report)
+        return high_water
 
     def resume_histories(self, report: SyncReport) -> None:
         """Fetch the history of every newly shared case that still lacks it, from where it got to."""

@@ -256,6 +256,9 @@ class PullPage(Model):
     memberships: list[MembershipEvent]  # of the caller: added -> fetch history; removed -> erase
     next_cursor: int
     more: bool
+    # The server's committed high-water mark. Sequence numbers never go back, so one below a client's
+    # cursor means the server was restored from an older backup: the client pushes what it lost.
+    high_water: int | None = None
 
 
 def grant_message(case_id: str, grant_recipient: str, key_version: int, ephemeral_public: bytes,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from leerrecht_desktop.models.case import CaseProfile, Contact, Referral
 from leerrecht_desktop.models.entries import FollowUpNote
@@ -48,11 +49,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, db_url: str | None = None):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.db_path = folder / "server.sqlite3"
-        self.db_url = f"sqlite:///{self.db_path}"
+        self.db_url = db_url or f"sqlite:///{self.db_path}"
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = folder / "server.log"
@@ -110,6 +111,13 @@ class ServerProcess:
         return self.admin("create-user", username, "--role", role, "--team", team).strip().splitlines()[-1]
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if not self.db_url.startswith("sqlite"):
+            engine = sa.create_engine(self.db_url)
+            try:
+                with engine.connect() as conn:
+                    return [tuple(r) for r in conn.exec_driver_sql(sql.replace("?", "%s"), params).all()]
+            finally:
+                engine.dispose()
         with closing(sqlite3.connect(self.db_path)) as conn:
             return conn.execute(sql, params).fetchall()
 
