@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-sync bench-report clean-venv
+.PHONY: run test lint bench bench-sync bench-report bundle clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ bench-sync: $(STAMP)
 # The case summary PDF (about 20 pages); BENCH_ARGS e.g. --entries 300, --pseudonymise, --profile, --json out.json
 bench-report: $(STAMP)
 	$(PY) benchmarks/report.py $(BENCH_ARGS)
+
+# The one-folder desktop bundle (build.spec) in dist/leerrecht/, then its own --self-check.
+# Only the app and PyInstaller are installed for it (a build machine needs no test tools).
+BUNDLE_STAMP := $(VENV)/.bundle-stamp
+$(BUNDLE_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	@touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller build.spec
+	QT_QPA_PLATFORM=offscreen dist/leerrecht/leerrecht --self-check
+	@du -sh dist/leerrecht
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,11 +1,15 @@
 """Composition root and command line.
 
     leerrecht [--data-dir D]                          open the window
+    leerrecht --self-check                            check this installation, headless (selfcheck.py)
     leerrecht init   --data-dir D --name N --role R   create the profile on this laptop
     leerrecht demo   --data-dir D --cases N           add N fictitious case files
     leerrecht export --data-dir D --out F.json        everything you may read, decrypted (GDPR access)
     leerrecht enroll --data-dir D --server URL --user U   connect this laptop to the sync server
     leerrecht sync   --data-dir D                     push and pull changes once
+    leerrecht cases  --data-dir D                     list your case files with their ids
+    leerrecht report --data-dir D --case ID --out F.pdf   a case summary as PDF
+    leerrecht overview --data-dir D --out F.pdf|F.csv     the team overview (counts, no names)
 
 The passphrase comes from LEERRECHT_PASSPHRASE, else from the terminal (without echo), else from one
 line on standard input. Exit codes: 0 done, 1 refused (wrong passphrase, no data, a rule of the data),
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import getpass
 import json
 import os
@@ -31,16 +36,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leerrecht_desktop import __version__, paths
 from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
-from leerrecht_desktop.models.enums import Role
+from leerrecht_desktop.models.enums import CaseStatus, Role
 from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, set_language, tr
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.database import database_path
-from leerrecht_desktop.store.errors import StoreError
+from leerrecht_desktop.store.errors import CaseNotFound, StoreError
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.errors import SyncError
 
 if TYPE_CHECKING:
+    from leerrecht_desktop.models.summary import CaseSummary
     from leerrecht_desktop.sync.engine import SyncProgress
 
 EXIT_OK = 0
@@ -80,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "het venster."),
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--self-check", action="store_true",
+                        help=tr("controleer deze installatie zonder venster en zonder je gegevens aan te raken "
+                                "(tijdelijk profiel, versleutelen, PDF, Qt); stopt met 0 als alles werkt"))
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=tr("map met je Leerrecht-gegevens (standaard: {path})",
                                 path=str(paths.default_data_dir()).replace("%", "%%")))
@@ -129,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--ca-file", default=None, help=tr("eigen CA-certificaat (PEM) om de server te vertrouwen"))
     sync.add_argument("--progress", action="store_true",
                       help=tr("toon de voortgang (standaard alleen in een terminal)"))
+    _add_report_parsers(sub, common)
     return parser
 
 
@@ -138,12 +148,18 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors: argparse already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.self_check:
+        # Imported here: the checks pull in reports and Qt, which the other commands do not need.
+        from leerrecht_desktop.selfcheck import run_self_check
+
+        return run_self_check()
     data_dir = (args.data_dir or paths.default_data_dir()).expanduser()
     try:
         if args.command is None:
             return _run_gui(data_dir)
         command = {"init": _cmd_init, "demo": _cmd_demo, "export": _cmd_export, "enroll": _cmd_enroll,
-                   "sync": _cmd_sync}[args.command]
+                   "sync": _cmd_sync, "cases": _cmd_cases, "report": _cmd_report,
+                   "overview": _cmd_overview}[args.command]
         return command(args, data_dir)
     except KeyboardInterrupt:
         _say(tr("Afgebroken."))
@@ -514,9 +530,246 @@ def _cmd_sync(args: argparse.Namespace, data_dir: Path) -> int:
     print(tr("Verstuurd: {pushed}. Ontvangen: {pulled}. Nog te versturen: {waiting}. Conflicten om te kiezen: "
              "{conflicts}.", pushed=report.pushed, pulled=report.pulled, waiting=report.waiting,
              conflicts=report.remaining_conflicts))
+    if report.server_restored:
+        _say(tr("De server was teruggezet naar een oudere back-up; {n} van je wijzigingen zijn opnieuw "
+                "verstuurd.", n=report.requeued))
     if report.quarantined:
         _say(tr("{n} wijzigingen werden door de server geweigerd en staan apart (quarantaine).",
                 n=report.quarantined))
     for error in dict.fromkeys(report.errors):  # each different message once
         _say(error)
     return EXIT_OK if not report.refused else EXIT_REFUSED
+
+
+# -- cases, report, overview -----------------------------------------------------------------------
+
+# The parts of a case summary by the names --sections takes: the keys of reports.case_summary.Section
+# (checked by tests/test_cli_report.py) and their Dutch names. Kept here so that `--help` does not
+# load reportlab.
+SECTION_NAMES: dict[str, str] = {
+    "referral": "referral", "aanmelding": "referral",
+    "agreements": "agreements", "afspraken": "agreements",
+    "contacts": "contacts", "contacten": "contacts",
+    "wellbeing": "wellbeing", "welbevinden": "wellbeing",
+    "notes": "notes", "notities": "notes",
+    "support": "support", "steun": "support",
+}
+# What a Flemish user types (05/03/2025, 5-3-2025, 5.3.2025) and what a script writes (2025-03-05).
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def _add_report_parsers(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    sub.add_parser("cases", parents=[common], help=tr("toon je dossiers met hun id"),
+                   description=tr("Toon elk dossier dat je mag lezen: id, naam, status en school, één per "
+                                  "lijn. Het id gebruik je bij 'leerrecht report --case'."))
+
+    period = _Parser(add_help=False)
+    period.add_argument("--from", dest="period_from", default=None, metavar=tr("DATUM"),
+                        help=tr("begin van de periode (inbegrepen), bv. 2024-09-01 of 01/09/2024"))
+    period.add_argument("--to", dest="period_to", default=None, metavar=tr("DATUM"),
+                        help=tr("einde van de periode (inbegrepen), bv. 2025-06-30 of 30/06/2025"))
+    period.add_argument("--force", action="store_true", help=tr("overschrijf een bestaand bestand"))
+
+    report = sub.add_parser("report", parents=[common, period],
+                            help=tr("maak de samenvatting van een dossier als PDF"),
+                            description=tr("Maak de samenvatting van één dossier als PDF om af te drukken, "
+                                           "bv. voor een casusoverleg of een overdracht. Het id van een dossier "
+                                           "toont 'leerrecht cases'."))
+    report.add_argument("--case", required=True, metavar="ID",
+                        help=tr("id van het dossier (of de eerste tekens ervan)"))
+    report.add_argument("--out", required=True, type=Path, help=tr("het PDF-bestand om te schrijven"))
+    report.add_argument("--pseudonymise", action="store_true",
+                        help=tr("gepseudonimiseerd, voor een casusoverleg: geen namen, adres, telefoon of "
+                                "geboortedatum"))
+    report.add_argument("--sections", nargs="+", default=None, metavar=tr("DEEL"),
+                        help=tr("alleen deze delen (de hoofding staat er altijd in): {names}",
+                                names=", ".join(dict.fromkeys(SECTION_NAMES.values()))))
+    report.add_argument("--password-env", default=None, metavar=tr("VARIABELE"),
+                        help=tr("beveilig de PDF met het wachtwoord uit deze omgevingsvariabele (AES-256)"))
+
+    sub.add_parser("overview", parents=[common, period],
+                   help=tr("maak het teamoverzicht (aantallen, zonder namen) als PDF of CSV"),
+                   description=tr("Tel het werk van het team voor een periode, over alle dossiers die je mag "
+                                  "lezen: als PDF met grafieken of als CSV voor een rekenblad. Kleine "
+                                  "aantallen staan er als <5 in."))\
+        .add_argument("--out", required=True, type=Path, help=tr("het bestand om te schrijven: .pdf of .csv"))
+
+
+def parse_date(value: str, option: str) -> dt.date:
+    text = value.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(tr("'{value}' is geen geldige datum voor {option}. Schrijf ze als 2025-03-05 of 05/03/2025.",
+                        value=value, option=option))
+
+
+def _period(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
+    start = parse_date(args.period_from, "--from") if args.period_from is not None else None
+    end = parse_date(args.period_to, "--to") if args.period_to is not None else None
+    if start and end and start > end:
+        raise UsageError(tr("--from ({start}) ligt na --to ({end}). Kies een begin vóór het einde.",
+                            start=start.strftime("%d/%m/%Y"), end=end.strftime("%d/%m/%Y")))
+    return start, end
+
+
+def _out_file(value: Path, suffixes: tuple[str, ...], example: str, force: bool, kinds: str) -> Path:
+    """The --out file, checked before the passphrase is asked: the right kind, a folder that exists
+    and can be written, and not a file that would be overwritten without --force."""
+    out = Path(value).expanduser().absolute()
+    if out.is_dir():
+        raise UsageError(tr("{path} is een map. Geef een bestandsnaam, bv. {example}.", path=str(out),
+                            example=example))
+    if out.suffix.lower() not in suffixes:
+        raise UsageError(tr("{path} moet eindigen op {suffixes}, bv. {example}.", path=str(out), suffixes=kinds,
+                            example=example))
+    folder = out.parent
+    if not folder.is_dir():
+        raise UsageError(tr("De map {path} bestaat niet. Kies een bestaande map voor --out.", path=str(folder)))
+    if out.exists() and not force:
+        raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
+                          "overschrijven.", path=str(out)))
+    try:  # proves the folder is writable, before anything is decrypted
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".leerrecht-", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(tr("Kan niet schrijven in {path}: {reason}.", path=str(folder),
+                            reason=exc.strerror or type(exc).__name__)) from None
+    os.close(fd)
+    os.unlink(probe)
+    return out
+
+
+def _write_report(out: Path, data: bytes, force: bool) -> None:
+    from leerrecht_desktop.reports.files import write_private
+
+    try:
+        write_private(out, data, overwrite=force)
+    except FileExistsError:
+        raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
+                          "overschrijven.", path=str(out))) from None
+
+
+def _find_case(summaries: list[CaseSummary], wanted: str) -> CaseSummary:
+    """The case with this id, or the only one whose id starts with it (ids are long; like git, a
+    unique beginning is enough)."""
+    key = wanted.strip().lower()
+    exact = [s for s in summaries if s.case_id.lower() == key]
+    if exact:
+        return exact[0]
+    found = [s for s in summaries if len(key) >= 4 and s.case_id.lower().startswith(key)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise UsageError(tr("'{id}' past bij {n} dossiers. Geef meer tekens van het id (zie 'leerrecht cases').",
+                            id=wanted, n=len(found)))
+    raise CliError(tr("Geen dossier met id '{id}' op deze laptop. 'leerrecht cases' toont de ids van je dossiers.",
+                      id=wanted))
+
+
+def _status_label(status: str) -> str:
+    try:
+        return CaseStatus(status).label
+    except ValueError:
+        return status
+
+
+def _cmd_cases(args: argparse.Namespace, data_dir: Path) -> int:
+    with _workspace(data_dir) as ws:
+        case_files = ws.unlock(_passphrase())
+        try:
+            summaries = case_files.summaries()
+        finally:
+            case_files.lock()
+    for s in sorted(summaries, key=lambda s: (s.last_name.casefold(), s.first_name.casefold(), s.case_id)):
+        print("\t".join((s.case_id, s.full_name, _status_label(s.status), s.school)))
+    _say(tr("{n} dossiers.", n=len(summaries)))
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace, data_dir: Path) -> int:
+    with _workspace(data_dir) as ws:
+        start, end = _period(args)
+        sections = _sections(args.sections)
+        password: str | None = None
+        if args.password_env is not None:
+            password = os.environ.get(args.password_env) or None
+            if password is None:
+                raise UsageError(tr("De omgevingsvariabele {env} is leeg of niet gezet. Zet er het wachtwoord "
+                                    "voor de PDF in.", env=args.password_env))
+        out = _out_file(args.out, (".pdf",), "samenvatting.pdf", args.force, ".pdf")
+
+        from leerrecht_desktop.reports.case_summary import (
+            MIN_PASSWORD_LENGTH,
+            Section,
+            SummaryOptions,
+            render_case_summary,
+        )
+
+        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+            raise UsageError(tr("Het wachtwoord in {env} is te kort: kies er een van minstens {n} tekens.",
+                                env=args.password_env, n=MIN_PASSWORD_LENGTH))
+
+        case_files = ws.unlock(_passphrase())
+        try:
+            case_id = _find_case(case_files.summaries(), args.case).case_id
+            case_file = case_files.load_case(case_id)
+            made_by = case_files.me.name
+        finally:
+            case_files.lock()
+        options = SummaryOptions(period_from=start, period_to=end,
+                                 sections=frozenset(Section(s) for s in sections) if sections else frozenset(Section),
+                                 pseudonymise=args.pseudonymise, password=password)
+        pdf = render_case_summary(case_file.content, case_file.entries, options, made_by=made_by,
+                                  made_at=dt.datetime.now(), today=dt.date.today())
+        _write_report(out, pdf, args.force)
+    print(tr("Samenvatting van dossier {id} geschreven naar {path}.", id=case_id, path=str(out)))
+    if case_file.refused:
+        _say(tr("{n} onderdelen van dit dossier konden niet veilig geopend worden en staan niet in de "
+                "samenvatting. Meld dit aan je coördinator.", n=len(case_file.refused)))
+    if password is None and not args.pseudonymise:
+        _say(tr("Let op: deze PDF bevat persoonsgegevens en is niet met een wachtwoord beveiligd. Bewaar hem "
+                "veilig en verwijder hem zodra je hem niet meer nodig hebt."))
+    return EXIT_OK
+
+
+def _sections(values: list[str] | None) -> list[str]:
+    if not values:
+        return []
+    chosen: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            name = part.strip().casefold()
+            if not name:
+                continue
+            if name not in SECTION_NAMES:
+                raise UsageError(tr("Onbekend deel '{name}' voor --sections. Kies uit {names}.", name=part.strip(),
+                                    names=", ".join(dict.fromkeys(SECTION_NAMES.values()))))
+            chosen.append(SECTION_NAMES[name])
+    return list(dict.fromkeys(chosen))
+
+
+def _cmd_overview(args: argparse.Namespace, data_dir: Path) -> int:
+    with _workspace(data_dir) as ws:
+        start, end = _period(args)
+        out = _out_file(args.out, (".pdf", ".csv"), "teamoverzicht.pdf", args.force,
+                        tr(".pdf of .csv"))
+
+        from leerrecht_desktop.reports.loading import load_readable_cases
+        from leerrecht_desktop.reports.overview import compute_overview, render_overview
+
+        case_files = ws.unlock(_passphrase())
+        try:
+            readable = load_readable_cases(case_files, unreadable=(CaseNotFound, CryptoError))
+            made_by = case_files.me.name
+        finally:
+            case_files.lock()
+        overview = compute_overview(readable.cases, start=start, end=end)
+        data = render_overview(overview, out.suffix, made_by=made_by, made_at=dt.datetime.now())
+        _write_report(out, data, args.force)
+    print(tr("Teamoverzicht geschreven naar {path} ({n} dossiers gelezen).", path=str(out), n=len(readable.cases)))
+    if readable.skipped_cases or readable.refused_records:
+        _say(tr("{cases} dossiers en {parts} onderdelen konden niet veilig geopend worden en zijn niet meegeteld. "
+                "Meld dit aan je coördinator.", cases=readable.skipped_cases, parts=readable.refused_records))
+    return EXIT_OK

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path as FsPath
@@ -29,7 +29,7 @@ from leerrecht_desktop.crypto.errors import CryptoError
 from leerrecht_desktop.crypto.kdf import KdfParams
 from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, verify
 from leerrecht_desktop.sync import protocol as p
-from leerrecht_server import security
+from leerrecht_server import config, security
 from leerrecht_server.db import (
     SeqAllocator,
     committed_high_water,
@@ -39,6 +39,7 @@ from leerrecht_server.db import (
     read_transaction,
     write_transaction,
 )
+from leerrecht_server.observe import Metrics, RequestLog, note_device, prometheus_text, status_report
 from leerrecht_server.tables import (
     audit_log,
     cases,
@@ -73,6 +74,24 @@ class Settings:
     # Seconds between updates of a device's last_seen (each update is a write).
     last_seen_interval: float = 60.0
     pause_file: str | None = None
+    # Plain HTTP behind a TLS-terminating proxy: X-Forwarded-For/-Proto are honoured, but only from
+    # these addresses or networks (comma-separated), so the login rate limit and the audit log see
+    # the real client, and no client can pick the address it is counted under.
+    behind_proxy: bool = False
+    trusted_proxies: str = config.DEFAULT_TRUSTED_PROXIES
+    # Who may read /v1/status and /metrics: with a token, whoever presents it; without, loopback only.
+    status_token: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings `leerrecht-server serve` passes on through the environment (worker processes)."""
+        env = os.environ if env is None else env
+        return cls(
+            pause_file=env.get(PAUSE_FILE_ENV) or None,
+            behind_proxy=config.parse_bool(config.BEHIND_PROXY_ENV, env.get(config.BEHIND_PROXY_ENV, "")),
+            trusted_proxies=config.parse_trusted_proxies(
+                config.TRUSTED_PROXIES_ENV, env.get(config.TRUSTED_PROXIES_ENV) or config.DEFAULT_TRUSTED_PROXIES),
+            status_token=config.parse_status_token(config.STATUS_TOKEN_ENV, env.get(config.STATUS_TOKEN_ENV, "")))
 
 
 class ApiError(Exception):
@@ -173,6 +192,7 @@ def _caller(request: Request) -> Caller:
         ).first()
     if row is None:
         raise ApiError(401, "unauthorized", "Unknown device token.")
+    note_device(request.scope, row.device_id)
     if row.revoked_at is not None or row.status != "active":
         # The client erases its case data when it sees this code.
         raise ApiError(401, "device_revoked", "This device has been revoked.")
@@ -190,15 +210,24 @@ CaseIdPath = Annotated[str, Path(pattern=UUID_PATTERN)]
 
 def create_app(database_url: str, *, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the application over `database_url`, migrating the schema first (idempotent)."""
-    settings = settings or Settings(pause_file=os.environ.get(PAUSE_FILE_ENV) or None)
+    settings = settings or Settings.from_env()
     engine = engine or open_engine(database_url)
     migrate(engine)
+    metrics = Metrics()
 
     app = FastAPI(title="Leerrecht sync server", version=str(p.PROTOCOL_VERSION),
                   description="Stores sealed case records for Leerrecht Desktop; never reads them.")
     app.state.engine = engine
     app.state.settings = settings
+    app.state.metrics = metrics
+    # Added last = outermost. Order, outside in: proxy headers (so everything after sees the real
+    # client), the request log (so a 413 from the body limit is logged and counted), the body limit.
     app.add_middleware(BodyLimit, limit=p.MAX_BODY_BYTES)
+    app.add_middleware(RequestLog, metrics=metrics, router_app=app.router)
+    if settings.behind_proxy:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     # -- errors: every 4xx is an ErrorBody, never a stack trace ------------------------------------
 
@@ -365,6 +394,29 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    def check_status_access(request: Request) -> None:
+        if settings.status_token:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and security.constant_time_equal(token.strip(), settings.status_token):
+                return
+            raise ApiError(403, "forbidden", "The status needs the status token (Authorization: Bearer ...).")
+        # No token configured: only from this machine (after proxy headers: the real client).
+        if not config.is_loopback(_client_ip(request)):
+            raise ApiError(403, "forbidden", "The status is readable from loopback only, or with a status token.")
+
+    @app.get(f"{api}/status")
+    def status(request: Request) -> JSONResponse:
+        check_status_access(request)
+        healthy, report = status_report(engine, metrics)
+        # 503 when unhealthy, so a plain HTTP check (load balancer, monitoring) notices.
+        return JSONResponse(report, status_code=200 if healthy else 503)
+
+    @app.get("/metrics")
+    def prometheus(request: Request) -> Response:
+        check_status_access(request)
+        healthy, report = status_report(engine, metrics)
+        return Response(prometheus_text(healthy, report, metrics), media_type="text/plain; version=0.0.4")
+
     @app.post(f"{api}/prelogin")
     def prelogin(body: p.PreloginRequest) -> p.PreloginResponse:
         with read_transaction(engine) as conn:
@@ -404,6 +456,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
                     exchange_public=body.exchange_public, signing_public=body.signing_public,
                     status="active", enrolment_code_hash=None, enrolment_expires=None))
                 result = session(conn, body.username, body.device_name)
+                note_device(request.scope, result.device_id)
                 audit(conn, "enrol", actor=body.username, user_id=body.user_id, device_id=result.device_id, ip=ip)
                 return result
         record_failure(body.username, ip, "enrol_failed")
@@ -426,6 +479,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
             raise ApiError(401, "unauthorized", "User name or passphrase is wrong.")
         with write_transaction(engine) as conn:
             result = session(conn, body.username, body.device_name)
+            note_device(request.scope, result.device_id)
             conn.execute(login_attempts.delete().where(login_attempts.c.username == body.username))
             audit(conn, "login", actor=body.username, user_id=result.user.user_id, device_id=result.device_id, ip=ip)
         return result
@@ -639,6 +693,15 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
                           next_cursor=int(page[-1].seq) if page else after, more=more)
 
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The application as each process of `leerrecht-server serve --workers N` builds it (uvicorn
+    imports this by name in every worker; the parent passed its checked configuration on in the
+    environment and has migrated the database already)."""
+    from leerrecht_server.db import default_database_url
+
+    return create_app(os.environ.get(config.DB_ENV) or default_database_url())
 
 
 def _iso_ago(seconds: float) -> str:

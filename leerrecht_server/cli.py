@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-DB_ENV = "LEERRECHT_SERVER_DB"
+from leerrecht_server import config
+from leerrecht_server.config import DB_ENV, ConfigError
+
+# Exit statuses: 2 = the configuration (options or environment) can't be used, as argparse does for
+# a bad option; 1 = it was fine but something failed (the database, a refused admin action).
+EXIT_CONFIG = 2
+_is_loopback = config.is_loopback  # kept under its old name (tests/server/test_cli.py uses it)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One clear line, no usage dump.
-        self.exit(2, f"leerrecht-server: {message} (see --help)\n")
+        self.exit(EXIT_CONFIG, f"leerrecht-server: {message} (see --help)\n")
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _checked(parse: Callable[[str, str], object], option: str) -> Callable[[str], object]:
+    """An argparse `type` that reuses the environment's checks, so both say the same thing."""
+
+    def convert(raw: str) -> object:
+        try:
+            return parse(option, raw)
+        except ConfigError as exc:
+            # argparse prefixes "argument --x:", so drop our own copy of the name.
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{option}: ")) from None
+
+    return convert
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,20 +42,34 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def db_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", default=os.environ.get(DB_ENV),
-                       help="database URL (postgresql+psycopg://... or sqlite:///...); default: a SQLite "
-                            f"file in the platform's data folder, or ${DB_ENV}")
+        p.add_argument("--db", default=None,
+                       help="database URL (postgresql+psycopg://... or sqlite:///...); default: "
+                            f"${DB_ENV}, else a SQLite file in the platform's data folder")
 
-    serve = sub.add_parser("serve", help="run the server")
+    # Every serve option defaults to None, meaning "not given": config.resolve_serve then takes the
+    # environment variable, else the default (command line > environment > default).
+    serve = sub.add_parser("serve", help="run the server",
+                           epilog="Every option can also come from the environment: LEERRECHT_SERVER_DB, _HOST, "
+                                  "_PORT, _CERT, _KEY, _BEHIND_PROXY, _TRUSTED_PROXIES, _WORKERS, _LOG_LEVEL, "
+                                  "_LOG_FORMAT; the status token only from LEERRECHT_SERVER_STATUS_TOKEN. "
+                                  "See docs/operations.md.")
     db_option(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8443)
-    serve.add_argument("--cert", type=Path, help="TLS certificate (PEM)")
-    serve.add_argument("--key", type=Path, help="TLS private key (PEM)")
-    serve.add_argument("--behind-proxy", action="store_true",
-                       help="plain HTTP behind a TLS-terminating reverse proxy (trusts its X-Forwarded-For)")
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
-                       help="proxy addresses whose X-Forwarded-* headers are trusted (with --behind-proxy)")
+    serve.add_argument("--host", default=None, help=f"address to listen on (default {config.DEFAULT_HOST})")
+    serve.add_argument("--port", default=None, type=_checked(config.parse_port, "--port"),
+                       help=f"port (default {config.DEFAULT_PORT})")
+    serve.add_argument("--cert", type=Path, default=None, help="TLS certificate (PEM)")
+    serve.add_argument("--key", type=Path, default=None, help="TLS private key (PEM)")
+    serve.add_argument("--behind-proxy", action=argparse.BooleanOptionalAction, default=None,
+                       help="plain HTTP behind a TLS-terminating reverse proxy (trusts its X-Forwarded-For/-Proto)")
+    serve.add_argument("--trusted-proxies", "--forwarded-allow-ips", dest="trusted_proxies", default=None,
+                       type=_checked(config.parse_trusted_proxies, "--trusted-proxies"),
+                       help="comma-separated proxy addresses or networks whose X-Forwarded-* headers are trusted "
+                            f"with --behind-proxy (default {config.DEFAULT_TRUSTED_PROXIES})")
+    serve.add_argument("--workers", default=None, type=_checked(config.parse_workers, "--workers"),
+                       help="number of server processes on this address (default 1)")
+    serve.add_argument("--log-level", default=None, choices=config.LOG_LEVELS, help="default info")
+    serve.add_argument("--log-format", default=None, choices=config.LOG_FORMATS,
+                       help="json (default: one object per line) or text")
 
     admin = sub.add_parser("admin", help="administer users, teams, devices, keys, audit log")
     db_option(admin)
@@ -69,25 +93,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(args: argparse.Namespace, url: str) -> int:
+def _serve(cfg: config.ServeConfig, url: str) -> int:
+    import logging.config
+
     import uvicorn
 
-    from leerrecht_server.app import create_app
+    from leerrecht_server.app import Settings, create_app
+    from leerrecht_server.logs import logging_config
 
-    if (args.cert is None) != (args.key is None):
-        raise ValueError("--cert and --key go together")
-    if args.cert is None and not _is_loopback(args.host) and not args.behind_proxy:
-        raise ValueError(f"refusing plain HTTP on {args.host}: give --cert/--key, or --behind-proxy "
-                         "when a TLS reverse proxy is in front")
-    for f in (args.cert, args.key):
-        if f is not None and not f.is_file():
-            raise ValueError(f"no such file: {f}")
-    app = create_app(url)
-    uvicorn.run(app, host=args.host, port=args.port,
-                ssl_certfile=str(args.cert) if args.cert else None,
-                ssl_keyfile=str(args.key) if args.key else None,
-                proxy_headers=args.behind_proxy, forwarded_allow_ips=args.forwarded_allow_ips,
-                log_level="info", access_log=False)
+    log_config = logging_config(cfg.log_level, cfg.log_format)
+    logging.config.dictConfig(log_config)  # for what happens before uvicorn applies it
+    certfile, keyfile = (str(cfg.cert), str(cfg.key)) if cfg.cert and cfg.key else (None, None)
+    if cfg.workers == 1:
+        settings = Settings.from_env({**os.environ, **cfg.worker_env()})
+        # Proxy headers are handled inside the application (Settings.behind_proxy), the same way
+        # under tests as in production; uvicorn's own handling would trust 127.0.0.1 by default.
+        uvicorn.run(create_app(url, settings=settings), host=cfg.host, port=cfg.port, ssl_certfile=certfile,
+                    ssl_keyfile=keyfile, proxy_headers=False, log_config=log_config, access_log=False,
+                    server_header=False)
+        return 0
+    # Several processes on one socket: uvicorn starts fresh interpreters that import the factory by
+    # name and read the checked configuration from the environment. Migrate once, here, first.
+    from leerrecht_server.db import migrate, open_engine
+
+    engine = open_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    os.environ.update({**cfg.worker_env(), DB_ENV: url})
+    uvicorn.run("leerrecht_server.app:create_app_from_env", factory=True, workers=cfg.workers, host=cfg.host,
+                port=cfg.port, ssl_certfile=certfile, ssl_keyfile=keyfile, proxy_headers=False,
+                log_config=log_config, access_log=False, server_header=False)
     return 0
 
 
@@ -138,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     from leerrecht_server.admin import AdminError
     from leerrecht_server.db import default_database_url
 
-    url = args.db or default_database_url()
     try:
         if args.command == "serve":
-            return _serve(args, url)
-        return _admin(args, url)
+            cfg = config.resolve_serve(vars(args), os.environ)
+            return _serve(cfg, cfg.db or default_database_url())
+        return _admin(args, args.db or os.environ.get(DB_ENV) or default_database_url())
+    except ConfigError as exc:
+        print(f"leerrecht-server: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except (AdminError, ValueError, ArgumentError, OSError) as exc:
         print(f"leerrecht-server: {exc}", file=sys.stderr)
         return 1

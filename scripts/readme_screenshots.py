@@ -3,10 +3,13 @@
     xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python scripts/readme_screenshots.py docs/screenshots
 
 Makes a throwaway data folder with `leerrecht init` and `leerrecht demo`, unlocks it through the unlock
-window, and saves: the case list with a case's timeline, the wellbeing chart, and the hand-over page."""
+window, and saves: the case list with a case's timeline, the wellbeing chart, the print preview of a
+case summary and the hand-over page. Then page 1 of a case summary and of a team overview, made with
+`leerrecht report` / `leerrecht overview` and rendered with `pdftoppm -png -r 50 -f 1 -l 1`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.application import Shell
+from leerrecht_desktop.ui.report_dialog import SummaryDialog
 from leerrecht_desktop.ui.style import apply_style
 
 PASSPHRASE = "schermafdruk met vier woorden"
@@ -86,6 +90,16 @@ def main() -> int:
     view.tabs.setCurrentWidget(view.wellbeing)
     grab(window, out / "wellbeing-chart.png")
 
+    window.print_summary()  # "Samenvatting afdrukken…" (Ctrl+P)
+    dialog = window.summary_dialog
+    assert isinstance(dialog, SummaryDialog)
+    dialog.preview_button.click()
+    wait_for(lambda: dialog.page_count > 0 and not dialog.busy, seconds=60)
+    dialog.resize(900, 760)
+    grab(dialog, out / "print-preview.png")
+    dialog.reject()
+    settle()
+
     window.start_handover()
     wait_for(lambda: window.in_handover)
     handover = next(w for w in window.findChildren(QWidget) if hasattr(w, "answer_buttons"))
@@ -95,6 +109,22 @@ def main() -> int:
     grab(window, out / "wellbeing-handover.png")
     shell.shutdown()
     workspace.close()
+
+    # Page 1 of the printed documents, as the README shows them.
+    with tempfile.TemporaryDirectory() as pdfs:
+        summary = Path(pdfs) / "samenvatting.pdf"
+        overview = Path(pdfs) / "teamoverzicht.pdf"
+        subprocess.run([*cli, "report", "--data-dir", str(data), "--case", best.case_id, "--out", str(summary)],
+                       env=env, check=True)
+        # The last twelve months: the demo's entries go back about nine months from today.
+        today = dt.date.today()
+        subprocess.run([*cli, "overview", "--data-dir", str(data), "--out", str(overview),
+                        "--from", (today - dt.timedelta(days=364)).isoformat(), "--to", today.isoformat()],
+                       env=env, check=True)
+        for pdf, name in ((summary, "case-summary-page1"), (overview, "team-overview-page1")):
+            subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                            str(out / name)], check=True)
+            print("wrote", out / f"{name}.png")
     return 0
 
 

@@ -72,6 +72,10 @@ class Section(StrEnum):
 
 ALL_SECTIONS: frozenset[Section] = frozenset(Section)
 
+# The shortest password the app and the CLI accept for a protected PDF. The file can be attacked
+# offline, without the app's delay between tries; AES-256 does not help against a short password.
+MIN_PASSWORD_LENGTH = 8
+
 
 @dataclass(frozen=True)
 class SummaryOptions:

@@ -12,10 +12,11 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import UserAccessPermissions
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -122,16 +123,10 @@ def build_pdf(story: Sequence[Flowable], *, title: str, made_by: str, made_at: d
 
     `title` goes into the PDF metadata and must be neutral (e.g. "Dossiersamenvatting"): no names.
     `made_by` and `made_at` are printed in the footer of every page. With a `password`, the file is
-    encrypted (ReportLab's StandardEncryption, 128-bit: see docs/reports.md) and opens only with it.
+    encrypted with AES-256 (PDF 2.0 security handler, V5/R6; see `encrypt_pdf`) and opens only with it.
     """
     register_fonts()
     buffer = io.BytesIO()
-    encrypt: StandardEncryption | None = None
-    if password:
-        # The owner password is random and thrown away: nobody can lift the restrictions, and the
-        # reader's password is all anyone needs to read and print.
-        encrypt = StandardEncryption(password, ownerPassword=secrets.token_urlsafe(24), canPrint=1, canModify=0,
-                                     canCopy=1, canAnnotate=0, strength=128)
     doc = BaseDocTemplate(
         buffer,
         pagesize=A4,
@@ -145,7 +140,6 @@ def build_pdf(story: Sequence[Flowable], *, title: str, made_by: str, made_at: d
         subject="",
         keywords="",
         lang=current_language(),
-        encrypt=encrypt,
     )
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="content")
@@ -153,4 +147,30 @@ def build_pdf(story: Sequence[Flowable], *, title: str, made_by: str, made_at: d
     made = tr("Gemaakt op {date} om {time} door {name}", date=format_date(made_at.date()),
               time=made_at.strftime("%H:%M"), name=rich(made_by, multiline=False))
     doc.build(list(story), canvasmaker=_footer_canvas(tr("Vertrouwelijk"), made))
-    return buffer.getvalue()
+    pdf = buffer.getvalue()
+    return encrypt_pdf(pdf, password) if password else pdf
+
+
+# What the reader of a protected summary may do: read, print (also at full quality) and copy text
+# (quoting it in a report is normal use); not change it. The reserved bits stay set, as the PDF
+# specification asks. Only a well-behaved reader honours these: the password is the protection.
+_PERMISSIONS = UserAccessPermissions.all() & ~(
+    UserAccessPermissions.MODIFY | UserAccessPermissions.ADD_OR_MODIFY | UserAccessPermissions.FILL_FORM_FIELDS
+    | UserAccessPermissions.ASSEMBLE_DOC)
+
+
+def encrypt_pdf(pdf: bytes, password: str) -> bytes:
+    """`pdf` encrypted with AES-256 under `password` (PDF 2.0 security handler, V5/R6).
+
+    ReportLab encrypts with RC4 only (its AES needs `pyaes`), and RC4-128 with revision 3's key
+    derivation is weak; so the finished PDF is re-encrypted by pypdf, whose AES is the `cryptography`
+    package the vault already uses. All in memory: the unencrypted bytes never touch the disk. The
+    owner password is random and thrown away: nobody can lift the restrictions, and the user
+    password is all anyone needs to read and print.
+    """
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(24),
+                   permissions_flag=_PERMISSIONS, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -504,12 +504,19 @@ def render_overview_pdf(overview: TeamOverview, *, made_by: str, made_at: dt.dat
     return render(overview, made_by=made_by, made_at=made_at)
 
 
+def render_overview(overview: TeamOverview, suffix: str, *, made_by: str, made_at: dt.datetime) -> bytes:
+    """The overview as the bytes of a `.pdf` or `.csv` file, in memory, so the caller can write it
+    atomically (the CLI and the app write a temporary file beside the target and rename it)."""
+    suffix = suffix.lower()
+    if suffix == ".csv":
+        buffer = io.BytesIO()
+        write_overview_csv(overview, buffer)
+        return buffer.getvalue()
+    if suffix == ".pdf":
+        return render_overview_pdf(overview, made_by=made_by, made_at=made_at)
+    raise ValueError(tr("Kies een bestandsnaam die eindigt op .pdf of .csv, bv. teamoverzicht.pdf."))
+
+
 def write_overview(overview: TeamOverview, out: Path, *, made_by: str, made_at: dt.datetime) -> None:
     """Save the overview as the file the name asks for: `.pdf` or `.csv` (for `leerrecht overview --out`)."""
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        write_overview_csv(overview, out)
-    elif suffix == ".pdf":
-        out.write_bytes(render_overview_pdf(overview, made_by=made_by, made_at=made_at))
-    else:
-        raise ValueError(tr("Kies een bestandsnaam die eindigt op .pdf of .csv, bv. teamoverzicht.pdf."))
+    out.write_bytes(render_overview(overview, out.suffix, made_by=made_by, made_at=made_at))

@@ -7,6 +7,7 @@ first start ──profile made──▶ main window ◀──unlock── unlock
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -14,10 +15,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from leerrecht_desktop import __version__
 from leerrecht_desktop.models.i18n import set_language, tr
 from leerrecht_desktop.paths import APP_AUTHOR, APP_NAME
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.ui.about import application_icon
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.style import apply_style
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -126,11 +129,28 @@ class Shell(QObject):
             self.case_files.lock()
 
 
+def brand(app: QApplication) -> None:
+    """Name, version and icon for every window, the task bar and the about box."""
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    # Wayland and X11 task bars match the window to an installed leerrecht.desktop by this name.
+    app.setDesktopFileName("leerrecht")
+    app.setWindowIcon(application_icon())
+    if sys.platform == "win32":
+        # Without its own AppUserModelID, a Leerrecht started from Python groups under python.exe's
+        # task bar button and icon; the bundle's Leerrecht.exe has its own, this keeps both the same.
+        import ctypes
+
+        with contextlib.suppress(AttributeError, OSError):
+            ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID("StadMechelen.Leerrecht")
+
+
 def run_gui(data_dir: Path) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_AUTHOR)
+    brand(app)
     apply_style(app)
     try:
         workspace = Workspace(Path(data_dir), create=True)

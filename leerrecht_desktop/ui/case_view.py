@@ -293,6 +293,7 @@ class CaseView(QWidget):
     handover_requested = Signal()
     conflicts_requested = Signal()  # sync: the user wants to choose between conflicting values
     share_requested = Signal()  # sync: "Delen met collega…" (shown by the main window once enrolled)
+    print_requested = Signal()  # "Samenvatting afdrukken…" (the main window opens the dialog; Ctrl+P there too)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -390,6 +391,10 @@ class CaseView(QWidget):
         self.share_button.clicked.connect(self.share_requested)
         self.share_button.setVisible(False)
         top.addWidget(self.share_button)
+        self.print_button = QPushButton(tr("Samenvatting afdrukken…"))
+        self.print_button.setToolTip(tr("Druk een samenvatting van dit dossier af of bewaar ze als PDF (Ctrl+P)"))
+        self.print_button.clicked.connect(self.print_requested)
+        top.addWidget(self.print_button)
         top.addWidget(self.edit_profile_button)
         layout.addLayout(top)
         self.details_label = QLabel()

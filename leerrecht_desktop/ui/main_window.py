@@ -42,6 +42,7 @@ from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
 from leerrecht_desktop.store.syncstore import StoredConflict, SyncStore
 from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.ui.about import AboutDialog
 from leerrecht_desktop.ui.case_view import CaseView
 from leerrecht_desktop.ui.models import CaseColumn, CaseFilterProxy, CaseListModel, SortMode, case_column_titles
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
@@ -101,6 +102,10 @@ class MainWindow(QMainWindow):
         self.conflict_dialog: ConflictDialog | None = None
         self.share_dialog: ShareDialog | None = None
         self.quarantine_dialog: QuarantineDialog | None = None
+        self.about_dialog: AboutDialog | None = None
+        # Printing (issue 4): ui/report_dialog.py, imported when first used (it loads reportlab and PDFium).
+        self.summary_dialog: QDialog | None = None
+        self.overview_dialog: QDialog | None = None
         self.revoked_box: QMessageBox | None = None
         self._conflicts: list[StoredConflict] = []
         self.sync = SyncController(sync_state_text, self)
@@ -150,6 +155,14 @@ class MainWindow(QMainWindow):
         self.act_find = self._action(tr("Zoeken"), self.focus_search, QKeySequence.StandardKey.Find)
         self.act_edit_profile = self._action(tr("Profiel bewerken"), self.edit_profile)
         self.act_erase = self._action(tr("Dossier wissen…"), self.erase_current_case)
+        self.act_print_summary = self._action(tr("Samenvatting afdrukken…"), self.print_summary,
+                                              QKeySequence.StandardKey.Print,
+                                              tr("Druk een samenvatting van dit dossier af of bewaar ze als PDF "
+                                                 "(Ctrl+P)"))
+        self.act_overview = self._action(tr("Teamoverzicht…"), self.open_overview, None,
+                                         tr("Aantallen van het team voor een periode, zonder namen (PDF of CSV)"))
+        # The team's figures are the coordinator's task; others see only their own cases anyway.
+        self.act_overview.setVisible(self.case_files.user.role == Role.COORDINATOR)
         self.act_lock = self._action(tr("Vergrendelen"), self.lock, "Ctrl+L",
                                      tr("Vergrendel Leerrecht nu (Ctrl+L)"))
         self.act_quit = self._action(tr("Afsluiten"), self.close, QKeySequence.StandardKey.Quit)
@@ -161,6 +174,8 @@ class MainWindow(QMainWindow):
         self.act_enrol = self._action(tr("Koppelen aan server…"), self.open_enrol)
         self.act_quarantine = self._action(tr("Geweigerde wijzigingen…"), self.open_quarantine)
         self.act_quarantine.setEnabled(False)
+        self.act_about = self._action(tr("Over Leerrecht…"), self.open_about)
+        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
 
     def _build_menus(self) -> None:
         case_menu = self.menuBar().addMenu(tr("&Dossier"))
@@ -168,6 +183,7 @@ class MainWindow(QMainWindow):
         case_menu.addAction(self.act_find)
         case_menu.addSeparator()
         case_menu.addAction(self.act_edit_profile)
+        case_menu.addAction(self.act_print_summary)
         case_menu.addAction(self.act_erase)
         case_menu.addSeparator()
         case_menu.addAction(self.act_lock)
@@ -179,6 +195,10 @@ class MainWindow(QMainWindow):
         extra_menu.addAction(self.act_sync_now)
         extra_menu.addAction(self.act_enrol)
         extra_menu.addAction(self.act_quarantine)
+        extra_menu.addSeparator()
+        extra_menu.addAction(self.act_overview)
+        extra_menu.addSeparator()
+        extra_menu.addAction(self.act_about)
 
         self.toolbar = QToolBar(tr("Werkbalk"))
         self.toolbar.setObjectName("mainToolbar")
@@ -213,6 +233,7 @@ class MainWindow(QMainWindow):
         self.case_view.handover_requested.connect(self.start_handover)
         self.case_view.conflicts_requested.connect(self.open_conflicts)
         self.case_view.share_requested.connect(self.open_share)
+        self.case_view.print_requested.connect(self.print_summary)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 12, 10, 12)
@@ -556,6 +577,12 @@ class MainWindow(QMainWindow):
         has_case = self._current_case_id is not None and not self.is_locked
         self.act_edit_profile.setEnabled(has_case)
         self.act_erase.setEnabled(has_case)
+        # Printing needs the case itself on screen, not only its id (it prints what the view holds).
+        case_file = self.case_view.case_file
+        self.act_print_summary.setEnabled(has_case and case_file is not None
+                                          and case_file.case_id == self._current_case_id)
+        self.case_view.print_button.setEnabled(self.act_print_summary.isEnabled())
+        self.act_overview.setEnabled(not self.is_locked)
 
     # -- forms (written by the forms package; imported late so the shell runs without them) -------------
 
@@ -676,10 +703,16 @@ class MainWindow(QMainWindow):
         box.setWindowTitle(tr("Dossier wissen"))
         box.setText(tr("Het dossier van {name} wissen?", name=name))
         lost = tr("het profiel en 1 notitie") if n == 1 else tr("het profiel en {n} notities", n=n)
-        box.setInformativeText(tr(
-            "Dan verdwijnen {lost}, met alle eerdere versies en concepten, voorgoed van deze laptop. "
-            "Leerrecht is nog niet met een server gekoppeld: er bestaat dus geen andere kopie. "
-            "Dit kan je niet ongedaan maken.", lost=lost))
+        if self.sync.enrolled:
+            box.setInformativeText(tr(
+                "Dan verdwijnen {lost}, met alle eerdere versies en concepten, van deze laptop. Op de server "
+                "en bij de collega's met wie je het dossier deelt, blijft het bestaan. Wat je nog niet "
+                "gesynchroniseerd hebt, gaat verloren. Dit kan je niet ongedaan maken.", lost=lost))
+        else:
+            box.setInformativeText(tr(
+                "Dan verdwijnen {lost}, met alle eerdere versies en concepten, voorgoed van deze laptop. "
+                "Leerrecht is nog niet met een server gekoppeld: er bestaat dus geen andere kopie. "
+                "Dit kan je niet ongedaan maken.", lost=lost))
         erase = box.addButton(tr("Dossier wissen"), QMessageBox.ButtonRole.DestructiveRole)
         mark(erase, "danger")
         cancel = box.addButton(tr("Annuleren"), QMessageBox.ButtonRole.RejectRole)
@@ -887,6 +920,12 @@ class MainWindow(QMainWindow):
         self.passphrase_dialog = dialog
         dialog.open()
 
+    def open_about(self) -> None:
+        dialog = AboutDialog(self.workspace.data_dir, self)
+        dialog.finished.connect(lambda _r: self._forget_dialog("about_dialog", dialog))
+        self.about_dialog = dialog
+        dialog.open()
+
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.workspace, self)
         dialog.accepted.connect(lambda: self._apply_settings(dialog.chosen_language(), dialog.chosen_idle_minutes()))
@@ -926,6 +965,38 @@ class MainWindow(QMainWindow):
         self.idle_timer.setInterval(msecs)
         if active:
             self.idle_timer.start()
+
+    # -- printing (issue 4) -------------------------------------------------------------------------------
+
+    def print_summary(self) -> None:
+        """"Samenvatting afdrukken…": options, preview, print or save; rendering runs on the worker."""
+        case_file = self.case_view.case_file
+        if (self.is_locked or case_file is None or case_file.case_id != self._current_case_id
+                or self.stack.currentWidget() is not self.normal_page):
+            return
+        if self.summary_dialog is not None:
+            self.summary_dialog.raise_()
+            return
+        from leerrecht_desktop.ui.report_dialog import SummaryDialog
+
+        dialog = SummaryDialog(case_file, self.runner, made_by=self.case_files.me.name, parent=self)
+        dialog.saved.connect(lambda path: self.statusBar().showMessage(tr("Bewaard in {path}.", path=path), 8000))
+        dialog.finished.connect(lambda _r: self._forget_dialog("summary_dialog", dialog))
+        self.summary_dialog = dialog
+        dialog.open()
+
+    def open_overview(self) -> None:
+        if self.is_locked or self.case_files.user.role != Role.COORDINATOR:
+            return
+        if self.overview_dialog is not None:
+            self.overview_dialog.raise_()
+            return
+        from leerrecht_desktop.ui.report_dialog import OverviewDialog
+
+        dialog = OverviewDialog(self.case_files, self.runner, made_by=self.case_files.me.name, parent=self)
+        dialog.finished.connect(lambda _r: self._forget_dialog("overview_dialog", dialog))
+        self.overview_dialog = dialog
+        dialog.open()
 
     # -- lock and unlock ---------------------------------------------------------------------------------
 

@@ -254,8 +254,21 @@ def test_password_protects_the_file() -> None:
     pdf = render(profile(), small_case(), password="geheim-overleg")
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert reader.is_encrypted
+    # AES-256 with the PDF 2.0 security handler (V5/R6), not ReportLab's RC4.
+    encrypt = reader.trailer["/Encrypt"].get_object()
+    assert (encrypt["/V"], encrypt["/R"]) == (5, 6)
+    assert encrypt["/CF"]["/StdCF"]["/CFM"] == "/AESV3"
     assert reader.decrypt("fout") == pypdf.PasswordType.NOT_DECRYPTED
+    assert b"Robbe" not in pdf and b"Dossiersamenvatting" not in pdf  # text and metadata are ciphertext
     assert "Robbe Aerts-Vermeulen" in "\n".join(pages_text(pdf, "geheim-overleg"))
+    opened = pypdf.PdfReader(io.BytesIO(pdf), password="geheim-overleg")
+    assert opened.metadata is not None and opened.metadata.title == "Dossiersamenvatting"
+    # Readers may print and copy, not change it.
+    permissions = opened.user_access_permissions
+    assert permissions is not None
+    assert permissions & pypdf.constants.UserAccessPermissions.PRINT
+    assert permissions & pypdf.constants.UserAccessPermissions.EXTRACT
+    assert not permissions & pypdf.constants.UserAccessPermissions.MODIFY
 
 
 def test_metadata_holds_no_personal_data() -> None:

@@ -259,6 +259,7 @@ def test_erasing_a_case_asks_first_and_then_removes_it(qtbot, main_window: MainW
     assert box is not None
     assert "Dries Claes" in box.text()
     assert "1 notitie" in box.informativeText()
+    assert "geen andere kopie" in box.informativeText()  # not linked to a server: this is the only copy
     cancel = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole)
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     assert sample.ids["Dries"] in {s.case_id for s in case_files.summaries()}

@@ -25,9 +25,11 @@ from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import decode, encode
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.account import login_new_laptop
 from leerrecht_desktop.sync.background import SyncStatus
 from leerrecht_desktop.sync.transport import Unauthorized
+from leerrecht_desktop.ui.application import Shell
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, field_label
 from leerrecht_desktop.ui.sync_status import status_text
@@ -109,6 +111,15 @@ def add_note(window: MainWindow, case_files: CaseFiles, case_id: str) -> None:
     window.runner.submit(lambda: case_files.save(case_id, FollowUpNote(occurred_on=dt.date(2025, 2, 3),
                                                                        text="Fictieve nieuwe notitie")),
                          lambda _r: window.reload_list())
+
+
+def unlock_through_window(qtbot: QtBot, shell: Shell) -> None:
+    door = shell.unlock_window
+    assert door is not None
+    qtbot.waitUntil(door.isVisible)
+    qtbot.keyClicks(door.passphrase_edit, PASSPHRASE)
+    qtbot.mouseClick(door.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shell.main_window is not None and shell.main_window.isVisible(), timeout=WAIT)
 
 
 def synced(window: MainWindow) -> bool:
@@ -274,6 +285,63 @@ def test_a_revoked_device_says_so_and_goes_to_the_unlock_state(
 
 
 @pytest.mark.slow
+def test_after_a_revocation_the_app_restarts_at_unlock_with_nothing_left_and_can_be_linked_again(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path) -> None:
+    """The whole application (Shell): unlock, revoked while open, the unlock window comes back; started
+    again on the same folder, the worker's passphrase still opens it, with no case left, no name on
+    disk, and "Koppelen met server" offered again."""
+    folder = tmp_path / "a"
+    laptop = enrolled(server, folder, "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM, before=2)
+    names = [s.last_name for s in laptop.case_files.summaries()]
+    device_id = SyncStore(laptop.case_files).state().device_id
+    laptop.case_files.lock()
+    runner = TaskRunner()
+    shell = Shell(laptop.workspace, runner)
+    try:
+        shell.start()
+        unlock_through_window(qtbot, shell)
+        window = shell.main_window
+        assert window is not None
+        qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+        server.admin("revoke-device", device_id)
+        window.act_sync_now.trigger()
+        qtbot.waitUntil(lambda: shell.unlock_window is not None and shell.unlock_window.isVisible(), timeout=WAIT)
+        assert window.revoked_box is not None and not window.isVisible()
+        window.revoked_box.close()
+    finally:
+        for w in (shell.main_window, shell.unlock_window):
+            if w is not None:
+                w.hide()
+        if shell.main_window is not None:
+            shell.main_window.dispose()
+        runner.wait_idle()
+        laptop.workspace.close()
+
+    raw = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    assert names and not any(name.encode() in raw for name in names)
+
+    workspace = Workspace(folder)
+    runner = TaskRunner()
+    again = Shell(workspace, runner)
+    try:
+        again.start()
+        assert again.first_start is None  # the profile (the worker's own keys) stays
+        unlock_through_window(qtbot, again)
+        window = again.main_window
+        assert window is not None
+        qtbot.waitUntil(lambda: window.act_enrol.isVisible(), timeout=WAIT)
+        assert window.case_model.rowCount() == 0 and not window.sync.enrolled
+    finally:
+        for w in (again.main_window, again.unlock_window):
+            if w is not None:
+                w.hide()
+        if again.main_window is not None:
+            again.main_window.dispose()
+        runner.wait_idle()
+        workspace.close()
+
+
+@pytest.mark.slow
 def test_share_with_a_colleague_and_take_it_back(
         qtbot: QtBot, server: ServerProcess, tmp_path: Path,
         windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
@@ -286,6 +354,12 @@ def test_share_with_a_colleague_and_take_it_back(
         window.open_case(case_id)
         qtbot.waitUntil(lambda: window.case_view.case_file is not None, timeout=WAIT)
         assert not window.case_view.share_button.isHidden()
+        # Erasing here only erases this laptop's copy, and the question says so.
+        window.act_erase.trigger()
+        box = window.erase_box
+        assert box is not None and "blijft het bestaan" in box.informativeText()
+        assert "geen andere kopie" not in box.informativeText()
+        box.reject()
 
         def share(checked: bool) -> None:
             window.case_view.share_button.click()

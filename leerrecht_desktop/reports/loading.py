@@ -1,0 +1,60 @@
+"""Gathering every readable case for the team overview, for the CLI and the app alike.
+
+This package never imports the store (tests/models/test_layering.py): the caller passes its unlocked
+case files, which only need `summaries()` and `load_case()`, and names the exceptions that mean "this
+one case can't be opened" (damaged, tampered with, gone). Any other exception (the app locked, the
+database is broken) still stops the whole count: an overview that silently left out every case
+would be worse than none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from leerrecht_desktop.models.case import CaseProfile
+from leerrecht_desktop.models.records import Record
+
+
+class _Summary(Protocol):
+    @property
+    def case_id(self) -> str: ...
+
+
+class _CaseFile(Protocol):
+    @property
+    def content(self) -> CaseProfile: ...
+
+    @property
+    def entries(self) -> list[Record]: ...
+
+    @property
+    def refused(self) -> list[str]: ...
+
+
+class CaseSource(Protocol):
+    def summaries(self) -> Sequence[_Summary]: ...
+
+    def load_case(self, case_id: str) -> _CaseFile: ...
+
+
+@dataclass
+class ReadableCases:
+    cases: list[tuple[CaseProfile, list[Record]]] = field(default_factory=list)
+    skipped_cases: int = 0  # could not be opened at all: not counted
+    refused_records: int = 0  # failed their signature or tag inside a case that opened: not counted
+
+
+def load_readable_cases(source: CaseSource, *, unreadable: tuple[type[Exception], ...]) -> ReadableCases:
+    """Every case `source` can open, as `compute_overview` takes them. A case whose loading raises one
+    of `unreadable` is skipped and counted, never aborting the rest."""
+    result = ReadableCases()
+    for summary in source.summaries():
+        try:
+            case_file = source.load_case(summary.case_id)
+        except unreadable:
+            result.skipped_cases += 1
+            continue
+        result.refused_records += len(case_file.refused)
+        result.cases.append((case_file.content, case_file.entries))
+    return result
