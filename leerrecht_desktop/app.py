@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import getpass
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leerrecht_desktop import __version__, paths
 from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_desktop.logs import logging_to_file
 from leerrecht_desktop.models.enums import CaseStatus, Role
 from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, set_language, tr
 from leerrecht_desktop.models.passphrase import passphrase_problem
@@ -59,6 +61,7 @@ ENROL_CODE_ENV = "LEERRECHT_ENROL_CODE"
 MAX_DEMO_CASES = 10_000
 MAX_DEMO_ENTRIES = 500
 PROG = "leerrecht"
+_log = logging.getLogger(__name__)
 
 
 class CliError(Exception):
@@ -154,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_check()
     data_dir = (args.data_dir or paths.default_data_dir()).expanduser()
+    # The log goes to the platform's log folder; what a command prints on stderr stays as it was.
+    with logging_to_file():
+        _log.info("leerrecht %s: %s", __version__, args.command or "window")
+        return _run(args, data_dir)
+
+
+def _run(args: argparse.Namespace, data_dir: Path) -> int:
     try:
         if args.command is None:
             return _run_gui(data_dir)
@@ -187,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 path=str(exc.filename or data_dir), reason=exc.strerror or type(exc).__name__))
         return EXIT_REFUSED
     except Exception as exc:
+        _log.error("unexpected error in %s", args.command or "window", exc_info=True)  # type and frames only
         if os.environ.get("LEERRECHT_DEBUG"):
             raise
         # The type only: an unexpected exception's text could quote data.

@@ -11,6 +11,12 @@ import pytest
 # Tests use the OWASP minimum Argon2id cost instead of the ~0.5 s production cost; the code path is the same.
 os.environ.setdefault("LEERRECHT_KDF_PROFILE", "minimum")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The app's log goes to the platform's log folder (platformdirs, $XDG_STATE_HOME on Linux): keep the
+# test run's logs, also those of `leerrecht` subprocesses, out of the real one.
+if "LEERRECHT_TEST_KEEP_XDG" not in os.environ:
+    import tempfile
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="leerrecht-test-state-")
 
 from leerrecht_desktop.models.i18n import set_language
 from leerrecht_desktop.store.casefiles import CaseFiles

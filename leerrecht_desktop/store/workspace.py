@@ -25,7 +25,7 @@ from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.database import database_path, migrate, open_engine, write_transaction
+from leerrecht_desktop.store.database import database_path, migrate, open_engine, prune_backups, write_transaction
 from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled
 
 MAX_DELAY_SECONDS = 60.0
@@ -56,7 +56,13 @@ class Workspace:
         self.data_dir = data_dir
         self.clock = clock
         self.engine = open_engine(data_dir)
-        migrate(self.engine)
+        try:
+            # Upgrades an older schema (keeping a copy first; restored if it fails) and refuses a newer one.
+            migrate(self.engine)
+        except BaseException:
+            self.engine.dispose()  # nothing of ours keeps the file open after a refusal
+            raise
+        prune_backups(data_dir)  # copies from earlier upgrades age out (see store/database.py)
 
     def close(self) -> None:
         self.engine.dispose()

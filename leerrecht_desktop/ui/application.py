@@ -11,7 +11,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -19,8 +19,10 @@ from leerrecht_desktop import __version__
 from leerrecht_desktop.models.i18n import set_language, tr
 from leerrecht_desktop.paths import APP_AUTHOR, APP_NAME
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.errors import StoreError
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import application_icon
+from leerrecht_desktop.ui.crash import install_crash_handler
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.style import apply_style
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -152,19 +154,41 @@ def run_gui(data_dir: Path) -> int:
     app.setOrganizationName(APP_AUTHOR)
     brand(app)
     apply_style(app)
+    crash_handler = install_crash_handler(app)
     try:
-        workspace = Workspace(Path(data_dir), create=True)
-    except Exception as exc:
-        QMessageBox.critical(
-            None, tr("Leerrecht"),
-            tr("Leerrecht kan de gegevensmap {path} niet openen. Kijk na of de map bestaat en of je er mag "
-               "schrijven, of vraag hulp aan je coördinator.", path=str(data_dir)) + "\n\n" + str(exc))
-        return 1
-    set_language(workspace.language)
-    shell = Shell(workspace)
-    shell.start()
-    try:
-        return int(app.exec())
+        workspace = open_workspace(Path(data_dir))
+        if workspace is None:
+            return 1
+        set_language(workspace.language)
+        shell = Shell(workspace)
+        shell.start()
+        try:
+            return int(app.exec())
+        finally:
+            shell.shutdown()
+            workspace.close()
     finally:
-        shell.shutdown()
-        workspace.close()
+        crash_handler.uninstall()
+
+
+def open_workspace(data_dir: Path) -> Workspace | None:
+    """The data folder, opened (and upgraded if needed); None after telling the user why it can't be."""
+    try:
+        return Workspace(data_dir, create=True)
+    except StoreError as exc:
+        # Written for the person at the keyboard by the store (an upgrade that failed and was undone, data
+        # from a newer Leerrecht): shown as it is, selectable so the backup's name can go into a ticket.
+        explain(tr("Leerrecht kan niet starten"), str(exc))
+    except Exception as exc:
+        explain(tr("Leerrecht kan niet starten"),
+                tr("Leerrecht kan de gegevensmap {path} niet openen. Kijk na of de map bestaat en of je er mag "
+                   "schrijven, of vraag hulp aan je coördinator.", path=str(data_dir)) + "\n\n" + str(exc))
+    return None
+
+
+def explain(title: str, text: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, tr("Leerrecht"), title)
+    box.setInformativeText(text)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    box.exec()

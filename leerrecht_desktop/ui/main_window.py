@@ -927,11 +927,18 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.workspace, self)
+        dialog = SettingsDialog(self.workspace, self, runner=self.runner, case_files=self.case_files)
         dialog.accepted.connect(lambda: self._apply_settings(dialog.chosen_language(), dialog.chosen_idle_minutes()))
+        dialog.server_changed.connect(self._server_moved)
         dialog.finished.connect(lambda _r: self._forget_dialog("settings_dialog", dialog))
         self.settings_dialog = dialog
         dialog.open()
+
+    def _server_moved(self, url: str) -> None:
+        # The loop reads the address at each round; a round now shows at once that the new one works.
+        self.statusBar().showMessage(tr("Het nieuwe serveradres {url} is bewaard.", url=url), 8000)
+        if self.sync.enrolled and not self.is_locked:
+            self.sync.sync_now()
 
     def _forget_dialog(self, attr: str, dialog: QDialog) -> None:
         if getattr(self, attr) is dialog:
@@ -951,7 +958,7 @@ class MainWindow(QMainWindow):
             if language_changed:
                 set_language(language)
                 self.language_changed.emit()
-            else:
+            elif not self.statusBar().currentMessage():  # don't hide "the new server address is saved"
                 self.statusBar().showMessage(tr("Instellingen bewaard."), 5000)
 
         self._submit(store, done)

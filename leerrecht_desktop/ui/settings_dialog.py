@@ -1,13 +1,16 @@
-"""Settings (language, auto-lock time, where the data lives) and changing the passphrase."""
+"""Settings (language, auto-lock time, the sync server's address, where the data lives) and changing
+the passphrase."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -22,6 +25,7 @@ from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import UnlockThrottled
+from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -29,15 +33,81 @@ from leerrecht_desktop.ui.unlock import Countdown, error_label, field_grid, pass
 
 MIN_IDLE_MINUTES = 1
 MAX_IDLE_MINUTES = 120
+# The check of a new server address runs on the store worker (it ends in a store write); kept short so
+# queued draft saves wait seconds, not the sync's 30.
+CHECK_TIMEOUT_SECONDS = 10.0
+CHECK_CONNECT_SECONDS = 5.0
+
+
+class ServerCheckFailed(Exception):
+    """The new address was refused; the message is for the field's error line."""
+
+
+def check_and_save_server_url(case_files: CaseFiles, url: str) -> str:
+    """Runs on the worker: the new address must parse (https://, or http:// to this computer), answer as
+    a Leerrecht server that accepts this laptop's device token, and list this user with the keys this
+    laptop has (so it is the same organisation's server, not just any Leerrecht). Then it is stored;
+    the next sync round reads it. Returns the stored address."""
+    import httpx
+
+    from leerrecht_desktop.sync.errors import SyncError
+    from leerrecht_desktop.sync.protocol import DirectoryResponse
+    from leerrecht_desktop.sync.transport import (
+        BadResponse,
+        CertificateProblem,
+        NotFound,
+        Transport,
+        Unauthorized,
+        Unreachable,
+        check_server_url,
+    )
+
+    try:
+        new_url = check_server_url(url)
+    except SyncError as exc:
+        raise ServerCheckFailed(str(exc)) from None
+    store = SyncStore(case_files)
+    state = store.state()
+    try:
+        with Transport(new_url, token=state.device_token, pinned_sha256=state.pinned_sha256,
+                       timeout=httpx.Timeout(CHECK_TIMEOUT_SECONDS, connect=CHECK_CONNECT_SECONDS)) as transport:
+            directory = transport.get("/directory", DirectoryResponse)
+    except Unreachable:
+        raise ServerCheckFailed(tr("Op {url} antwoordt geen server. Kijk het adres na; tot dan blijft het oude "
+                                   "adres gelden.", url=new_url)) from None
+    except (NotFound, BadResponse):
+        raise ServerCheckFailed(tr("Op {url} draait geen Leerrecht-server. Kijk het adres na.", url=new_url)) from None
+    except Unauthorized:
+        raise ServerCheckFailed(tr("De server op {url} kent deze laptop niet. Is het wel de Leerrecht-server van "
+                                   "je team?", url=new_url)) from None
+    except (CertificateProblem, SyncError) as exc:
+        raise ServerCheckFailed(str(exc)) from None
+    me = case_files.user.user_id
+    secrets = case_files.secrets
+    if not any(u.user_id == me and u.exchange_public == secrets.exchange_public
+               and u.signing_public == secrets.signing_public for u in directory.users):
+        raise ServerCheckFailed(tr("De server op {url} kent je account niet. Is het wel de Leerrecht-server van "
+                                   "je team?", url=new_url))
+    store.set_server_url(new_url)
+    return new_url
 
 
 class SettingsDialog(QDialog):
-    """Collects the settings; the main window stores and applies them (off the GUI thread)."""
+    """Collects the settings; the main window stores and applies language and auto-lock (off the GUI
+    thread). A changed server address is checked and stored by the dialog itself before it closes."""
 
-    def __init__(self, workspace: Workspace, parent: QWidget | None = None):
+    server_changed = Signal(str)
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None, *, runner: TaskRunner | None = None,
+                 case_files: CaseFiles | None = None):
         super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.case_files = case_files
+        self.current_server_url: str | None = None
+        self._busy = False
         self.setWindowTitle(tr("Instellingen"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         form = QFormLayout()
         form.setVerticalSpacing(10)
 
@@ -57,27 +127,157 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Automatisch vergrendelen na"), self.idle_spin)
         form.addRow(idle_help)
 
+        # The server: shown for every laptop, editable only for one that is linked (linking itself has
+        # its own dialog, with the code from the administrator).
+        self.server_edit = QLineEdit()
+        self.server_edit.setEnabled(False)
+        self.server_edit.returnPressed.connect(self.submit)
+        self.server_error = error_label()
+        self.server_help = QLabel(tr("Even kijken of deze laptop gekoppeld is…"))
+        self.server_help.setObjectName("muted")
+        self.server_help.setWordWrap(True)
+        form.addRow(tr("Serveradres"), self.server_edit)
+        form.addRow("", self.server_error)
+        form.addRow(self.server_help)
+
         self.data_dir_edit = QLineEdit(str(workspace.data_dir))
         self.data_dir_edit.setReadOnly(True)
         self.data_dir_edit.setCursorPosition(0)
+        self.open_folder_button = QPushButton(tr("Map openen"))
+        self.open_folder_button.setAutoDefault(False)
+        self.open_folder_button.clicked.connect(self.open_data_folder)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_dir_edit, 1)
+        data_row.addWidget(self.open_folder_button)
         data_help = QLabel(tr("Alles in deze map is versleuteld. Maak er geen kopie van op een USB-stick."))
         data_help.setObjectName("muted")
         data_help.setWordWrap(True)
-        form.addRow(tr("Gegevensmap"), self.data_dir_edit)
+        form.addRow(tr("Gegevensmap"), data_row)
         form.addRow(data_help)
 
+        self.check_label = QLabel(tr("Bezig met controleren…"))
+        self.check_label.setObjectName("muted")
+        self.check_label.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+
         buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(tr("Bewaren"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button = buttons.addButton(tr("Bewaren"), QDialogButtonBox.ButtonRole.ActionRole)
         mark(self.save_button, "primary")
-        buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.submit)
+        self.cancel_button = buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.addLayout(form)
         layout.addSpacing(8)
+        layout.addWidget(self.check_label)
+        layout.addWidget(self.progress)
         layout.addWidget(buttons)
+        self._load_server()
+
+    # -- the server address ----------------------------------------------------------------------------
+
+    def _load_server(self) -> None:
+        case_files, runner = self.case_files, self.runner
+        if case_files is None or runner is None:
+            self._show_server(None)
+            return
+
+        def load() -> str | None:
+            store = SyncStore(case_files)
+            return store.state().server_url if store.is_enrolled() else None
+
+        runner.submit(load, self._show_server, lambda _exc: self._show_server(None))
+
+    def _show_server(self, url: str | None) -> None:
+        self.current_server_url = url
+        if url is None:
+            self.server_edit.setEnabled(False)
+            self.server_edit.clear()
+            self.server_help.setText(tr("Deze laptop is nog niet gekoppeld aan een server. Koppelen doe je via "
+                                        "Extra › Koppelen aan server…, met de code van je beheerder."))
+            return
+        self.server_edit.setText(url)
+        self.server_edit.setPlaceholderText(tr("bv. https://leerrecht.voorbeeld.be"))
+        self.server_edit.setEnabled(not self._busy)
+        self.server_help.setText(tr("Verander dit alleen als de IT-dienst je een nieuw adres geeft. Leerrecht "
+                                    "controleert het nieuwe adres voor het bewaard wordt."))
+
+    def chosen_server_url(self) -> str | None:
+        """The typed address when it differs from the stored one (None: nothing to check)."""
+        if self.current_server_url is None:
+            return None
+        typed = self.server_edit.text().strip()
+        return None if typed.rstrip("/") == self.current_server_url.rstrip("/") else typed
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.progress.setVisible(busy)
+        self.check_label.setVisible(busy)
+        self.server_edit.setEnabled(not busy and self.current_server_url is not None)
+        self.save_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(not busy)
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        show_error(self.server_error, None, self.server_edit)
+        new_url = self.chosen_server_url()
+        if new_url is None:
+            self.accept()
+            return
+        if not new_url:
+            show_error(self.server_error, tr("Vul het adres van de server in."), self.server_edit)
+            self.server_edit.setFocus()
+            return
+        from leerrecht_desktop.sync.errors import SyncError
+        from leerrecht_desktop.sync.transport import check_server_url
+
+        try:  # the address's form is checked at once; only the request goes to the worker
+            check_server_url(new_url)
+        except SyncError as exc:
+            show_error(self.server_error, str(exc), self.server_edit)
+            self.server_edit.setFocus()
+            return
+        case_files, runner = self.case_files, self.runner
+        assert case_files is not None and runner is not None  # a stored address was loaded through them
+        self._set_busy(True)
+        runner.submit(lambda: check_and_save_server_url(case_files, new_url), self._server_saved,
+                      self._server_refused)
+
+    def _server_saved(self, url: str) -> None:
+        self._set_busy(False)
+        self.current_server_url = url
+        self.server_edit.setText(url)
+        self.server_changed.emit(url)
+        self.accept()
+
+    def _server_refused(self, exc: Exception) -> None:
+        self._set_busy(False)
+        message = str(exc) if isinstance(exc, ServerCheckFailed) else tr(
+            "Het nieuwe adres kon niet gecontroleerd worden. Het oude adres blijft gelden; probeer het opnieuw.")
+        # What was typed stays, so a typo is fixed rather than typed again.
+        show_error(self.server_error, message, self.server_edit)
+        self.server_edit.setFocus()
+
+    def reject(self) -> None:
+        if self._busy:  # the check ends in a store write: let it finish rather than leave it half-known
+            return
+        super().reject()
+
+    # -- the rest ---------------------------------------------------------------------------------------
+
+    def open_data_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.workspace.data_dir)))
 
     def chosen_language(self) -> str:
         return str(self.language_combo.currentData())

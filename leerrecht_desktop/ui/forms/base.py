@@ -452,7 +452,11 @@ class EntryForm(QDialog):
         self.clear_errors()
         self._draft_timer.stop()
         self._set_busy(True)
-        call = self.save_call(content)
+        try:
+            call = self.save_call(content)
+        except BaseException:
+            self._set_busy(False)  # never leave the form stuck on "Bezig met bewaren…"; the crash dialog says the rest
+            raise
         writer = self._writer
 
         def job() -> Record:
