@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-sync bench-report bundle clean-venv
+.PHONY: run test lint bench bench-local bench-sync bench-report bench-peer bundle clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check leerrecht_desktop leerrecht_server tests benchmarks scripts
 	$(VENV)/bin/mypy
 
+# The performance suite (docs/performance.md): every budget of DESIGN.md section 6 at the coordinator
+# size beside its raw cost, growth over the three sizes, the PouchDB peer. BENCH_ARGS e.g. --json out.json,
+# --full (also sync at 300,000 entries), --no-stress, --no-peer, --runs 9, --compare a.json b.json
 bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The local figures alone at one size; BENCH_ARGS e.g. --size worker|coordinator|stress, --json out.json
+bench-local: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/local_slice.py $(BENCH_ARGS)
 
 # A real server on loopback; BENCH_ARGS e.g. --quick, --entries 1000,60000, --json out.json
@@ -32,6 +39,10 @@ bench-sync: $(STAMP)
 # The case summary PDF (about 20 pages); BENCH_ARGS e.g. --entries 300, --pseudonymise, --profile, --json out.json
 bench-report: $(STAMP)
 	$(PY) benchmarks/report.py $(BENCH_ARGS)
+
+# PouchDB replication over HTTP on loopback (npm packages installed into benchmarks/peer/node_modules)
+bench-peer: $(STAMP)
+	$(PY) benchmarks/pouchdb_peer.py $(BENCH_ARGS)
 
 # The one-folder desktop bundle (build.spec) in dist/leerrecht/, then its own --self-check.
 # Only the app and PyInstaller are installed for it (a build machine needs no test tools).

@@ -1,8 +1,11 @@
-"""Started as a whole process by local_slice.py: show the unlock window as `leerrecht` would, and
-print "shown" once the event loop has painted it. The parent measures from spawn to that line."""
+"""Started as a whole process by local_slice.py (bench_cold_start): show the unlock window as
+`leerrecht` would and print "shown" once the event loop has painted it; then, with
+LEERRECHT_BENCH_PASSPHRASE set, type the passphrase, press unlock and print "listed" once the main
+window's case list holds its rows and is painted. The parent measures from spawn to each line."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,16 +25,36 @@ def main() -> None:
     set_language(workspace.language)
     shell = Shell(workspace)
     shell.start()
+    passphrase = os.environ.get("LEERRECHT_BENCH_PASSPHRASE")
+    poll = QTimer()
+    poll.setInterval(2)
+
+    def listed() -> None:
+        window = shell.main_window
+        if window is None or window.proxy.rowCount() == 0:
+            return
+        poll.stop()
+        window.repaint()
+        print("listed", flush=True)
+        app.quit()
 
     def shown() -> None:
         window = shell.unlock_window or shell.first_start
         assert window is not None and window.isVisible()
         window.repaint()
         print("shown", flush=True)
-        app.quit()
+        if not passphrase or shell.unlock_window is None:
+            app.quit()
+            return
+        shell.unlock_window.passphrase_edit.setText(passphrase)
+        shell.unlock_window.submit()
+        poll.timeout.connect(listed)
+        poll.start()
 
     QTimer.singleShot(0, shown)
     app.exec()
+    shell.shutdown()
+    workspace.close()
 
 
 if __name__ == "__main__":

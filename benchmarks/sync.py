@@ -2,12 +2,12 @@
 
     python benchmarks/sync.py [--entries 1000,10000,60000] [--quick] [--runs 20] [--json out.json]
 
-Per size (cases = entries / 30, demo data, production Argon2id cost): a `leerrecht-server serve` on a
-free loopback port over a temporary SQLite file; a coordinator laptop with the generated cases is
-enrolled and pushes everything (the first full push); a fresh second laptop of the same user logs in
-(`login_new_laptop`) and pulls everything (the first full sync to a fresh laptop, the budget figure);
-then a sync with nothing new is repeated `--runs` times on that laptop (one engine, one connection, as
-the background sync keeps it).
+Per size (the data sets of benchmarks/data.py: sync-1000, sync-10000, coordinator, stress): a
+`leerrecht-server serve` on a free loopback port over a temporary SQLite file; a coordinator laptop
+with the generated cases is enrolled and pushes everything (the first full push); a fresh second
+laptop of the same user logs in (`login_new_laptop`) and pulls everything (the first full sync to a
+fresh laptop, the budget figure); then a sync with nothing new is repeated `--runs` times on that
+laptop (one engine, one connection, as the background sync keeps it).
 
 Beside each figure, the raw cost of the same work without this project: for the no-op sync an empty
 HTTP round trip to `/v1/health` on the same connection; for the full push and pull, reading the
@@ -24,73 +24,35 @@ import shutil
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import httpx
-from platformdirs import user_cache_path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from measure import p95, timed  # noqa: E402
+from data import PASSPHRASE, SYNC_SIZES, TEAM, dataset, info  # noqa: E402
+from measure import figure, once_ms, print_table, summarise, timed  # noqa: E402
 
-from leerrecht_desktop.crypto.kdf import KdfParams  # noqa: E402
 from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
 from leerrecht_desktop.sync.account import enrol, login_new_laptop  # noqa: E402
 from leerrecht_desktop.sync.engine import SyncEngine  # noqa: E402
 
-PASSPHRASE = "benchmark zin met vier woorden"
-TEAM = "Bench"
 USERNAME = "bench.coordinator"
-PER_CASE = 30
 # None: no budget in DESIGN.md §6 (measured for information).
 BUDGETS_MS: dict[str, float | None] = {
+    "enrol_and_register": None,
     "first_full_push": None,
     "fresh_laptop_login": None,
     "first_full_pull": 30_000,
     "noop_sync": 100,
 }
-
-
-
-
-def once_ms(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return (time.perf_counter() - start) * 1000, result
-
-
-# -- data ------------------------------------------------------------------------------------------
-
-
-def dataset(cases: int) -> Path:
-    """Generate (once) a coordinator's data folder with `cases` demo cases of PER_CASE entries."""
-    from leerrecht_desktop.demo import populate
-
-    target = user_cache_path("leerrecht-bench") / f"sync-{cases}x{PER_CASE}"
-    marker = target / "complete.json"
-    if marker.exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    print(f"Generating {cases} cases x {PER_CASE} entries in {target} (once) ...", flush=True)
-    start = time.perf_counter()
-    ws = Workspace(target, create=True)
-    cf = ws.create_profile(name="Benchmark Coördinator", role="coordinator", team=TEAM,
-                           passphrase=PASSPHRASE, kdf=KdfParams.default())
-    ids = populate(cf, cases, entries_per_case=PER_CASE, seed=3)  # one case_files.batch() per chunk of cases
-    cf.checkpoint()
-    marker.write_text(json.dumps({"cases": len(ids)}))
-    ws.close()
-    print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)
-    return target
 
 
 # -- server ----------------------------------------------------------------------------------------
@@ -166,8 +128,10 @@ def read_revision_rows(db_path: Path) -> tuple[int, int]:
 
 
 def bench_size(entries: int, runs: int) -> dict[str, Any]:
-    cases = max(1, entries // PER_CASE)
-    source = dataset(cases)
+    """Push, fresh-laptop login, first full pull and no-op syncs at the data set of about `entries`."""
+    source = dataset(SYNC_SIZES[entries])
+    meta = info(source)
+    cases = meta["cases"]
     work = Path(tempfile.mkdtemp(prefix="leerrecht-bench-sync-"))
     server = Server(work)
     figures: dict[str, Any] = {}
@@ -187,23 +151,23 @@ def bench_size(entries: int, runs: int) -> dict[str, Any]:
         ws1.close()
         revisions, size = read_revision_rows(server.db_path)
         raw_read = timed(lambda: read_revision_rows(server.db_path), 3)
-        print(f"  {entries} entries: enrol + register {cases} cases {enrol_ms / 1000:.1f} s; first full push "
-              f"{push_report.pushed} revisions in {push_ms / 1000:.1f} s", flush=True)
-        figures["first_full_push"] = {"samples": [push_ms], "raw_label": "read revision rows with sqlite3",
-                                      "raw": raw_read, "count": push_report.pushed}
+        print(f"  {meta['entries']} entries: enrol + register {cases} cases {enrol_ms / 1000:.1f} s; first full "
+              f"push {push_report.pushed} revisions in {push_ms / 1000:.1f} s", flush=True)
+        raws = [("read revision rows with sqlite3", raw_read)]
+        figures["enrol_and_register"] = figure([enrol_ms], None, count=cases, note="cases registered")
+        figures["first_full_push"] = figure([push_ms], BUDGETS_MS["first_full_push"], raws, count=push_report.pushed)
 
         laptop2 = work / "laptop2"
         login_ms, (ws2, cf2) = once_ms(lambda: login_new_laptop(laptop2, server.url, USERNAME, PASSPHRASE))
-        figures["fresh_laptop_login"] = {"samples": [login_ms], "raw_label": "(two Argon2id derivations)",
-                                         "raw": None}
+        figures["fresh_laptop_login"] = figure([login_ms], BUDGETS_MS["fresh_laptop_login"],
+                                               note="two Argon2id derivations")
         engine2 = SyncEngine.for_case_files(cf2)
         pull_ms, pull_report = once_ms(engine2.sync_once)
         print(f"  first full pull {pull_report.pulled} revisions in {pull_ms / 1000:.1f} s", flush=True)
         if pull_report.pulled != revisions or pull_report.refused:
             raise RuntimeError(f"pulled {pull_report.pulled} of {revisions} revisions, refused "
                                f"{pull_report.refused}: {pull_report.errors[:3]}")
-        figures["first_full_pull"] = {"samples": [pull_ms], "raw_label": "read revision rows with sqlite3",
-                                      "raw": raw_read, "count": pull_report.pulled}
+        figures["first_full_pull"] = figure([pull_ms], BUDGETS_MS["first_full_pull"], raws, count=pull_report.pulled)
 
         def noop() -> None:
             report = engine2.sync_once()
@@ -214,51 +178,35 @@ def bench_size(entries: int, runs: int) -> dict[str, Any]:
         ws2.close()
         with httpx.Client() as client:
             raw_health = timed(lambda: client.get(f"{server.url}/v1/health").raise_for_status(), runs)
-        figures["noop_sync"] = {"samples": noop_samples, "raw_label": "empty GET /v1/health, keep-alive",
-                                "raw": raw_health}
-        return {"entries": entries, "cases": cases, "revisions": revisions, "revision_bytes": size,
+        figures["noop_sync"] = figure(noop_samples, BUDGETS_MS["noop_sync"],
+                                      [("empty GET /v1/health, keep-alive", raw_health)])
+        return {"entries": meta["entries"], "cases": cases, "revisions": revisions, "revision_bytes": size,
                 "figures": figures}
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def print_table(result: dict[str, Any]) -> dict[str, Any]:
-    print(f"\n{result['entries']} entries ({result['cases']} cases, {result['revisions']} revisions, "
-          f"{result['revision_bytes'] / 1e6:.1f} MB on the server); {os.cpu_count()} cores\n")
-    print(f"{'figure':20} {'n':>3} {'median':>11} {'p95':>11} {'budget':>9}  {'raw median':>11}  ratio  raw = ")
-    out: dict[str, Any] = {}
-    for name, fig in result["figures"].items():
-        med, high = statistics.median(fig["samples"]), p95(fig["samples"])
-        raw = fig.get("raw")
-        raw_med = statistics.median(raw) if raw else None
-        ratio = f"{med / raw_med:6.1f}x" if raw_med else "       "
-        raw_txt = f"{raw_med:9.2f}ms" if raw_med is not None else " " * 11
-        budget = BUDGETS_MS[name]
-        budget_txt = f"{budget:7.0f}ms" if budget is not None else "        -"
-        flag = "" if budget is None else ("  [ok]" if high <= budget else "  [OVER]")
-        print(f"{name:20} {len(fig['samples']):3d} {med:9.1f}ms {high:9.1f}ms {budget_txt}  {raw_txt} {ratio}  "
-              f"{fig.get('raw_label') or ''}{flag}")
-        out[name] = {"runs": len(fig["samples"]), "median_ms": med, "p95_ms": high, "budget_ms": budget,
-                     "raw_median_ms": raw_med, "raw": fig.get("raw_label"), "count": fig.get("count")}
-    return out
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--entries", default="1000,10000,60000",
-                        help="comma-separated data sizes in entries (cases = entries / 30)")
+                        help=f"comma-separated data sizes in entries, of {', '.join(map(str, SYNC_SIZES))}")
     parser.add_argument("--quick", action="store_true", help="1,000 entries only")
     parser.add_argument("--runs", type=int, default=20, help="repetitions of the sync with nothing new")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(s) for s in args.entries.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SYNC_SIZES]
+    if unknown:
+        parser.error(f"no data set of {unknown} entries; one of {', '.join(map(str, SYNC_SIZES))}")
     report: dict[str, Any] = {"sizes": []}
     for entries in sizes:
         print(f"Size {entries} entries ...", flush=True)
         result = bench_size(entries, args.runs)
-        figures = print_table(result)
-        report["sizes"].append({k: v for k, v in result.items() if k != "figures"} | {"figures": figures})
+        rows = {name: summarise(fig) for name, fig in result["figures"].items()}
+        print_table(rows, f"{result['entries']} entries ({result['cases']} cases, {result['revisions']} revisions, "
+                          f"{result['revision_bytes'] / 1e6:.1f} MB on the server); {os.cpu_count()} cores")
+        report["sizes"].append({k: v for k, v in result.items() if k != "figures"} | {"figures": rows})
         if args.json:  # written after every size, so a long run keeps what it measured
             args.json.write_text(json.dumps(report, indent=2))
     return 0

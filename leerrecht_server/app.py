@@ -327,8 +327,10 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
         grants = conn.execute(sa.select(key_grants).where(
             key_grants.c.case_id == case_id, key_grants.c.recipient_id == user_id)
             .order_by(key_grants.c.key_version)).all()
+        registered = conn.execute(sa.select(sa.func.min(memberships.c.added_seq))
+                                  .where(memberships.c.case_id == case_id)).scalar()
         return p.CaseState(case_id=case_id, team_id=case.team_id, members=current_members(conn, case_id),
-                           key_version=case.key_version,
+                           key_version=case.key_version, registered_seq=registered,
                            grants=[p.KeyGrant(recipient_id=g.recipient_id, key_version=g.key_version,
                                               ephemeral_public=g.ephemeral_public, ciphertext=g.ciphertext,
                                               granted_by=g.granted_by, signature=g.signature) for g in grants])
@@ -649,6 +651,10 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
             # to it is committed (SeqAllocator), so revisions and membership events, read by two
             # statements, describe the same prefix of history.
             high = committed_high_water(conn)
+            if after >= high:
+                # Nothing new (the common case: a laptop's background sync). Answered before the
+                # per-case query, whose cost grows with the caller's cases.
+                return p.PullPage(revisions=[], memberships=[], next_cursor=after, more=False, high_water=high)
             my_cases = sa.select(memberships.c.case_id).where(
                 memberships.c.user_id == c.user_id, memberships.c.removed_seq.is_(None))
             revs = conn.execute(sa.select(revisions).where(

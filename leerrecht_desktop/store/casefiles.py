@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, func, select, text, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from leerrecht_desktop.crypto.errors import CryptoError, TamperedRecord
@@ -49,6 +49,27 @@ if TYPE_CHECKING:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+# The statements of a save, built once: building a statement with .values(...) and its cache key on
+# every save was most of a save's time (and of generating demo data). Executed with parameters.
+_HEAD = select(t.records).where(t.records.c.record_id == bindparam("b_record_id"), t.records.c.is_head.is_(True))
+_DEMOTE = update(t.records).where(t.records.c.revision_id == bindparam("b_revision_id")).values(is_head=False)
+_INSERT_RECORD = t.records.insert()
+_INSERT_OUTBOX = t.outbox.insert()
+_upsert = sqlite_insert(t.case_index)
+_UPSERT_SUMMARY = _upsert.on_conflict_do_update(index_elements=["case_id"], set_={"blob": _upsert.excluded.blob})
+# A pulled page's revisions in one executemany on the driver's cursor: through SQLAlchemy's per-row
+# parameter processing the insert was about 8 % of the laptop's side of a first full sync (py-spy).
+_RECORD_COLUMNS = [c.name for c in t.records.columns]
+_INSERT_RECORDS_SQL = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) "
+                       f"VALUES ({', '.join('?' for _ in _RECORD_COLUMNS)})")
+_KEY_OF_VERSION = select(t.case_keys).where(
+    t.case_keys.c.case_id == bindparam("b_case_id"), t.case_keys.c.recipient_id == bindparam("b_recipient_id"),
+    t.case_keys.c.key_version == bindparam("b_key_version"))
+_NEWEST_KEY = select(t.case_keys).where(
+    t.case_keys.c.case_id == bindparam("b_case_id"), t.case_keys.c.recipient_id == bindparam("b_recipient_id"),
+).order_by(t.case_keys.c.key_version.desc())
 
 
 @dataclass
@@ -93,7 +114,7 @@ class CaseFiles:
         self._signers: dict[str, Ed25519PublicKey] = {}
         self._lock = threading.RLock()
         self._batch_conn: Connection | None = None
-        self._dirty_summaries: set[str] | None = None  # inside sync_transaction()
+        self._dirty_summaries: set[str] | None = None  # inside batch() and sync_transaction()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -129,12 +150,19 @@ class CaseFiles:
             try:
                 with write_transaction(self.engine) as conn:
                     self._batch_conn = conn
+                    # A batch touches a case many times: its sealed summary is written once, at the end.
+                    self._dirty_summaries = set()
                     yield
+                    assert self._summaries is not None
+                    for case_id in sorted(self._dirty_summaries):
+                        if case_id in self._summaries:  # not erased meanwhile
+                            self._store_summary(conn, self._summaries[case_id])
             except BaseException:
                 self._summaries = None  # the cache saw saves that were rolled back
                 raise
             finally:
                 self._batch_conn = None
+                self._dirty_summaries = None
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -268,7 +296,7 @@ class CaseFiles:
         if isinstance(content, Entry) and not content.author_id:
             content.author_id, content.author_name = self.user.user_id, self.user.name
         with self._lock:
-            summary = copy.deepcopy(self.summary(case_id))
+            summary = self._summary_to_change(case_id)
             with self._tx() as conn:
                 record, summary = self._write(conn, case_id, record_id or str(uuid.uuid4()), content, summary)
             self._commit_summary(summary)
@@ -277,14 +305,14 @@ class CaseFiles:
     def delete_entry(self, case_id: str, record_id: str) -> None:
         """Write a tombstone revision: the entry disappears from the case, its history stays."""
         with self._lock:
-            summary = copy.deepcopy(self.summary(case_id))
+            summary = self._summary_to_change(case_id)
             with self._tx() as conn:
                 head = self._head(conn, record_id)
                 if head is None or head.case_id != case_id or head.kind == Kind.CASE.value or head.deleted:
                     raise CaseNotFound(tr("Deze notitie bestaat niet (meer)."))
                 self._insert_revision(conn, case_id, record_id, Kind(head.kind), {}, head, deleted=True)
                 summary.apply_entry(record_id, None)
-                self._store_summary(conn, summary)
+                self._store_or_defer_summary(conn, summary)
             self._commit_summary(summary)
 
     def erase_case(self, case_id: str) -> None:
@@ -389,15 +417,7 @@ class CaseFiles:
         with self.batch():
             conn = self._batch_conn
             assert conn is not None and self._summaries is not None
-            # A pulled page touches a case many times: its sealed summary is written once, at the end.
-            self._dirty_summaries = set()
-            try:
-                yield conn
-                for case_id in sorted(self._dirty_summaries):
-                    if case_id in self._summaries:  # not erased meanwhile
-                        self._store_summary(conn, self._summaries[case_id])
-            finally:
-                self._dirty_summaries = None
+            yield conn
 
     def case_key(self, case_id: str, version: int | None = None) -> tuple[int, bytes]:
         """(version, key) of a case key this user holds; the newest when `version` is None."""
@@ -446,14 +466,16 @@ class CaseFiles:
         if not items:
             return
         saved_at = _now()
-        conn.execute(t.records.insert(), [{
-            "revision_id": it.sealed.header.revision_id, "record_id": it.sealed.header.record_id,
-            "case_id": it.sealed.header.case_id, "kind": it.sealed.header.kind,
-            "revision": it.sealed.header.revision, "base_revision": it.sealed.header.base_revision,
-            "author_id": it.sealed.header.author_id, "key_version": it.sealed.header.key_version,
-            "deleted": it.sealed.header.deleted, "nonce": it.sealed.nonce, "ciphertext": it.sealed.ciphertext,
-            "signature": it.sealed.signature, "saved_at": saved_at, "is_head": it.head, "server_seq": it.seq,
-        } for it in items])
+        rows = []
+        for it in items:
+            h = it.sealed.header
+            row = {"revision_id": h.revision_id, "record_id": h.record_id, "case_id": h.case_id, "kind": h.kind,
+                   "revision": h.revision, "base_revision": h.base_revision, "author_id": h.author_id,
+                   "key_version": h.key_version, "deleted": bool(h.deleted), "nonce": it.sealed.nonce,
+                   "ciphertext": it.sealed.ciphertext, "signature": it.sealed.signature, "saved_at": saved_at,
+                   "is_head": bool(it.head), "server_seq": it.seq}
+            rows.append(tuple(row[c] for c in _RECORD_COLUMNS))
+        conn.exec_driver_sql(_INSERT_RECORDS_SQL, rows)
         for it in items:
             if it.summarise:
                 h = it.sealed.header
@@ -539,17 +561,26 @@ class CaseFiles:
         if self._summaries is not None:
             self._summaries[summary.case_id] = summary
 
+    def _summary_to_change(self, case_id: str) -> CaseSummary:
+        """A private copy of a case's summary (summaries handed out before stay as they were); inside a
+        batch, one copy per case and batch, changed in place by every save of the batch."""
+        summary = self.summary(case_id)
+        if self._dirty_summaries is not None and case_id in self._dirty_summaries:
+            return summary
+        return copy.deepcopy(summary)
+
+    def _store_or_defer_summary(self, conn: Connection, summary: CaseSummary) -> None:
+        if self._dirty_summaries is not None:
+            self._dirty_summaries.add(summary.case_id)  # stored once when the batch ends
+        else:
+            self._store_summary(conn, summary)
+
     def _store_summary(self, conn: Connection, summary: CaseSummary) -> None:
         blob = seal_local(self.secrets.local_key, "case-index", summary.case_id, to_dict(summary))
-        conn.execute(
-            sqlite_insert(t.case_index).values(case_id=summary.case_id, blob=blob)
-            .on_conflict_do_update(index_elements=["case_id"], set_={"blob": blob})
-        )
+        conn.execute(_UPSERT_SUMMARY, {"case_id": summary.case_id, "blob": blob})
 
     def _head(self, conn: Connection, record_id: str) -> Row[Any] | None:
-        return conn.execute(
-            select(t.records).where(t.records.c.record_id == record_id, t.records.c.is_head.is_(True))
-        ).first()
+        return conn.execute(_HEAD, {"b_record_id": record_id}).first()
 
     def _write(self, conn: Connection, case_id: str, record_id: str, content: Content,
                summary: CaseSummary) -> tuple[Record, CaseSummary]:
@@ -562,7 +593,7 @@ class CaseFiles:
             summary.apply_profile(content)
         else:
             summary.apply_entry(record_id, content)
-        self._store_summary(conn, summary)
+        self._store_or_defer_summary(conn, summary)
         return record, summary
 
     def _insert_revision(self, conn: Connection, case_id: str, record_id: str, kind: Kind,
@@ -578,16 +609,17 @@ class CaseFiles:
         sealed = seal(header, payload, case_key, secrets.signing)
         saved_at = _now()
         if head is not None:
-            conn.execute(update(t.records).where(t.records.c.revision_id == head.revision_id).values(is_head=False))
-        conn.execute(t.records.insert().values(
-            revision_id=header.revision_id, record_id=record_id, case_id=case_id, kind=kind.value,
-            revision=revision, base_revision=header.base_revision, author_id=header.author_id,
-            key_version=key_version, deleted=deleted, nonce=sealed.nonce, ciphertext=sealed.ciphertext,
-            signature=sealed.signature, saved_at=saved_at, is_head=True, server_seq=None,
-        ))
-        conn.execute(t.outbox.insert().values(
-            revision_id=header.revision_id, case_id=case_id, queued_at=saved_at, attempts=0, state="pending",
-        ))
+            conn.execute(_DEMOTE, {"b_revision_id": head.revision_id})
+        conn.execute(_INSERT_RECORD, {
+            "revision_id": header.revision_id, "record_id": record_id, "case_id": case_id, "kind": kind.value,
+            "revision": revision, "base_revision": header.base_revision, "author_id": header.author_id,
+            "key_version": key_version, "deleted": deleted, "nonce": sealed.nonce, "ciphertext": sealed.ciphertext,
+            "signature": sealed.signature, "saved_at": saved_at, "is_head": True, "server_seq": None,
+        })
+        conn.execute(_INSERT_OUTBOX, {
+            "revision_id": header.revision_id, "case_id": case_id, "queued_at": saved_at, "attempts": 0,
+            "state": "pending",
+        })
         return Record(record_id, case_id, kind, revision, header.author_id,
                       dt.datetime.fromisoformat(saved_at), decode(kind, payload) if not deleted else decode(kind, {}))
 
@@ -598,12 +630,11 @@ class CaseFiles:
         if version is not None and version in self._version_keys.get(case_id, {}):
             return version, self._version_keys[case_id][version]
         secrets = self.secrets
-        query = select(t.case_keys).where(
-            t.case_keys.c.case_id == case_id, t.case_keys.c.recipient_id == secrets.user_id
-        )
-        query = (query.where(t.case_keys.c.key_version == version) if version is not None
-                 else query.order_by(t.case_keys.c.key_version.desc()))
-        row = conn.execute(query).first()
+        params: dict[str, Any] = {"b_case_id": case_id, "b_recipient_id": secrets.user_id}
+        if version is not None:
+            row = conn.execute(_KEY_OF_VERSION, {**params, "b_key_version": version}).first()
+        else:
+            row = conn.execute(_NEWEST_KEY, params).first()
         if row is None:
             raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
         key = unwrap_case_key(WrappedKey(row.ephemeral_public, row.ciphertext), case_id, row.key_version,

@@ -345,6 +345,8 @@ class SyncEngine:
                                         "en wordt niet gebruikt. Meld dit aan je coördinator."))
                 continue
             self.store.store_own_grant(case_id, grant.key_version, grant.ephemeral_public, grant.ciphertext, conn)
+        if case_state.registered_seq is not None and case_state.registered_seq >= history_upto:
+            history_upto = 0  # registered after the cursor: all its revisions come with the pull
         if conn is None:
             with self.case_files.sync_transaction() as c:
                 self.store.mark_registered(case_id, list(case_state.members), c)
@@ -555,9 +557,13 @@ class SyncEngine:
 
     def push(self, report: SyncReport) -> None:
         tried: set[str] = set()
+        # Tried this round and still pending (a conflict, or no answer): the outbox query must reach
+        # past them. Accepted and refused ones leave the pending outbox, so they don't count; counting
+        # them made a first push of a large outbox quadratic.
+        still_pending: set[str] = set()
         total = self.store.pending_count() if self._progress is not None else None
         for _ in range(MAX_PUSH_ROUNDS):
-            candidates = [o for o in self.store.outgoing(self.push_batch + len(tried))
+            candidates = [o for o in self.store.outgoing(self.push_batch + len(still_pending))
                           if o.sealed.header.revision_id not in tried]
             # One lookup per case, not per revision (a batch holds many revisions of few cases).
             registered = {c for c in {o.sealed.header.case_id for o in candidates} if self.store.registered(c)}
@@ -570,6 +576,7 @@ class SyncEngine:
             response = self.transport.post("/push", PushRequest(revisions=[to_wire(o.sealed) for o in outgoing]),
                                            PushResponse)
             by_id = {o.sealed.header.revision_id: o for o in outgoing}
+            gone: set[str] = set()
             with self.case_files.sync_transaction() as conn:
                 taken: dict[str, int | None] = {}
                 for result in response.results:
@@ -583,6 +590,7 @@ class SyncEngine:
                     elif result.status == "rejected":
                         self.store.quarantine(conn, result.revision_id, result.reason or "rejected")
                         report.quarantined += 1
+                        gone.add(result.revision_id)
                     else:
                         # Not merged here: against the server's head alone, a field the server changed and
                         # changed back in between would look untouched and a stale local value would win
@@ -592,6 +600,7 @@ class SyncEngine:
                 self.store.mark_pushed(conn, taken)
             # Anything the server did not answer for stays queued for the next round.
             tried.update(ids)
+            still_pending.update(i for i in ids if i not in taken and i not in gone)
             self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
                                                        + len(o.sealed.signature) for o in outgoing), total)
 

@@ -189,6 +189,9 @@ class CaseState(Model):
     members: list[Uuid]
     key_version: int
     grants: list[KeyGrant]  # the caller's own grants, every key version
+    # The sequence number of the case's registration: every revision of the case comes after it, so a
+    # newly shared case registered after a client's cursor has no history for that client to fetch.
+    registered_seq: int | None = None
 
 
 MAX_CASE_STATES = 500

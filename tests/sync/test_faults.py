@@ -314,3 +314,19 @@ def test_a_history_fetch_cut_mid_way_resumes_at_the_next_sync(server: ServerProc
         assert SyncStore(w2.case_files).unfinished_histories() == []
     finally:
         w2.close()
+
+
+def test_a_fresh_laptop_fetches_no_history_for_cases_registered_after_its_cursor(
+        server: ServerProcess, pair: tuple[Laptop, Laptop]) -> None:
+    """Membership events spread over several pages: cases registered after the page's cursor have no
+    earlier revisions, so asking for their history would be a wasted round trip per case."""
+    w1, coord = pair
+    cases = [make_case(w1.case_files, notes=1) for _ in range(4)]
+    w1.sync()
+    counting = Faulty(lambda _req, _n: None)
+    coord.client = httpx.Client(base_url=server.url + "/v1", transport=counting)
+    got = coord.sync(page_size=2)
+    assert got.errors == [] and got.pulled == 8
+    assert not any(path.endswith("/history") for path in counting.calls)
+    for case_id in cases:
+        assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
