@@ -429,37 +429,14 @@ def _cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
     """Give the finished temporary file its name in one step, so `out` is never half written."""
-    if overwrite:
-        os.replace(tmp, out)
-    else:
-        # A hard link fails if `out` appeared meanwhile, where a rename would silently replace it.
-        try:
-            os.link(tmp, out)
-        except FileExistsError:
-            raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
-                              "overschrijven.", path=str(out))) from None
-        except OSError:
-            # Some file systems (FAT on a USB stick) have no hard links.
-            if out.exists():
-                raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
-                                  "overschrijven.", path=str(out))) from None
-            os.replace(tmp, out)
-        else:
-            tmp.unlink()
-    _fsync_dir(out.parent)
+    from leerrecht_desktop.reports.files import fsync_dir, publish
 
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the new name itself durable; not possible on every platform (Windows), hence best effort.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-# -- sync ------------------------------------------------------------------------------------------
+    try:
+        publish(tmp, out, overwrite=overwrite)
+    except FileExistsError:
+        raise CliError(tr("{path} bestaat al. Kies een andere naam, of gebruik --force om het te "
+                          "overschrijven.", path=str(out))) from None
+    fsync_dir(out.parent)
 
 
 def _enrol_code() -> str:

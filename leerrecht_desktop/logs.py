@@ -191,10 +191,10 @@ def tail(path: Path | None, lines: int = 200) -> list[str]:
     return found[-lines:]
 
 
-def scrub_paths(text: str) -> str:
+def scrub_paths(text: str, extra: list[tuple[str, str]] | None = None) -> str:
     """Replace what could name the person at this computer in a line that leaves the laptop (a crash
     report): the temporary folder, the home folder (/home/<name>, C:\\Users\\<name>) and the login name."""
-    replacements: list[tuple[str, str]] = []
+    replacements: list[tuple[str, str]] = list(extra or [])
     with contextlib.suppress(Exception):
         replacements.append((str(Path(tempfile.gettempdir())), "<tmp>"))
     with contextlib.suppress(Exception):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import os
 import platform
 import re
@@ -276,22 +275,9 @@ def describe_pdf(pdf: bytes) -> str:
 def scrub(text: str, workdir: Path | None = None) -> str:
     """Replace what could name the person at this computer: the temporary folder, the home folder
     (C:\\Users\\<name>, /home/<name>) and the login name."""
-    replacements: list[tuple[str, str]] = []
-    if workdir is not None:
-        replacements.append((str(workdir), "<tmp>"))
-    with contextlib.suppress(Exception):
-        replacements.append((str(Path(tempfile.gettempdir())), "<tmp>"))
-    with contextlib.suppress(Exception):
-        replacements.append((str(Path.home()), "~"))
-    with contextlib.suppress(Exception):
-        user = getpass.getuser()
-        if len(user) >= 3:  # a two-letter name would blank out half the words of a message
-            replacements.append((user, "<user>"))
-    # Longest first: the temporary folder usually lies inside the home folder.
-    for old, new in sorted(replacements, key=lambda r: len(r[0]), reverse=True):
-        if old:
-            text = text.replace(old, new)
-    return text
+    from leerrecht_desktop.logs import scrub_paths
+
+    return scrub_paths(text, [(str(workdir), "<tmp>")] if workdir is not None else None)
 
 
 def run_self_check(out: TextIO | None = None) -> int:

@@ -32,15 +32,17 @@ def write_private(out: Path, data: bytes, *, overwrite: bool) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        _publish(tmp, out, overwrite=overwrite)
+        publish(tmp, out, overwrite=overwrite)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
-def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
+def publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
+    """Give a finished temporary file its name in one step; FileExistsError if `out` is there and may
+    not be replaced (`tmp` is then left for the caller to remove)."""
     if overwrite:
         os.replace(tmp, out)
         return
@@ -58,7 +60,7 @@ def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
         tmp.unlink()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Makes the new name itself durable; not possible on every platform (Windows), hence best effort.
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

@@ -44,6 +44,18 @@ def team(server: ServerProcess, tmp_path: Path) -> Iterator[dict[str, Laptop]]:
         laptop.close()
 
 
+def case_shared_with_w2(team: dict[str, Laptop]) -> str:
+    """A case of w1's, shared with w2; every laptop of the team synced since."""
+    w1, w2, coord = team["w1"], team["w2"], team["coord"]
+    case_id = make_case(w1.case_files, notes=1)
+    w1.sync()
+    w1.engine().share_case(case_id, w2.user_id)
+    w1.sync()
+    w2.sync()
+    coord.sync()
+    return case_id
+
+
 def test_shared_cases_arrive_complete_and_decrypt_and_other_team_gets_nothing(
         server: ServerProcess, team: dict[str, Laptop]) -> None:
     w1, w2, coord, other = team["w1"], team["w2"], team["coord"], team["other"]
@@ -204,12 +216,7 @@ def test_a_removal_that_lost_to_the_coordinators_is_undone_and_what_was_written_
     too, with a key of its own under the same version number. w1's key never reaches the server: w1
     must drop it, take the coordinator's, and seal its note again so everyone who stays can read it."""
     w1, w2, coord = team["w1"], team["w2"], team["coord"]
-    case_id = make_case(w1.case_files, notes=1)
-    w1.sync()
-    w1.engine().share_case(case_id, w2.user_id)
-    w1.sync()
-    w2.sync()
-    coord.sync()
+    case_id = case_shared_with_w2(team)
 
     w1.engine().unshare_case(case_id, w2.user_id)  # offline: queued, w1's own key version 2
     note = w1.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief offline geschreven"), today=DAY)
@@ -239,12 +246,7 @@ def test_a_removal_refused_because_of_a_newer_rotation_is_redone_on_top_of_it(
     w1, w2, coord = team["w1"], team["w2"], team["coord"]
     w3 = enrolled(server, tmp_path / "w3", "werker3", "Fictieve Werker Drie", "onderwijsassistent", "Noord")
     try:
-        case_id = make_case(w1.case_files, notes=1)
-        w1.sync()
-        w1.engine().share_case(case_id, w2.user_id)
-        w1.sync()
-        w2.sync()
-        coord.sync()
+        case_id = case_shared_with_w2(team)
         coord.engine().share_case(case_id, w3.user_id)
         coord.sync()
         coord.engine().unshare_case(case_id, w3.user_id)
