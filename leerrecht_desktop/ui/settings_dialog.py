@@ -192,7 +192,10 @@ class SettingsDialog(QDialog):
             store = SyncStore(case_files)
             return store.state().server_url if store.is_enrolled() else None
 
-        runner.submit(load, self._show_server, lambda _exc: self._show_server(None))
+        runner.submit(load, self._show_server, self._server_unknown)
+
+    def _server_unknown(self, _exc: Exception) -> None:
+        self._show_server(None)
 
     def _show_server(self, url: str | None) -> None:
         self.current_server_url = url

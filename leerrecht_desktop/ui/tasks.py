@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 
@@ -57,14 +58,15 @@ class TaskRunner(QObject):
         @Slot(object)
         def done(result: Any) -> None:
             self._finish(relay)
-            if on_done is not None:
+            if on_done is not None and _receiver_alive(on_done):
                 on_done(result)
 
         @Slot(object)
         def failed(exc: Exception) -> None:
             self._finish(relay)
             if on_error is not None:
-                on_error(exc)
+                if _receiver_alive(on_error):
+                    on_error(exc)
             else:
                 raise exc
 
@@ -88,3 +90,10 @@ class TaskRunner(QObject):
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """Block until queued work is done (closing the app, tests)."""
         return self._pool.waitForDone(msecs)
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False when the callback is a method of a widget deleted while its job ran (a dialog closed, a
+    window rebuilt for another language): its answer has nobody left to show it to."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
