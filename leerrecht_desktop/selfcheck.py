@@ -211,29 +211,14 @@ class SelfCheck:
 
     def _qt(self) -> str:
         try:
-            from PySide6.QtCore import QSize
-            from PySide6.QtWidgets import QApplication, QLabel
-        except ImportError as exc:  # e.g. a system library Qt needs is missing
-            raise CheckFailed(tr("Qt laadt niet: {reason}", reason=str(exc))) from None
-        from leerrecht_desktop.ui.application import brand
+            # Qt stays in ui/ (DESIGN §1); the import there fails as here when a library Qt needs is missing.
+            from leerrecht_desktop.ui.application import check_qt
 
-        existing = QApplication.instance()
-        app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], "-platform",
-                                                                               os.environ["QT_QPA_PLATFORM"]])
-        brand(app)
-        icon = app.windowIcon()
-        sizes = sorted(s.width() for s in icon.availableSizes())
-        if icon.isNull() or not sizes or icon.pixmap(QSize(32, 32)).isNull():
-            raise CheckFailed(tr("het pictogram van de app laadt niet"))
-        label = QLabel(tr("Leerrecht"))
-        label.setWindowIcon(icon)
-        label.show()
-        app.processEvents()
-        label.close()
-        label.deleteLater()
-        app.processEvents()
-        return tr("QApplication ({platform}), pictogram in {sizes} px", platform=app.platformName(),
-                  sizes="/".join(str(s) for s in sizes))
+            return check_qt(os.environ["QT_QPA_PLATFORM"])
+        except ImportError as exc:
+            raise CheckFailed(tr("Qt laadt niet: {reason}", reason=str(exc))) from None
+        except RuntimeError as exc:
+            raise CheckFailed(str(exc)) from None
 
     def _cleanup(self) -> str:
         if self.workdir is None:

@@ -147,6 +147,30 @@ def brand(app: QApplication) -> None:
             ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID("StadMechelen.Leerrecht")
 
 
+def check_qt(platform: str) -> str:
+    """For `leerrecht --self-check`: Qt starts on `platform` and the app's icon loads. RuntimeError
+    (worded for the person reading the check) if not; ImportError if Qt itself can't load."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], "-platform", platform])
+    brand(app)
+    icon = app.windowIcon()
+    sizes = sorted(s.width() for s in icon.availableSizes())
+    if icon.isNull() or not sizes or icon.pixmap(QSize(32, 32)).isNull():
+        raise RuntimeError(tr("het pictogram van de app laadt niet"))
+    label = QLabel(tr("Leerrecht"))
+    label.setWindowIcon(icon)
+    label.show()
+    app.processEvents()
+    label.close()
+    label.deleteLater()
+    app.processEvents()
+    return tr("QApplication ({platform}), pictogram in {sizes} px", platform=app.platformName(),
+              sizes="/".join(str(s) for s in sizes))
+
+
 def run_gui(data_dir: Path) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
