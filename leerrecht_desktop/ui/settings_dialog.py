@@ -8,12 +8,10 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -27,9 +25,16 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import UnlockThrottled
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
-from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
-from leerrecht_desktop.ui.unlock import Countdown, error_label, field_grid, passphrase_edit, show_error
+from leerrecht_desktop.ui.unlock import (
+    Countdown,
+    action_buttons,
+    busy_bar,
+    error_label,
+    field_grid,
+    passphrase_edit,
+    show_error,
+)
 
 MIN_IDLE_MINUTES = 1
 MAX_IDLE_MINUTES = 120
@@ -158,18 +163,8 @@ class SettingsDialog(QDialog):
         self.check_label = QLabel(tr("Bezig met controleren…"))
         self.check_label.setObjectName("muted")
         self.check_label.setVisible(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
-
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(tr("Bewaren"), QDialogButtonBox.ButtonRole.ActionRole)
-        mark(self.save_button, "primary")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.submit)
-        self.cancel_button = buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
+        self.progress = busy_bar()
+        buttons, self.save_button, self.cancel_button = action_buttons(tr("Bewaren"), self.submit, self.reject)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
@@ -319,18 +314,8 @@ class ChangePassphraseDialog(QDialog):
         self.general_error = error_label()
         self.general_error.setObjectName("banner")
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
-
-        buttons = QDialogButtonBox()
-        self.ok_button: QPushButton = buttons.addButton(tr("Wijzigen"), QDialogButtonBox.ButtonRole.ActionRole)
-        mark(self.ok_button, "primary")
-        self.ok_button.setDefault(True)
-        self.ok_button.clicked.connect(self.submit)
-        self.cancel_button = buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
+        self.progress = busy_bar()
+        buttons, self.ok_button, self.cancel_button = action_buttons(tr("Wijzigen"), self.submit, self.reject)
         self.confirm_edit.returnPressed.connect(self.submit)
 
         self.countdown = Countdown(self)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -57,7 +56,14 @@ from leerrecht_desktop.sync.transport import (
 )
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
-from leerrecht_desktop.ui.unlock import error_label, field_grid, passphrase_edit, show_error
+from leerrecht_desktop.ui.unlock import (
+    action_buttons,
+    busy_bar,
+    error_label,
+    field_grid,
+    passphrase_edit,
+    show_error,
+)
 
 # -- enrolment -------------------------------------------------------------------------------------
 
@@ -113,18 +119,8 @@ class EnrolDialog(QDialog):
         grid = field_grid([(labels[key], field, self.errors[key]) for key, field in self.fields.items()])
         self.general_error = error_label()
         self.general_error.setObjectName("banner")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
-
-        buttons = QDialogButtonBox()
-        self.ok_button: QPushButton = buttons.addButton(tr("Koppelen"), QDialogButtonBox.ButtonRole.ActionRole)
-        mark(self.ok_button, "primary")
-        self.ok_button.setDefault(True)
-        self.ok_button.clicked.connect(self.submit)
-        self.cancel_button = buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.rejected.connect(self.reject)
+        self.progress = busy_bar()
+        buttons, self.ok_button, self.cancel_button = action_buttons(tr("Koppelen"), self.submit, self.reject)
         self.passphrase_edit.returnPressed.connect(self.submit)
 
         self._relay = _Relay(self)
@@ -430,9 +426,7 @@ class ShareDialog(QDialog):
         self.list = QListWidget()
         self.error = error_label()
         self.error.setObjectName("banner")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
+        self.progress = busy_bar(visible=True)
         buttons = QDialogButtonBox()
         self.ok_button: QPushButton = buttons.addButton(tr("Bewaren"), QDialogButtonBox.ButtonRole.ActionRole)
         mark(self.ok_button, "primary")

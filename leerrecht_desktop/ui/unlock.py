@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -90,6 +92,28 @@ def passphrase_edit() -> QLineEdit:
     edit.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData | Qt.InputMethodHint.ImhNoPredictiveText
                              | Qt.InputMethodHint.ImhHiddenText)
     return edit
+
+
+def busy_bar(*, visible: bool = False) -> QProgressBar:
+    """An indeterminate bar, shown while a dialog's work runs on the worker thread."""
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setVisible(visible)
+    return bar
+
+
+def action_buttons(label: str, submit: Callable[[], None],
+                   reject: Callable[[], None]) -> tuple[QDialogButtonBox, QPushButton, QPushButton]:
+    """A dialog's primary button (the default, Enter) and "Annuleren": (box, primary, cancel)."""
+    box = QDialogButtonBox()
+    primary = box.addButton(label, QDialogButtonBox.ButtonRole.ActionRole)
+    mark(primary, "primary")
+    primary.setDefault(True)
+    primary.clicked.connect(submit)
+    cancel = box.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
+    box.rejected.connect(reject)
+    return box, primary, cancel
 
 
 class Countdown(QObject):
@@ -171,10 +195,7 @@ class _DoorWindow(QWidget):
         self.general_error.setObjectName("banner")
         self.card_layout.addWidget(self.general_error)
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
+        self.progress = busy_bar()
         self.busy_label = QLabel()
         self.busy_label.setObjectName("muted")
         self.busy_label.setVisible(False)
