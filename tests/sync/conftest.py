@@ -10,19 +10,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synckit import Laptop, ServerProcess, enrolled, server_available
+from synckit import Laptop, ServerProcess, enrolled, running_server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    if not server_available():
-        pytest.skip("leerrecht_server is not importable yet")
-    proc = ServerProcess(tmp_path / "server")
-    proc.start()
-    try:
+    with running_server(tmp_path / "server") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

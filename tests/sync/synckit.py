@@ -15,12 +15,14 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from leerrecht_desktop.models.case import CaseProfile, Contact, Referral
@@ -124,6 +126,21 @@ class ServerProcess:
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         with closing(sqlite3.connect(self.db_path)) as conn, conn:
             conn.execute(sql, params)
+
+
+@contextmanager
+def running_server(folder: Path, *, team: str | None = None) -> Iterator[ServerProcess]:
+    """A `leerrecht-server serve` process for one test (with `team` created), stopped afterwards."""
+    if not server_available():
+        pytest.skip("leerrecht_server is not importable")
+    proc = ServerProcess(folder)
+    proc.start()
+    try:
+        if team is not None:
+            proc.admin("create-team", team)
+        yield proc
+    finally:
+        proc.stop()
 
 
 @dataclass

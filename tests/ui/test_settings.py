@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 
-from synckit import Laptop, ServerProcess, enrolled, free_port, server_available
+from synckit import Laptop, ServerProcess, enrolled, free_port, running_server
 
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
@@ -31,15 +31,8 @@ TEAM = "Team Noord"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    if not server_available():
-        pytest.skip("leerrecht_server is not importable")
-    proc = ServerProcess(tmp_path / "server")
-    proc.start()
-    proc.admin("create-team", TEAM)
-    try:
+    with running_server(tmp_path / "server", team=TEAM) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
 
-from synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, server_available
+from synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, running_server
 
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.models.enums import Kind
@@ -73,15 +73,8 @@ def test_conflict_paths_get_dutch_labels_where_known() -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    if not server_available():
-        pytest.skip("leerrecht_server is not importable")
-    proc = ServerProcess(tmp_path / "server")
-    proc.start()
-    proc.admin("create-team", TEAM)
-    try:
+    with running_server(tmp_path / "server", team=TEAM) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture
