@@ -19,7 +19,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check leerrecht_desktop leerrecht_server tests benchmarks scripts
+	$(VENV)/bin/ruff check leerrecht_core leerrecht_desktop leerrecht_server tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 # The performance suite (docs/performance.md): every budget of DESIGN.md section 6 at the coordinator

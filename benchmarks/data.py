@@ -75,7 +75,7 @@ def info(folder: Path) -> dict[str, Any]:
 
 def dataset(name: str, *, quiet: bool = False) -> Path:
     """The data folder of size `name`, generated first if the cache does not hold it whole."""
-    from leerrecht_desktop.crypto.kdf import KdfParams
+    from leerrecht_core.crypto.kdf import KdfParams
     from leerrecht_desktop.demo import populate
     from leerrecht_desktop.store.workspace import Workspace
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from data import LOCAL_SIZES, PASSPHRASE, dataset, info  # noqa: E402
 from measure import figure, print_table, summarise, timed  # noqa: E402
 
-from leerrecht_desktop.crypto.kdf import KdfParams  # noqa: E402
+from leerrecht_core.crypto.kdf import KdfParams  # noqa: E402
 from leerrecht_desktop.models.entries import FollowUpNote  # noqa: E402
 from leerrecht_desktop.store.casefiles import CaseFiles  # noqa: E402
 from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
@@ -61,7 +61,7 @@ def bench_unlock(data: Path, runs: int) -> dict[str, Any]:
         assert len(rows) > 0
         ws.close()
 
-    from leerrecht_desktop.crypto.kdf import derive_master_key
+    from leerrecht_core.crypto.kdf import derive_master_key
 
     ws = Workspace(data)
     params = KdfParams.from_json(json.loads(ws._vault_row().kdf))

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from leerrecht_desktop.models.i18n import set_language
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.application import Shell
 from leerrecht_desktop.ui.style import apply_style

@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_core.i18n import SUPPORTED_LANGUAGES, set_language, tr
 from leerrecht_desktop import __version__, paths
-from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
 from leerrecht_desktop.logs import logging_to_file
 from leerrecht_desktop.models.enums import CaseStatus, Role
-from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, set_language, tr
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.database import database_path

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__
 from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Record
 
 EXIT_OK = 0
@@ -123,8 +123,8 @@ class SelfCheck:
     # -- the checks --------------------------------------------------------------------------------
 
     def _resources(self) -> str:
+        from leerrecht_core.resources import load_json, resources_dir
         from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
-        from leerrecht_desktop.models.resources import load_json, resources_dir
 
         folder = resources_dir()
         if not folder.is_dir():
@@ -145,7 +145,7 @@ class SelfCheck:
                   n=len(english))
 
     def _vault(self) -> str:
-        from leerrecht_desktop.crypto.kdf import KdfParams
+        from leerrecht_core.crypto.kdf import KdfParams
         from leerrecht_desktop.store.workspace import Workspace
 
         assert self.workdir is not None

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine
 
-from leerrecht_desktop.sync.protocol import Role
+from leerrecht_core.protocol import Role
 from leerrecht_server import security
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users

@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI), exactly as leerrecht_desktop.sync.protocol describes it.
+"""The HTTP API (FastAPI), exactly as leerrecht_core.protocol describes it.
 
 Handlers are plain `def`s: FastAPI runs them in its thread pool, and SQLAlchemy Core is synchronous.
 Every write is one transaction: a request either happens completely or not at all. The server
@@ -25,10 +25,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leerrecht_desktop.crypto.errors import CryptoError
-from leerrecht_desktop.crypto.kdf import KdfParams
-from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, verify
-from leerrecht_desktop.sync import protocol as p
+from leerrecht_core import protocol as p
+from leerrecht_core.crypto.errors import CryptoError
+from leerrecht_core.crypto.kdf import KdfParams
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord, verify
 from leerrecht_server import config, security
 from leerrecht_server.db import (
     SeqAllocator,

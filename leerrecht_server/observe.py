@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from starlette.routing import Match
 
-from leerrecht_desktop.sync import protocol as p
+from leerrecht_core import protocol as p
 from leerrecht_server.db import committed_high_water, current_revision, read_transaction
 from leerrecht_server.logs import FIELDS_ATTR
 from leerrecht_server.tables import SCHEMA_HEAD, cases, devices, revisions, users

@@ -18,7 +18,7 @@ if "LEERRECHT_TEST_KEEP_XDG" not in os.environ:
 
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="leerrecht-test-state-")
 
-from leerrecht_desktop.models.i18n import set_language
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.workspace import Workspace
 

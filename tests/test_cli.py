@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop import app
-from leerrecht_desktop.models.i18n import set_language
 from leerrecht_desktop.store.database import database_path
 from leerrecht_desktop.store.workspace import Workspace
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "leerrecht_desktop"
+# The desktop app and the shared core both speak through tr().
+PACKAGES = (ROOT / "leerrecht_desktop", ROOT / "leerrecht_core")
 CATALOGUE_DIR = ROOT / "resources" / "i18n" / "en"
 
 
@@ -60,10 +61,10 @@ def tr_calls(path: Path) -> tuple[list[Message], list[str]]:
     return literals, dynamic
 
 
-def all_messages(root: Path = PACKAGE) -> tuple[list[Message], list[str]]:
+def all_messages(roots: tuple[Path, ...] = PACKAGES) -> tuple[list[Message], list[str]]:
     literals: list[Message] = []
     dynamic: list[str] = []
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for root in roots for p in root.rglob("*.py")):
         found, odd = tr_calls(path)
         literals += found
         dynamic += odd
@@ -88,7 +89,7 @@ def placeholders(text: str) -> set[str]:
 def test_scanner_joins_implicit_concatenation_and_sees_non_literals(tmp_path: Path) -> None:
     source = tmp_path / "sample.py"
     source.write_text(
-        'from leerrecht_desktop.models.i18n import tr\n'
+        'from leerrecht_core.i18n import tr\n'
         'a = tr("Een eerste deel "\n'
         '       "en een tweede deel {n}.", n=1)\n'
         'b = tr(f"Niet vertaalbaar {a}")\n'

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import GENDERS, CaseStatus
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.validation import Checker
 
 SHORT = 200

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from leerrecht_desktop.models.i18n import current_language
-from leerrecht_desktop.models.resources import load_json
+from leerrecht_core.i18n import current_language
+from leerrecht_core.resources import load_json
 
 
 @dataclass(frozen=True)

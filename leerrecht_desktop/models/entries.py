@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.enums import FILLED_IN_BY, SCALE_GENDERS, Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.validation import Checker
 
 LONG = 20_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.i18n import tr
 
 
 class Role(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.i18n import tr
 
 MIN_LENGTH = 12
 _COMMON = {

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.errors import LeerrechtError
+from leerrecht_core.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class FieldError:
     message: str
 
 
-class ValidationError(ValueError):
+class ValidationError(LeerrechtError, ValueError):
     """Raised with every problem of a form at once, so the user can fix them in one go."""
 
     def __init__(self, errors: list[FieldError]):

@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.entries import (
@@ -31,7 +32,6 @@ from leerrecht_desktop.models.entries import (
     WellbeingScale,
 )
 from leerrecht_desktop.models.enums import CaseStatus, Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.wellbeing import ScoredScale, series
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich

@@ -39,7 +39,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from leerrecht_desktop.models.resources import resources_dir
+from leerrecht_core.resources import resources_dir
 
 BODY: Final = "NotoSans"
 BOLD: Final = "NotoSans-Bold"

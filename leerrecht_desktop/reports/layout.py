@@ -22,7 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
 
-from leerrecht_desktop.models.i18n import current_language, tr
+from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop.reports.fonts import BODY, BOLD, register_fonts, rich
 
 PAGE_WIDTH, PAGE_HEIGHT = A4

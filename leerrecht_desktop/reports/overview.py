@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, cast
 
+from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import (
@@ -33,7 +34,6 @@ from leerrecht_desktop.models.entries import (
     WellbeingScale,
 )
 from leerrecht_desktop.models.enums import CaseStatus
-from leerrecht_desktop.models.i18n import current_language, tr
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.wellbeing import score
 

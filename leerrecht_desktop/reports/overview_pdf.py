@@ -16,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.reports.fonts import BOLD, rich
 from leerrecht_desktop.reports.layout import CONTENT_WIDTH, HEAD_FILL, MUTED, RULE, build_pdf, styles
 from leerrecht_desktop.reports.overview import THRESHOLD, Row, Section, TeamOverview, legend, period_text, sections

@@ -37,9 +37,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile, Contact, Referral
 from leerrecht_desktop.models.entries import Entry
-from leerrecht_desktop.models.i18n import tr
 
 T = TypeVar("T")
 

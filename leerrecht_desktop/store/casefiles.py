@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from leerrecht_desktop.crypto.errors import CryptoError, TamperedRecord
-from leerrecht_desktop.crypto.keys import (
+from leerrecht_core.crypto.errors import CryptoError, TamperedRecord
+from leerrecht_core.crypto.keys import (
     UserSecrets,
     WrappedKey,
     new_case_key,
@@ -28,13 +28,13 @@ from leerrecht_desktop.crypto.keys import (
     unwrap_case_key,
     wrap_case_key,
 )
-from leerrecht_desktop.crypto.local import open_local, seal_local
-from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
+from leerrecht_core.crypto.local import open_local, seal_local
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.models.codec import from_dict, to_dict
 from leerrecht_desktop.models.entries import Entry
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Content, Record, decode, encode, kind_of
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t

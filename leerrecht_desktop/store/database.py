@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.store.errors import StoreError
 from leerrecht_desktop.store.tables import SCHEMA_HEAD
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.errors import LeerrechtError
 
 
-class StoreError(Exception):
+class StoreError(LeerrechtError):
     pass
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
-from leerrecht_desktop.crypto.local import open_local, seal_local
-from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.crypto.local import open_local, seal_local
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import write_transaction

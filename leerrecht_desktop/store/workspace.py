@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import Row, select, update
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
-from leerrecht_desktop.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
-from leerrecht_desktop.crypto.keys import UserSecrets
-from leerrecht_desktop.crypto.local import open_local, seal_local
+from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
+from leerrecht_core.crypto.keys import UserSecrets
+from leerrecht_core.crypto.local import open_local, seal_local
+from leerrecht_core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.enums import Role
-from leerrecht_desktop.models.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store import tables as t

@@ -14,13 +14,9 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from leerrecht_desktop.crypto.kdf import PURPOSE_AUTH, KdfParams, derive_master_key, derive_subkey
-from leerrecht_desktop.models.i18n import tr
-from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.syncstore import SyncStore
-from leerrecht_desktop.store.workspace import Workspace
-from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
-from leerrecht_desktop.sync.protocol import (
+from leerrecht_core.crypto.kdf import PURPOSE_AUTH, KdfParams, derive_master_key, derive_subkey
+from leerrecht_core.i18n import tr
+from leerrecht_core.protocol import (
     EnrolRequest,
     KdfJson,
     LoginRequest,
@@ -29,6 +25,10 @@ from leerrecht_desktop.sync.protocol import (
     PreloginResponse,
     SessionResponse,
 )
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
 from leerrecht_desktop.sync.transport import (
     DeviceRevoked,
     EnrolmentInvalid,

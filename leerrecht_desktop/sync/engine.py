@@ -22,16 +22,11 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, Row
 
-from leerrecht_desktop.crypto.errors import CryptoError
-from leerrecht_desktop.crypto.keys import WrappedKey, new_case_key, public_signing_key, unwrap_case_key, wrap_case_key
-from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord
-from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import tr
-from leerrecht_desktop.store.casefiles import CaseFiles, VerifiedIncoming
-from leerrecht_desktop.store.errors import CaseNotFound
-from leerrecht_desktop.store.syncstore import SyncStore
-from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
-from leerrecht_desktop.sync.protocol import (
+from leerrecht_core.crypto.errors import CryptoError
+from leerrecht_core.crypto.keys import WrappedKey, new_case_key, public_signing_key, unwrap_case_key, wrap_case_key
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord
+from leerrecht_core.i18n import tr
+from leerrecht_core.protocol import (
     MAX_CASE_STATES,
     MAX_PULL_LIMIT,
     MAX_PUSH_BATCH,
@@ -52,6 +47,11 @@ from leerrecht_desktop.sync.protocol import (
     WireRevision,
     grant_message,
 )
+from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.store.casefiles import CaseFiles, VerifiedIncoming
+from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.transport import (
     ConflictError,
     DeviceRevoked,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from leerrecht_core.errors import LeerrechtError
 
-class SyncError(Exception):
+
+class SyncError(LeerrechtError):
     """A sync step that did not happen, worded for the user (one line, no case content)."""

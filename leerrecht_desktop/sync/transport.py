@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.i18n import tr
+from leerrecht_core.protocol import API_PREFIX, ErrorBody
 from leerrecht_desktop.sync.errors import SyncError
-from leerrecht_desktop.sync.protocol import API_PREFIX, ErrorBody
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)

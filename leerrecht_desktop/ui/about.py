@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import tr
+from leerrecht_core.resources import resources_dir
 from leerrecht_desktop import __version__, paths
-from leerrecht_desktop.models.i18n import tr
-from leerrecht_desktop.models.resources import resources_dir
 
 ICON_SIZES = (16, 32, 48, 256)
 

@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from leerrecht_core.i18n import set_language, tr
 from leerrecht_desktop import __version__
-from leerrecht_desktop.models.i18n import set_language, tr
 from leerrecht_desktop.paths import APP_AUTHOR, APP_NAME
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import StoreError

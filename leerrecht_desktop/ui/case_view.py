@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.entries import WellbeingScale
 from leerrecht_desktop.models.enums import ENTRY_KINDS, Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.wellbeing import series
 from leerrecht_desktop.store.casefiles import CaseFile

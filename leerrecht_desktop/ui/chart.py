@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import wellbeing_questionnaire
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.wellbeing import ScoredScale
 from leerrecht_desktop.ui import style
 

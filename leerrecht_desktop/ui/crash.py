@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop import __version__
 from leerrecht_desktop.logs import current_log_file, exception_frames, safe_exception_text, scrub_paths, tail
-from leerrecht_desktop.models.i18n import current_language, tr
 from leerrecht_desktop.ui.style import mark
 
 LOG_LINES = 200

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.codec import from_dict
 from leerrecht_desktop.models.entries import WellbeingScale
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Record, encode
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import set_language, tr
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import CaseStatus, Kind, Role
-from leerrecht_desktop.models.i18n import set_language, tr
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles

@@ -18,11 +18,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, SupportMeasure, WellbeingScale
 from leerrecht_desktop.models.enums import CaseStatus
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.models.wellbeing import score

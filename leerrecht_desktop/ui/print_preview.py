@@ -17,7 +17,7 @@ from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.i18n import tr
 
 # The preview is for reading on screen: 90 dpi makes an A4 page about 745 px wide (sharp enough for the
 # 8.5 pt table text) and keeps a 40-page summary under 100 MB of images.

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leerrecht_desktop.crypto.errors import CryptoError
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.crypto.errors import CryptoError
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.reports.case_summary import (
     MIN_PASSWORD_LENGTH,
     Section,

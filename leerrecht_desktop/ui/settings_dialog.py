@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
-from leerrecht_desktop.models.i18n import SUPPORTED_LANGUAGES, seconds, tr
+from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.i18n import SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import UnlockThrottled
@@ -55,8 +55,8 @@ def check_and_save_server_url(case_files: CaseFiles, url: str) -> str:
     the next sync round reads it. Returns the stored address."""
     import httpx
 
+    from leerrecht_core.protocol import DirectoryResponse
     from leerrecht_desktop.sync.errors import SyncError
-    from leerrecht_desktop.sync.protocol import DirectoryResponse
     from leerrecht_desktop.sync.transport import (
         BadResponse,
         CertificateProblem,

@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.i18n import tr
+from leerrecht_core.protocol import DirectoryEntry
 from leerrecht_desktop.models.enums import Kind, Role
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import decode, encode
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
@@ -45,7 +46,6 @@ from leerrecht_desktop.sync.account import enrol
 from leerrecht_desktop.sync.engine import SyncEngine
 from leerrecht_desktop.sync.errors import SyncError
 from leerrecht_desktop.sync.merge import MISSING, apply_path, split_path
-from leerrecht_desktop.sync.protocol import DirectoryEntry
 from leerrecht_desktop.sync.transport import (
     BadResponse,
     CertificateProblem,

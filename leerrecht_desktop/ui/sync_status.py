@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.background import BackgroundSync, SyncStatus
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport

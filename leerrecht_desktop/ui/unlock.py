@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.i18n import seconds, tr
 from leerrecht_desktop.models.enums import Role
-from leerrecht_desktop.models.i18n import seconds, tr
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import ProfileExists, UnlockThrottled

@@ -13,6 +13,7 @@ import unicodedata
 import pypdf
 import pytest
 
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop.models.case import CaseProfile, Consent, Contact, Referral, WorkerRef
 from leerrecht_desktop.models.entries import (
     Entry,
@@ -23,7 +24,6 @@ from leerrecht_desktop.models.entries import (
     WellbeingScale,
 )
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import set_language
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.reports.case_summary import Section, SummaryOptions, render_case_summary
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop.models.case import CaseProfile, Contact, Referral, WorkerRef
 from leerrecht_desktop.models.catalog import wellbeing_questionnaire
 from leerrecht_desktop.models.entries import (
@@ -26,7 +27,6 @@ from leerrecht_desktop.models.entries import (
     SupportMeasure,
     WellbeingScale,
 )
-from leerrecht_desktop.models.i18n import set_language
 from leerrecht_desktop.models.records import Record, kind_of
 from leerrecht_desktop.reports.overview import (
     HIDDEN,

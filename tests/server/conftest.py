@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from leerrecht_desktop.crypto.kdf import KdfParams
-from leerrecht_desktop.crypto.keys import UserSecrets, new_case_key, wrap_case_key
-from leerrecht_desktop.crypto.records import RecordHeader, seal
-from leerrecht_desktop.sync import protocol as p
+from leerrecht_core import protocol as p
+from leerrecht_core.crypto.kdf import KdfParams
+from leerrecht_core.crypto.keys import UserSecrets, new_case_key, wrap_case_key
+from leerrecht_core.crypto.records import RecordHeader, seal
 from leerrecht_server import admin
 from leerrecht_server.app import Settings, create_app
 from leerrecht_server.db import migrate, open_engine

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from leerrecht_desktop.crypto.keys import UserSecrets
+from leerrecht_core.crypto.keys import UserSecrets
 from leerrecht_server import admin
 from leerrecht_server.tables import devices, users
 

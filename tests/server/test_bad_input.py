@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from leerrecht_desktop.sync import protocol as p
+from leerrecht_core import protocol as p
 from leerrecht_server.tables import counters, revisions
 
 from .conftest import World

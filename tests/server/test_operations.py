@@ -147,7 +147,7 @@ def test_logs_hold_no_personal_data_or_secrets(world: World, client: TestClient,
     json_out, text_out = captured_logs
     marker = "GEHEIM-Lotte-Vermeulenaar-Kazernestraat-999"  # fictitious
     username = "fictief.gebruiker.q7"
-    from leerrecht_desktop.crypto.keys import UserSecrets
+    from leerrecht_core.crypto.keys import UserSecrets
 
     # Enrol (the code and the keys travel in the body).
     code = world.code(username)

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from leerrecht_desktop.crypto.keys import WrappedKey, public_signing_key, unwrap_case_key
-from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, open_sealed
+from leerrecht_core.crypto.keys import WrappedKey, public_signing_key, unwrap_case_key
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed
 from leerrecht_server.app import PAUSE_FILE_ENV
 from leerrecht_server.tables import metadata
 

@@ -119,7 +119,7 @@ def test_a_reused_revision_id_with_other_content_is_rejected(world: World) -> No
     other = world.sealed(anna, case, {"n": 2})
     other["revision_id"] = rev["revision_id"]
     # Re-signed under the same revision id so the signature is valid.
-    from leerrecht_desktop.crypto.records import RecordHeader, seal
+    from leerrecht_core.crypto.records import RecordHeader, seal
 
     header = RecordHeader(record_id=other["record_id"], revision_id=rev["revision_id"], case_id=case.case_id,
                           kind="note", revision=1, base_revision=None, author_id=anna.user_id, key_version=1)
@@ -167,7 +167,7 @@ def test_another_team_gets_nothing(world: World, client: TestClient) -> None:
 
 
 def test_register_requires_grants_for_caller_coordinators_and_recovery(world: World, client: TestClient) -> None:
-    from leerrecht_desktop.crypto.keys import new_case_key
+    from leerrecht_core.crypto.keys import new_case_key
 
     anna = world.user("anna")
     coord = world.user("carla", role="coordinator")
@@ -247,7 +247,7 @@ def test_member_remove_emits_event_requires_rotation_and_hides_the_case(world: W
 
     # Without a grant of the next version for every remaining member (and recovery): refused.
     version = case.key_version + 1
-    from leerrecht_desktop.crypto.keys import new_case_key
+    from leerrecht_core.crypto.keys import new_case_key
 
     key = new_case_key()
     short = [grant(anna, case.case_id, version, anna.user_id, anna.secrets.exchange_public, key)]
@@ -293,7 +293,7 @@ def test_pull_pages_are_complete_whatever_the_limit(world: World, limit: int) ->
 
 
 def test_rotated_key_never_goes_to_the_removed_user(world: World, client: TestClient) -> None:
-    from leerrecht_desktop.crypto.keys import new_case_key
+    from leerrecht_core.crypto.keys import new_case_key
 
     anna, bert = world.user("anna"), world.user("bert")
     zoe = world.user("zoe", team="Team Zuid")

@@ -9,7 +9,16 @@ import stat
 from pathlib import Path
 
 import pytest
-from storekit import (
+
+from leerrecht_desktop.models.case import CaseProfile
+from leerrecht_desktop.models.entries import FollowUpNote
+from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.validation import ValidationError
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.database import database_path
+from leerrecht_desktop.store.errors import CaseNotFound, Locked
+from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.storekit import (
     PASSPHRASE,
     content_as,
     family_contact,
@@ -22,15 +31,6 @@ from storekit import (
     text_forms,
     wellbeing,
 )
-
-from leerrecht_desktop.models.case import CaseProfile
-from leerrecht_desktop.models.entries import FollowUpNote
-from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.validation import ValidationError
-from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.database import database_path
-from leerrecht_desktop.store.errors import CaseNotFound, Locked
-from leerrecht_desktop.store.workspace import Workspace
 
 TABLES_WITH_CASE_ID = ("records", "case_keys", "case_index", "drafts", "outbox")
 

@@ -17,11 +17,11 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from storekit import PASSPHRASE, fictitious_profile, note_text
 
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import database_path
 from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.storekit import PASSPHRASE, fictitious_profile, note_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

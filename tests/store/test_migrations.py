@@ -17,12 +17,11 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect
-from storekit import PASSPHRASE, content_as, note_text
 
-from leerrecht_desktop.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
-from leerrecht_desktop.crypto.keys import UserSecrets, new_case_key, wrap_case_key
-from leerrecht_desktop.crypto.local import seal_local
-from leerrecht_desktop.crypto.records import RecordHeader, seal
+from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
+from leerrecht_core.crypto.keys import UserSecrets, new_case_key, wrap_case_key
+from leerrecht_core.crypto.local import seal_local
+from leerrecht_core.crypto.records import RecordHeader, seal
 from leerrecht_desktop.models.entries import HomeVisit
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.store import tables
@@ -34,6 +33,7 @@ from leerrecht_desktop.store.database import (
     open_engine,
 )
 from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.storekit import PASSPHRASE, content_as, note_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storekit import PASSPHRASE, fictitious_profile, flip_byte, home_visit, note, raw_execute, raw_query
 
-from leerrecht_desktop.crypto.errors import TamperedRecord
+from leerrecht_core.crypto.errors import TamperedRecord
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.storekit import PASSPHRASE, fictitious_profile, flip_byte, home_visit, note, raw_execute, raw_query
 
 
 @dataclass

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from storekit import PASSPHRASE, fictitious_profile, files_containing, home_visit, note, text_forms
 
 from leerrecht_desktop.models.records import encode
 from leerrecht_desktop.store import database
@@ -37,6 +36,7 @@ from leerrecht_desktop.store.database import (
 )
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.storekit import PASSPHRASE, fictitious_profile, files_containing, home_visit, note, text_forms
 
 SERVER_URL = "https://leerrecht.voorbeeld.be"
 

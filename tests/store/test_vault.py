@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storekit import (
+
+from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_core.crypto.kdf import KdfParams
+from leerrecht_core.i18n import set_language
+from leerrecht_desktop.models.validation import ValidationError
+from leerrecht_desktop.store import workspace as workspace_module
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled
+from leerrecht_desktop.store.workspace import MAX_DELAY_SECONDS, Workspace
+from tests.kits.storekit import (
     PASSPHRASE,
     WORKER_NAME,
     FakeClock,
@@ -19,15 +28,6 @@ from storekit import (
     raw_execute,
     raw_query,
 )
-
-from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
-from leerrecht_desktop.crypto.kdf import KdfParams
-from leerrecht_desktop.models.i18n import set_language
-from leerrecht_desktop.models.validation import ValidationError
-from leerrecht_desktop.store import workspace as workspace_module
-from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled
-from leerrecht_desktop.store.workspace import MAX_DELAY_SECONDS, Workspace
 
 WRONG = "rode fiets op de markt"
 NEW_PASSPHRASE = "groene tram naar de Grote Markt"

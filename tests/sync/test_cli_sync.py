@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from synckit import PASSPHRASE, ROOT, ServerProcess
+
+from tests.kits.synckit import PASSPHRASE, ROOT, ServerProcess
 
 pytestmark = pytest.mark.slow
 

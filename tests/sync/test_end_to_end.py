@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from synckit import (
+
+from leerrecht_core.protocol import CaseState, CaseStatesRequest, CaseStatesResponse
+from leerrecht_desktop.models.entries import FollowUpNote
+from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.syncstore import NotEnrolled, SyncStore
+from leerrecht_desktop.sync.account import login_new_laptop
+from leerrecht_desktop.sync.transport import DeviceRevoked, NotFound
+from tests.kits.synckit import (
     DAY,
     PASSPHRASE,
     Laptop,
@@ -17,13 +24,6 @@ from synckit import (
     make_case,
     snapshot,
 )
-
-from leerrecht_desktop.models.entries import FollowUpNote
-from leerrecht_desktop.store.errors import CaseNotFound
-from leerrecht_desktop.store.syncstore import NotEnrolled, SyncStore
-from leerrecht_desktop.sync.account import login_new_laptop
-from leerrecht_desktop.sync.protocol import CaseState, CaseStatesRequest, CaseStatesResponse
-from leerrecht_desktop.sync.transport import DeviceRevoked, NotFound
 
 pytestmark = pytest.mark.slow
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, snapshot
 
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.account import enrol
 from leerrecht_desktop.sync.engine import SyncReport
 from leerrecht_desktop.sync.transport import EnrolmentInvalid, Transport, Unreachable
+from tests.kits.synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, snapshot
 
 pytestmark = pytest.mark.slow
 

@@ -8,12 +8,12 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from synckit import DAY, Laptop, make_case, snapshot
 
+from leerrecht_core.protocol import PullPage
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.database import database_path
 from leerrecht_desktop.sync.engine import SyncReport
-from leerrecht_desktop.sync.protocol import PullPage
+from tests.kits.synckit import DAY, Laptop, make_case, snapshot
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from synckit import Laptop, ServerProcess, enrolled, make_case, snapshot
+
+from tests.kits.synckit import Laptop, ServerProcess, enrolled, make_case, snapshot
 
 pytestmark = pytest.mark.slow
 

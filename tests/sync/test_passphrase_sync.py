@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, snapshot
 
 from leerrecht_desktop.store.syncstore import PENDING_PASSPHRASE_KEY, SyncStore
 from leerrecht_desktop.sync.account import login_new_laptop, push_passphrase_change
 from leerrecht_desktop.sync.transport import ServerRefused, Transport, Unauthorized
+from tests.kits.synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def test_offline_change_waits_sealed_and_the_next_sync_sends_it(server: ServerPr
 
 
 def test_wrong_passphrase_is_never_sent(server: ServerProcess, tmp_path: Path) -> None:
-    from leerrecht_desktop.crypto.errors import WrongPassphrase
+    from leerrecht_core.crypto.errors import WrongPassphrase
     from leerrecht_desktop.store.errors import UnlockThrottled
 
     first = worker(server, tmp_path / "eerste")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from synckit import PASSPHRASE, ROOT, Laptop, ServerProcess, enrolled, snapshot
 
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.account import login_new_laptop
 from leerrecht_desktop.sync.engine import SyncProgress
+from tests.kits.synckit import PASSPHRASE, ROOT, Laptop, ServerProcess, enrolled, snapshot
 
 pytestmark = pytest.mark.slow
 

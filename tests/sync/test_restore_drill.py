@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, snapshot
 
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.account import login_new_laptop
 from leerrecht_desktop.sync.engine import SyncEngine
+from tests.kits.synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, snapshot
 
 pytestmark = pytest.mark.slow
 

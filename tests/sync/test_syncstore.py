@@ -9,13 +9,13 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import select
-from synckit import DAY, PASSPHRASE, make_case, new_profile, snapshot
 
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.database import MIGRATIONS_DIR, current_revision, database_path, write_transaction
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.synckit import DAY, PASSPHRASE, make_case, new_profile, snapshot
 
 
 def test_a_0001_folder_with_data_upgrades_to_the_head_and_still_reads(tmp_path: Path) -> None:

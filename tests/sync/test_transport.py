@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from leerrecht_desktop.sync.protocol import DirectoryResponse
+from leerrecht_core.protocol import DirectoryResponse
 from leerrecht_desktop.sync.transport import (
     BadResponse,
     CertificateProblem,

@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QLabel
 
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop import __version__
-from leerrecht_desktop.models.i18n import set_language
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import ICON_SIZES, AboutDialog, application_icon
 from leerrecht_desktop.ui.application import brand

@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from leerrecht_core.i18n import set_language
 from leerrecht_desktop.models.case import CaseProfile, Contact
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, SupportMeasure, WellbeingScale
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import set_language
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.forms import (

@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 from sqlalchemy import select, update
 
+from leerrecht_core.i18n import current_language
 from leerrecht_desktop.models.case import CaseProfile, age_on
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.models.enums import CaseStatus, Kind, Role
-from leerrecht_desktop.models.i18n import current_language
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.workspace import Workspace

@@ -5,7 +5,6 @@ Every name is fictitious; no timing assertions."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,16 +13,13 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
-
-from synckit import Laptop, ServerProcess, enrolled, free_port, running_server
-
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.engine import SyncEngine
 from leerrecht_desktop.ui.settings_dialog import SettingsDialog
 from leerrecht_desktop.ui.tasks import TaskRunner
+from tests.kits.synckit import Laptop, ServerProcess, enrolled, free_port, running_server
 
 WAIT = 60_000  # generous: a real server; never asserted as a duration
 TEAM = "Team Noord"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +14,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
-
-from synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, running_server
 
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.models.enums import Kind
@@ -34,6 +29,7 @@ from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, field_label
 from leerrecht_desktop.ui.sync_status import status_text
 from leerrecht_desktop.ui.tasks import TaskRunner
+from tests.kits.synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, running_server
 
 WAIT = 60_000  # generous: a real server and Argon2id; never asserted as a duration
 TEAM = "Team Noord"

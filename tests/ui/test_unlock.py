@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from leerrecht_desktop.crypto.errors import WrongPassphrase
+from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.workspace import Workspace

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.codec import from_dict
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Content, Record, encode
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles

@@ -10,10 +10,10 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, SupportMeasure, WellbeingScale
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.validation import FieldError
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.ui.forms.base import EntryForm

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile, Contact, Referral
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import CaseStatus, Kind
-from leerrecht_desktop.models.i18n import tr
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.ui.forms.base import EntryForm, error_label

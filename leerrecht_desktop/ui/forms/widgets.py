@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop.models.catalog import Choice
-from leerrecht_desktop.models.i18n import current_language, tr
 
 DATE_FORMAT = "dd/MM/yyyy"
 

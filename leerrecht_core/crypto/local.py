@@ -9,9 +9,9 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from leerrecht_desktop.crypto.errors import TamperedRecord
-from leerrecht_desktop.crypto.keys import NONCE_LEN
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.crypto.errors import TamperedRecord
+from leerrecht_core.crypto.keys import NONCE_LEN
+from leerrecht_core.i18n import tr
 
 
 def seal_local(key: bytes, purpose: str, ident: str, data: Any) -> bytes:

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_core.i18n import tr
 
 NONCE_LEN = 12
 _RAW = serialization.Encoding.Raw

@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from leerrecht_desktop.crypto.errors import CryptoError
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.crypto.errors import CryptoError
+from leerrecht_core.i18n import tr
 
 KEY_LEN = 32
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
+from leerrecht_core.i18n import current_language, seconds, set_language, tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.entries import HomeVisit, WellbeingScale
 from leerrecht_desktop.models.enums import Kind, Role
-from leerrecht_desktop.models.i18n import current_language, seconds, set_language, tr
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import ValidationError
 

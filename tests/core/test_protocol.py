@@ -9,7 +9,7 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from leerrecht_desktop.sync.protocol import KdfJson, PushRequest, WireRevision, grant_message
+from leerrecht_core.protocol import KdfJson, PushRequest, WireRevision, grant_message
 
 
 def revision(**changes: object) -> WireRevision:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from leerrecht_core.errors import LeerrechtError
 
-class CryptoError(Exception):
+
+class CryptoError(LeerrechtError):
     """Base of every refusal by the vault."""
 
 

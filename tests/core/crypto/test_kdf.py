@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from leerrecht_desktop.crypto.errors import CryptoError
-from leerrecht_desktop.crypto.kdf import (
+from leerrecht_core.crypto.errors import CryptoError
+from leerrecht_core.crypto.kdf import (
     PURPOSE_AUTH,
     PURPOSE_WRAP,
     KdfParams,

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from leerrecht_desktop.crypto.errors import CryptoError, TamperedRecord
-from leerrecht_desktop.crypto.keys import new_case_key
-from leerrecht_desktop.crypto.records import RecordHeader, SealedRecord, open_sealed, seal, verify
-from leerrecht_desktop.models.i18n import set_language
+from leerrecht_core.crypto.errors import CryptoError, TamperedRecord
+from leerrecht_core.crypto.keys import new_case_key
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed, seal, verify
+from leerrecht_core.i18n import set_language
 
 PAYLOAD: dict[str, Any] = {"text": "Fictieve notitie over een fictieve jongere: Zoë Testkind.", "done": False}
 

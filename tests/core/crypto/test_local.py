@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from leerrecht_desktop.crypto.errors import TamperedRecord
-from leerrecht_desktop.crypto.local import open_local, seal_local
+from leerrecht_core.crypto.errors import TamperedRecord
+from leerrecht_core.crypto.local import open_local, seal_local
 
 DATA = {"first_name": "Fictief", "last_name": "Testkind-Noël", "note": "Fictieve kladversie"}
 

@@ -16,9 +16,9 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from leerrecht_desktop.crypto.errors import TamperedRecord
-from leerrecht_desktop.crypto.keys import NONCE_LEN
-from leerrecht_desktop.models.i18n import tr
+from leerrecht_core.crypto.errors import TamperedRecord
+from leerrecht_core.crypto.keys import NONCE_LEN
+from leerrecht_core.i18n import tr
 
 _SIG_DOMAIN = b"leerrecht/v1/record-signature\x00"
 

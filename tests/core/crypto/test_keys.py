@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from leerrecht_desktop.crypto.errors import CryptoError, WrongPassphrase
-from leerrecht_desktop.crypto.keys import UserSecrets, WrappedKey, new_case_key, unwrap_case_key, wrap_case_key
+from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_core.crypto.keys import UserSecrets, WrappedKey, new_case_key, unwrap_case_key, wrap_case_key
 
 CASE = "c0ffee00-0000-4000-8000-000000000001"
 OTHER_CASE = "c0ffee00-0000-4000-8000-000000000002"

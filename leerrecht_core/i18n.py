@@ -8,7 +8,7 @@ import json
 from functools import cache
 from typing import Any
 
-from leerrecht_desktop.models.resources import resources_dir
+from leerrecht_core.resources import resources_dir
 
 SUPPORTED_LANGUAGES = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
