@@ -224,7 +224,7 @@ def test_cases_are_saved_in_chunks(case_files: CaseFiles) -> None:
 
 
 def test_a_failing_chunk_keeps_nothing_of_itself(case_files: CaseFiles, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_write = demo._CaseWriter.write
+    real_write = demo.CaseWriter.write
     written = 0
 
     def failing_write(self: Any, entries_per_case: int | None) -> str:
@@ -234,7 +234,7 @@ def test_a_failing_chunk_keeps_nothing_of_itself(case_files: CaseFiles, monkeypa
             raise OSError("disk full")
         return real_write(self, entries_per_case)
 
-    monkeypatch.setattr(demo._CaseWriter, "write", failing_write)
+    monkeypatch.setattr(demo.CaseWriter, "write", failing_write)
     with pytest.raises(OSError):
         demo.populate(case_files, 80, entries_per_case=2, seed=4, today=TODAY)
     # The first chunk of 50 was committed; the nine cases of the failed chunk were rolled back.
