@@ -28,10 +28,6 @@ from typing import Any
 
 from platformdirs import user_cache_path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 PASSPHRASE = "benchmark zin met vier woorden"
 TEAM = "Bench"
 PER_CASE = 30

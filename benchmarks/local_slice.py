@@ -24,16 +24,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Siblings in benchmarks/: `python benchmarks/local_slice.py` puts this folder first on the path; the packages
+# come from the installed checkout (`make` installs it editable).
+from data import LOCAL_SIZES, PASSPHRASE, dataset, info
+from measure import figure, print_table, summarise, timed
+
+from leerrecht_core.crypto.kdf import KdfParams
+from leerrecht_desktop.models.entries import FollowUpNote
+from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.workspace import Workspace
+
+# The checkout these scripts belong to: the child processes they start run its code from its folder.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from data import LOCAL_SIZES, PASSPHRASE, dataset, info  # noqa: E402
-from measure import figure, print_table, summarise, timed  # noqa: E402
-
-from leerrecht_core.crypto.kdf import KdfParams  # noqa: E402
-from leerrecht_desktop.models.entries import FollowUpNote  # noqa: E402
-from leerrecht_desktop.store.casefiles import CaseFiles  # noqa: E402
-from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
 
 BUDGETS_MS: dict[str, float | None] = {
     "unlock_to_case_list": 1500,

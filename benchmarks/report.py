@@ -2,7 +2,7 @@
 
     python benchmarks/report.py [--entries 190] [--runs 11] [--pseudonymise] [--json out.json]
 
-Builds one fictitious case in memory with the demo generator (leerrecht_desktop/demo.py: invented
+Builds one fictitious case in memory with the demo generator (leerrecht_desktop/demo/, its CaseWriter: invented
 names, notes as field workers write them, wellbeing scales) and renders its summary repeatedly. Prints
 the median and 95th percentile of the render time, the page count, the budget, and the raw cost of
 laying out the same text with plain ReportLab (one Helvetica paragraph per entry: no tables, charts,
@@ -29,15 +29,15 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# Siblings in benchmarks/: `python benchmarks/report.py` puts this folder first on the path; the packages
+# come from the installed checkout (`make` installs it editable).
+from measure import p95, timed
 
-from measure import p95, timed  # noqa: E402
-
-from leerrecht_desktop.models.case import CaseProfile, WorkerRef  # noqa: E402
-from leerrecht_desktop.models.entries import Entry  # noqa: E402
-from leerrecht_desktop.models.enums import Role  # noqa: E402
-from leerrecht_desktop.models.records import Record, kind_of  # noqa: E402
+from leerrecht_desktop.demo import CaseWriter
+from leerrecht_desktop.models.case import CaseProfile, WorkerRef
+from leerrecht_desktop.models.entries import Entry
+from leerrecht_desktop.models.enums import Role
+from leerrecht_desktop.models.records import Record, kind_of
 
 BUDGET_MS = 2000
 TODAY = dt.date(2025, 6, 20)
@@ -76,10 +76,8 @@ class _InMemoryCase:
 
 
 def make_case(entries: int, seed: int = 4) -> tuple[CaseProfile, list[Record]]:
-    from leerrecht_desktop.demo import _CaseWriter
-
     store = _InMemoryCase()
-    writer = _CaseWriter(store, random.Random(seed), TODAY)  # type: ignore[arg-type]
+    writer = CaseWriter(store, random.Random(seed), TODAY)  # type: ignore[arg-type]
     writer.write(entries)
     assert store.profile is not None
     # A long-running case: the summary shows the whole history.

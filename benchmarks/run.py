@@ -23,20 +23,18 @@ import datetime as dt
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import data  # noqa: E402
-import local_slice  # noqa: E402
-import pouchdb_peer  # noqa: E402
-import report as report_bench  # noqa: E402
-import sync as sync_bench  # noqa: E402
-from measure import figure, growth_exponent, print_table, summarise, timed  # noqa: E402
+# Siblings in benchmarks/: `python benchmarks/run.py` puts this folder first on the path; the packages
+# come from the installed checkout (`make` installs it editable).
+import data
+import local_slice
+import pouchdb_peer
+import report as report_bench
+import sync as sync_bench
+from measure import figure, growth_exponent, print_table, summarise, timed
 
 # A no-op sync is "flat" when time ~ size^k with k at most this between the smallest and largest size
 # (0.15: at most 1.85x slower over 60x the data; noise on a shared machine is about that).

@@ -34,15 +34,17 @@ from typing import Any
 
 import httpx
 
+# Siblings in benchmarks/: `python benchmarks/sync.py` puts this folder first on the path; the packages
+# come from the installed checkout (`make` installs it editable).
+from data import PASSPHRASE, SYNC_SIZES, TEAM, dataset, info
+from measure import figure, once_ms, print_table, summarise, timed
+
+from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.sync.account import enrol, login_new_laptop
+from leerrecht_desktop.sync.engine import SyncEngine
+
+# The checkout these scripts belong to: the child processes they start run its code from its folder.
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from data import PASSPHRASE, SYNC_SIZES, TEAM, dataset, info  # noqa: E402
-from measure import figure, once_ms, print_table, summarise, timed  # noqa: E402
-
-from leerrecht_desktop.store.workspace import Workspace  # noqa: E402
-from leerrecht_desktop.sync.account import enrol, login_new_laptop  # noqa: E402
-from leerrecht_desktop.sync.engine import SyncEngine  # noqa: E402
 
 USERNAME = "bench.coordinator"
 # None: no budget in DESIGN.md §6 (measured for information).

@@ -25,6 +25,7 @@ import pytest
 
 from leerrecht_core.i18n import set_language
 from leerrecht_desktop import app
+from leerrecht_desktop.cli import common
 from leerrecht_desktop.store.database import database_path
 from leerrecht_desktop.store.workspace import Workspace
 
@@ -380,7 +381,7 @@ def test_messages_follow_the_workspace_language(copy_of: Path, tmp_path: Path) -
 @pytest.fixture
 def no_env_passphrase(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("LEERRECHT_PASSPHRASE", raising=False)
-    monkeypatch.setattr(app, "_interactive", lambda: True)
+    monkeypatch.setattr(common, "interactive", lambda: True)
     yield
     set_language("nl")
 
@@ -393,7 +394,7 @@ def _typed(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]:
         prompts.append(prompt)
         return queue.pop(0)
 
-    monkeypatch.setattr(app.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(common.getpass, "getpass", fake_getpass)
     return prompts
 
 
@@ -472,7 +473,8 @@ def _tr_literals(*paths: Path) -> set[str]:
 def test_every_message_has_an_english_translation_with_the_same_placeholders() -> None:
     catalog: dict[str, str] = json.loads((ROOT / "resources/i18n/en/cli.json").read_text(encoding="utf-8"))
     placeholders: Callable[[str], set[str]] = lambda text: set(re.findall(r"\{(\w*)\}", text))  # noqa: E731
-    messages = _tr_literals(ROOT / "leerrecht_desktop/app.py", ROOT / "leerrecht_desktop/demo.py")
+    messages = _tr_literals(ROOT / "leerrecht_desktop/app.py", *sorted((ROOT / "leerrecht_desktop/cli").glob("*.py")),
+                            *sorted((ROOT / "leerrecht_desktop/demo").glob("*.py")))
     assert messages
     for message in messages:
         assert message in catalog, message

@@ -19,7 +19,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from leerrecht_desktop import app
+from leerrecht_desktop.cli import reports
 from leerrecht_desktop.reports.case_summary import Section
 from leerrecht_desktop.store.database import database_path
 
@@ -234,7 +234,7 @@ def test_missing_data_folder_is_one_line(tmp_path: Path, out_dir: Path) -> None:
 
 
 def test_section_names_match_the_report() -> None:
-    assert set(app.SECTION_NAMES.values()) == {s.value for s in Section}
+    assert set(reports.SECTION_NAMES.values()) == {s.value for s in Section}
 
 
 # -- overview -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 
 from leerrecht_desktop import app, logs, paths
+from leerrecht_desktop.cli.common import EXIT_REFUSED
 from leerrecht_desktop.models.case import CaseProfile, Contact
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.database import MIGRATIONS_DIR, write_transaction
@@ -141,7 +142,7 @@ def test_the_command_line_logs_into_the_log_folder_and_prints_as_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "log"
     monkeypatch.setenv(logs.LOG_DIR_ENV, str(folder))
-    assert app.main(["cases", "--data-dir", str(tmp_path / "nergens")]) == app.EXIT_REFUSED
+    assert app.main(["cases", "--data-dir", str(tmp_path / "nergens")]) == EXIT_REFUSED
     err = capsys.readouterr().err
     assert err.startswith("leerrecht: Er staan geen Leerrecht-gegevens in") and err.count("\n") == 1
     assert "leerrecht_desktop.app: leerrecht " in (folder / "leerrecht.log").read_text(encoding="utf-8")

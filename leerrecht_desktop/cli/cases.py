@@ -1,0 +1,107 @@
+"""`leerrecht cases` (your case files with their ids) and `leerrecht export` (everything you may read,
+decrypted, as JSON: the GDPR right of access and portability)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from leerrecht_core.i18n import tr
+from leerrecht_desktop.cli.common import (
+    EXIT_OK,
+    Parser,
+    UsageError,
+    exists_refusal,
+    passphrase,
+    say,
+    workspace,
+    writable_folder_probe,
+)
+from leerrecht_desktop.models.enums import CaseStatus
+
+
+def add_export(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
+    export = sub.add_parser("export", parents=[shared], help=tr("exporteer alles wat je mag lezen (AVG)"),
+                            description=tr("Schrijf alle dossiers die je mag lezen, ontsleuteld, naar een "
+                                           "JSON-bestand (recht op inzage en overdraagbaarheid)."))
+    export.add_argument("--out", required=True, type=Path, help=tr("het JSON-bestand om te schrijven"))
+    export.add_argument("--force", action="store_true", help=tr("overschrijf een bestaand bestand"))
+
+
+def add_cases(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
+    sub.add_parser("cases", parents=[shared], help=tr("toon je dossiers met hun id"),
+                   description=tr("Toon elk dossier dat je mag lezen: id, naam, status en school, één per "
+                                  "lijn. Het id gebruik je bij 'leerrecht report --case'."))
+
+
+def _status_label(status: str) -> str:
+    try:
+        return CaseStatus(status).label
+    except ValueError:
+        return status
+
+
+def run_cases(args: argparse.Namespace, data_dir: Path) -> int:
+    with workspace(data_dir) as ws:
+        case_files = ws.unlock(passphrase())
+        try:
+            summaries = case_files.summaries()
+        finally:
+            case_files.lock()
+    for s in sorted(summaries, key=lambda s: (s.last_name.casefold(), s.first_name.casefold(), s.case_id)):
+        print("\t".join((s.case_id, s.full_name, _status_label(s.status), s.school)))
+    say(tr("{n} dossiers.", n=len(summaries)))
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace, data_dir: Path) -> int:
+    with workspace(data_dir) as ws:
+        out = Path(args.out).expanduser().absolute()
+        folder = out.parent
+        if out.is_dir():
+            raise UsageError(tr("{path} is een map. Geef een bestandsnaam, bv. export.json.", path=str(out)))
+        if not folder.is_dir():
+            raise UsageError(tr("De map {path} bestaat niet. Kies een bestaande map voor --out.", path=str(folder)))
+        if out.exists() and not args.force:
+            raise exists_refusal(out)
+        # Creating the temporary file first proves the folder is writable before the passphrase is asked.
+        fd, tmp_name = writable_folder_probe(folder, ".leerrecht-export-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                case_files = ws.unlock(passphrase())
+                try:
+                    data = case_files.export()
+                finally:
+                    case_files.lock()
+                json.dump(data, fh, ensure_ascii=False, indent=2)
+                fh.write("\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            _publish(tmp, out, overwrite=args.force)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+    print(tr("{n} dossiers geëxporteerd naar {path}.", n=len(data["cases"]), path=str(out)))
+    if data["refused"]:
+        say(tr("{n} onderdelen waren beschadigd of gewijzigd buiten de app en staan niet in de export "
+                "(zie \"refused\" in het bestand). Meld dit aan je coördinator.", n=len(data["refused"])))
+    say(tr("Let op: dit bestand is NIET versleuteld en bevat persoonsgegevens van jongeren. Bewaar het "
+            "veilig en verwijder het zodra je het niet meer nodig hebt."))
+    return EXIT_OK
+
+
+def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
+    """Give the finished temporary file its name in one step, so `out` is never half written."""
+    from leerrecht_desktop.reports.files import fsync_dir, publish
+
+    try:
+        publish(tmp, out, overwrite=overwrite)
+    except FileExistsError:
+        raise exists_refusal(out) from None
+    fsync_dir(out.parent)
