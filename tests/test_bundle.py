@@ -107,6 +107,7 @@ def test_the_bundle_holds_the_desktop_and_not_the_server(bundle: Path) -> None:
     archive = CArchiveReader(str(program(bundle)))
     modules = set(archive.open_embedded_archive("PYZ.pyz").toc)
     assert {"leerrecht_desktop.app", "leerrecht_desktop.selfcheck", "leerrecht_desktop.ui.application",
+            "leerrecht_desktop.cli.reports", "leerrecht_desktop.demo.writer",
             "alembic.op", "sqlalchemy.dialects.sqlite"} <= modules
     unwanted = {m for m in modules if m.split(".")[0] in {"leerrecht_server", "fastapi", "uvicorn", "psycopg",
                                                          "pytest", "hypothesis", "tkinter", "PyInstaller"}}
@@ -114,7 +115,7 @@ def test_the_bundle_holds_the_desktop_and_not_the_server(bundle: Path) -> None:
     internal = bundle / "_internal"
     for rel in ("resources/i18n/en/ui_about.json", "resources/questionnaires/welbevindenschaal.json",
                 "resources/fonts/NotoSans-Regular.ttf", "resources/icons/leerrecht-256.png",
-                "leerrecht_desktop/store/migrations/env.py"):
+                "resources/demo/names.json", "leerrecht_desktop/store/migrations/env.py"):
         assert (internal / rel).is_file(), rel
     assert list((internal / "leerrecht_desktop/store/migrations/versions").glob("0001_*.py"))
     assert folder_mb(bundle) < MAX_BUNDLE_MB

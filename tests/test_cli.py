@@ -450,6 +450,37 @@ def test_no_subcommand_opens_the_window_with_the_data_dir(monkeypatch: pytest.Mo
     assert opened == [tmp_path / "d", tmp_path / "standaard"]
 
 
+def test_a_refusal_is_its_own_sentence_and_a_bug_only_its_type(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from leerrecht_core.errors import LeerrechtError
+    from leerrecht_desktop import cli
+
+    monkeypatch.delenv("LEERRECHT_DEBUG", raising=False)
+    assert issubclass(cli.CliError, LeerrechtError)
+
+    def raising(exc: BaseException) -> Callable[[Path], int]:
+        def window(_data_dir: Path) -> int:
+            raise exc
+        return window
+
+    def outcome(exc: BaseException) -> tuple[int, str]:
+        code = cli.main(argparse.Namespace(command=None), tmp_path, window=raising(exc))
+        return code, capsys.readouterr().err
+
+    class SomeRefusal(LeerrechtError):
+        pass
+
+    # Any LeerrechtError, also one the command line has never heard of, prints its sentence.
+    assert outcome(SomeRefusal("Dit kan niet:   een zin\nvoor de gebruiker.")) == (
+        1, "leerrecht: Dit kan niet: een zin voor de gebruiker.\n")
+    assert outcome(common.UsageError("Verkeerd gebruikt.")) == (2, "leerrecht: Verkeerd gebruikt.\n")
+    # Anything else is a bug: its type, never its text (it could quote case content).
+    code, err = outcome(RuntimeError("Fictieve Jamila"))
+    assert code == 1 and "RuntimeError" in err and "LEERRECHT_DEBUG" in err and "Jamila" not in err
+
+
 def test_the_commands_do_not_load_qt() -> None:
     code = "import sys, leerrecht_desktop.app, leerrecht_desktop.demo; print(any('PySide6' in m for m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
