@@ -90,9 +90,9 @@ def run_export(args: argparse.Namespace, data_dir: Path) -> int:
     print(tr("{n} dossiers geëxporteerd naar {path}.", n=len(data["cases"]), path=str(out)))
     if data["refused"]:
         say(tr("{n} onderdelen waren beschadigd of gewijzigd buiten de app en staan niet in de export "
-                "(zie \"refused\" in het bestand). Meld dit aan je coördinator.", n=len(data["refused"])))
+               "(zie \"refused\" in het bestand). Meld dit aan je coördinator.", n=len(data["refused"])))
     say(tr("Let op: dit bestand is NIET versleuteld en bevat persoonsgegevens van jongeren. Bewaar het "
-            "veilig en verwijder het zodra je het niet meer nodig hebt."))
+           "veilig en verwijder het zodra je het niet meer nodig hebt."))
     return EXIT_OK
 
 

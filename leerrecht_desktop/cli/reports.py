@@ -168,10 +168,10 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
     print(tr("Samenvatting van dossier {id} geschreven naar {path}.", id=case_id, path=str(out)))
     if case_file.refused:
         say(tr("{n} onderdelen van dit dossier konden niet veilig geopend worden en staan niet in de "
-                "samenvatting. Meld dit aan je coördinator.", n=len(case_file.refused)))
+               "samenvatting. Meld dit aan je coördinator.", n=len(case_file.refused)))
     if password is None and not args.pseudonymise:
         say(tr("Let op: deze PDF bevat persoonsgegevens en is niet met een wachtwoord beveiligd. Bewaar hem "
-                "veilig en verwijder hem zodra je hem niet meer nodig hebt."))
+               "veilig en verwijder hem zodra je hem niet meer nodig hebt."))
     return EXIT_OK
 
 
@@ -212,5 +212,5 @@ def run_overview(args: argparse.Namespace, data_dir: Path) -> int:
     print(tr("Teamoverzicht geschreven naar {path} ({n} dossiers gelezen).", path=str(out), n=len(readable.cases)))
     if readable.skipped_cases or readable.refused_records:
         say(tr("{cases} dossiers en {parts} onderdelen konden niet veilig geopend worden en zijn niet meegeteld. "
-                "Meld dit aan je coördinator.", cases=readable.skipped_cases, parts=readable.refused_records))
+               "Meld dit aan je coördinator.", cases=readable.skipped_cases, parts=readable.refused_records))
     return EXIT_OK

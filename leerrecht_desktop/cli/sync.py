@@ -132,10 +132,10 @@ def run_sync(args: argparse.Namespace, data_dir: Path) -> int:
              conflicts=report.remaining_conflicts))
     if report.server_restored:
         say(tr("De server was teruggezet naar een oudere back-up; {n} van je wijzigingen zijn opnieuw "
-                "verstuurd.", n=report.requeued))
+               "verstuurd.", n=report.requeued))
     if report.quarantined:
         say(tr("{n} wijzigingen werden door de server geweigerd en staan apart (quarantaine).",
-                n=report.quarantined))
+               n=report.quarantined))
     for error in dict.fromkeys(report.errors):  # each different message once
         say(error)
     return EXIT_OK if not report.refused else EXIT_REFUSED
