@@ -29,7 +29,8 @@ from leerrecht_core.crypto.kdf import KdfParams
 from leerrecht_core.crypto.keys import UserSecrets, new_case_key, wrap_case_key
 from leerrecht_core.crypto.records import RecordHeader, seal
 from leerrecht_server import admin
-from leerrecht_server.app import Settings, create_app
+from leerrecht_server.app import create_app
+from leerrecht_server.core.config import Settings
 from leerrecht_server.db import migrate, open_engine
 
 PG_DEFAULT = "postgresql+psycopg://leerrecht:leerrecht@127.0.0.1:5432/leerrecht_test"

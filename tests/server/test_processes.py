@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from leerrecht_core.crypto.keys import WrappedKey, public_signing_key, unwrap_case_key
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed
-from leerrecht_server.app import PAUSE_FILE_ENV
+from leerrecht_server.core.config import PAUSE_FILE_ENV
 from leerrecht_server.tables import metadata
 
 from .conftest import Actor, World
