@@ -237,6 +237,7 @@ class ServerProcess:
     def __init__(self, db_url: str, log: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
             [str(SERVER_BIN), "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(self.port)],
