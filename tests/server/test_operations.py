@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from leerrecht_server.app import create_app
 from leerrecht_server.core import config
-from leerrecht_server.core.config import Settings
+from leerrecht_server.core.config import ConfigError, Settings
 from leerrecht_server.logs import JsonFormatter, TextFormatter
 from leerrecht_server.tables import SCHEMA_HEAD, devices
 
@@ -65,6 +65,28 @@ def test_environment_configures_serve_and_the_command_line_wins() -> None:
     # The worker processes rebuild the same settings from what the parent hands them.
     s = config.resolve_serve({}, config.resolve_serve(_cli(), env).worker_env())
     assert (s.behind_proxy, s.trusted_proxies, s.status_token) == (True, "10.1.0.0/16,127.0.0.1", STATUS_TOKEN)
+
+
+def test_settings_read_only_the_documented_variables_by_their_exact_names() -> None:
+    # The tuning fields are no environment interface, and names are case-sensitive as before.
+    s = config.resolve_serve({}, {config.ENV_PREFIX + "LOGIN_LIMIT_PER_USER": "999",
+                                  config.PORT_ENV.lower(): "9100", config.HOST_ENV: "  "})
+    assert (s.login_limit_per_user, s.port, s.host) == (5, 8443, "127.0.0.1")
+    assert config.resolve_serve({}, {config.PAUSE_FILE_ENV: "/tmp/p"}).pause_file == "/tmp/p"
+    # The status token never shows in a repr (a log line or a traceback could print one).
+    assert STATUS_TOKEN not in repr(config.resolve_serve({}, {config.STATUS_TOKEN_ENV: STATUS_TOKEN}))
+
+
+def test_server_refusals_share_the_error_root() -> None:
+    from leerrecht_core.errors import LeerrechtError
+    from leerrecht_server.admin import AdminError
+    from leerrecht_server.api.errors import ApiError
+
+    assert issubclass(ConfigError, LeerrechtError) and issubclass(ConfigError, ValueError)
+    assert issubclass(AdminError, LeerrechtError) and issubclass(ApiError, LeerrechtError)
+    with pytest.raises(ConfigError) as caught:
+        config.Settings(port="eighty")
+    assert str(caught.value) == "LEERRECHT_SERVER_PORT: 'eighty' is not a port number (1-65535)"
 
 
 @pytest.mark.parametrize(("args", "env", "needle"), [
