@@ -51,10 +51,10 @@ class ExportedCounters:
     def __init__(self) -> None:
         self.multiprocess = multiprocess_mode()
         own = None if self.multiprocess else CollectorRegistry()
-        self.requests = Counter("leerrecht_http_requests", "Requests served.",
+        self.requests = Counter("leerrecht_http_requests", "Requests served by all processes of this server.",
                                 ("method", "route", "status_class"), registry=own)
-        self.pushes = Counter("leerrecht_pushes", "Successful push requests served.", registry=own)
-        self.pulls = Counter("leerrecht_pulls", "Successful pull requests served.", registry=own)
+        self.pushes = Counter("leerrecht_pushes", "Successful push requests served by all processes.", registry=own)
+        self.pulls = Counter("leerrecht_pulls", "Successful pull requests served by all processes.", registry=own)
         if own is None:
             own = CollectorRegistry()
             multiprocess.MultiProcessCollector(own)  # reads every process's file at each scrape
