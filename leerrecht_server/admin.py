@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine
 
+from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.protocol import Role
 from leerrecht_server import security
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
@@ -23,7 +24,7 @@ ROLES: tuple[str, ...] = get_args(Role)
 ENROLMENT_CODE_DAYS = 14
 
 
-class AdminError(Exception):
+class AdminError(LeerrechtError):
     """A refusal with one plain line for the operator."""
 
 

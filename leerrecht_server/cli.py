@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from leerrecht_server import config
-from leerrecht_server.config import DB_ENV, ConfigError
+from leerrecht_server.core import config
+from leerrecht_server.core.config import DB_ENV, MULTIPROC_ENV, ConfigError
 
 # Exit statuses: 2 = the configuration (options or environment) can't be used, as argparse does for
 # a bad option; 1 = it was fine but something failed (the database, a refused admin action).
@@ -93,22 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(cfg: config.ServeConfig, url: str) -> int:
+def _serve(cfg: config.Settings, url: str) -> int:
     import logging.config
 
     import uvicorn
 
-    from leerrecht_server.app import Settings, create_app
     from leerrecht_server.logs import logging_config
 
     log_config = logging_config(cfg.log_level, cfg.log_format)
     logging.config.dictConfig(log_config)  # for what happens before uvicorn applies it
     certfile, keyfile = (str(cfg.cert), str(cfg.key)) if cfg.cert and cfg.key else (None, None)
     if cfg.workers == 1:
-        settings = Settings.from_env({**os.environ, **cfg.worker_env()})
+        from leerrecht_server.app import create_app
+
         # Proxy headers are handled inside the application (Settings.behind_proxy), the same way
         # under tests as in production; uvicorn's own handling would trust 127.0.0.1 by default.
-        uvicorn.run(create_app(url, settings=settings), host=cfg.host, port=cfg.port, ssl_certfile=certfile,
+        uvicorn.run(create_app(url, settings=cfg), host=cfg.host, port=cfg.port, ssl_certfile=certfile,
                     ssl_keyfile=keyfile, proxy_headers=False, log_config=log_config, access_log=False,
                     server_header=False)
         return 0
@@ -121,11 +124,26 @@ def _serve(cfg: config.ServeConfig, url: str) -> int:
         migrate(engine)
     finally:
         engine.dispose()
-    os.environ.update({**cfg.worker_env(), DB_ENV: url})
-    uvicorn.run("leerrecht_server.app:create_app_from_env", factory=True, workers=cfg.workers, host=cfg.host,
-                port=cfg.port, ssl_certfile=certfile, ssl_keyfile=keyfile, proxy_headers=False,
-                log_config=log_config, access_log=False, server_header=False)
+    with _metrics_folder() as folder:
+        # Set before the workers start, so prometheus_client in each of them counts into the folder
+        # (it decides at import) and a scrape of any one sums them all.
+        os.environ.update({**cfg.worker_env(), DB_ENV: url, MULTIPROC_ENV: str(folder)})
+        uvicorn.run("leerrecht_server.app:create_app_from_env", factory=True, workers=cfg.workers, host=cfg.host,
+                    port=cfg.port, ssl_certfile=certfile, ssl_keyfile=keyfile, proxy_headers=False,
+                    log_config=log_config, access_log=False, server_header=False)
     return 0
+
+
+@contextmanager
+def _metrics_folder() -> Iterator[Path]:
+    """A new, empty folder (0700: the counts are this server's business) for the workers' counter
+    files, removed when the server stops: each start counts from zero, as one process does."""
+    folder = Path(tempfile.mkdtemp(prefix="leerrecht-server-metrics-"))
+    try:
+        yield folder
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _admin(args: argparse.Namespace, url: str) -> int:

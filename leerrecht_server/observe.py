@@ -1,9 +1,10 @@
-"""Request logging, in-process counters and the status numbers (`GET /v1/status`, `GET /metrics`).
+"""Request logging, the request counters and the status report (`GET /v1/status`).
 
-Counters kept in memory are per process: with `--workers N` or several units, each process counts
-only what it served, and a scrape reaches one of them. Numbers that must agree across processes
-(revisions stored, devices seen, schema version) are read from the database at every request for
-the status."""
+Every answered request is counted twice: in this process's own numbers, which `/v1/status` reports
+as its `process` section (with `--workers N` each process counts only what it served), and in the
+Prometheus counters of leerrecht_server/core/metrics.py, which `/metrics` sums over all processes.
+Numbers that must agree across processes (revisions stored, devices seen, schema version) are read
+from the database at every request for the status (leerrecht_server/crud/status.py)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,20 @@ import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import Engine
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from leerrecht_core import protocol as p
-from leerrecht_server.db import committed_high_water, current_revision, read_transaction
+from leerrecht_server.core.metrics import ExportedCounters
+from leerrecht_server.crud.status import database_numbers
+from leerrecht_server.db import current_revision
 from leerrecht_server.logs import FIELDS_ATTR
-from leerrecht_server.tables import SCHEMA_HEAD, cases, devices, revisions, users
+from leerrecht_server.tables import SCHEMA_HEAD
 
 log = logging.getLogger("leerrecht_server.request")
 # Where a request's log context lives in the ASGI scope (handlers add the device prefix to it).
@@ -60,16 +62,18 @@ def note_device(scope: Scope, device_id: str) -> None:
 
 @dataclass
 class Metrics:
-    """This process's counters. Only the event loop thread touches them (the middleware runs there),
-    so plain integers are safe."""
+    """This process's counters, and the exported ones that /metrics sums over all processes. Only
+    the event loop thread touches them (the middleware runs there), so plain integers are safe."""
 
     started_monotonic: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     requests: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (method, route, class)
     pushes: int = 0
     pulls: int = 0
+    exported: ExportedCounters = field(default_factory=ExportedCounters)
 
     def record(self, method: str, route: str, status: int) -> None:
+        self.exported.record(method, route, status)
         self.requests[(method, route, f"{status // 100}xx")] += 1
         if status == 200 and method == "POST" and route == f"{p.API_PREFIX}/push":
             self.pushes += 1
@@ -87,19 +91,20 @@ class Metrics:
         return time.monotonic() - self.started_monotonic
 
 
-def _route_template(app: Any, scope: Scope) -> str:
+def _route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
     """The matched route's template (`/v1/cases/{case_id}`), never the raw path with its ids."""
     route = scope.get("route")
     if route is not None and getattr(route, "path", None):
         return str(route.path)
     # Refused before routing (a 413 from the body limit, a 401): match it ourselves.
-    for candidate in getattr(app, "routes", ()):
+    for candidate in routes:
         try:
             match, _ = candidate.matches(scope)
         except Exception:  # a route type that can't judge this scope: not a match
             continue
-        if match is not Match.NONE and getattr(candidate, "path", None):
-            return str(candidate.path)
+        path = getattr(candidate, "path", None)
+        if match is not Match.NONE and path:
+            return str(path)
     return "unmatched"
 
 
@@ -116,10 +121,10 @@ class RequestLog:
     Starlette and uvicorn log the full traceback with the message, and a database error's message
     quotes the statement's parameters (user names, token hashes, ciphertext)."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, router_app: Any) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.metrics = metrics
-        self.router_app = router_app
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,7 +170,7 @@ class RequestLog:
             else:
                 status = status or 500
         finally:
-            route = _route_template(self.router_app, scope)
+            route = _route_template(self.routes, scope)
             method = str(scope.get("method", "-"))
             fields: dict[str, Any] = {
                 "event": "request", "request_id": ctx.request_id, "method": method, "route": route,
@@ -194,34 +199,6 @@ def _error_code(body: bytes) -> str | None:
 # -- status -----------------------------------------------------------------------------------------
 
 
-def _iso_ago(delta: timedelta) -> str:
-    return (datetime.now(UTC) - delta).isoformat(timespec="milliseconds")
-
-
-def database_numbers(engine: Engine) -> dict[str, Any]:
-    """Numbers every process reads alike, from the database. Raises if the database is unreachable."""
-    with read_transaction(engine) as conn:
-        def count(q: Any) -> int:
-            return int(conn.execute(q).scalar_one())
-
-        not_revoked = devices.c.revoked_at.is_(None)
-        # last_seen is an ISO-8601 UTC string of fixed shape: string order is time order.
-        return {
-            "backend": conn.dialect.name,
-            "revisions_stored": count(sa.select(sa.func.count()).select_from(revisions)),
-            "sequence_high_water": committed_high_water(conn),
-            "cases": count(sa.select(sa.func.count()).select_from(cases)),
-            "users_active": count(sa.select(sa.func.count()).select_from(users).where(users.c.status == "active")),
-            "users_pending": count(sa.select(sa.func.count()).select_from(users).where(users.c.status == "pending")),
-            "devices_registered": count(sa.select(sa.func.count()).select_from(devices).where(not_revoked)),
-            "devices_revoked": count(sa.select(sa.func.count()).select_from(devices).where(~not_revoked)),
-            "devices_seen_24h": count(sa.select(sa.func.count()).select_from(devices).where(
-                not_revoked, devices.c.last_seen >= _iso_ago(timedelta(hours=24)))),
-            "devices_seen_7d": count(sa.select(sa.func.count()).select_from(devices).where(
-                not_revoked, devices.c.last_seen >= _iso_ago(timedelta(days=7)))),
-        }
-
-
 def status_report(engine: Engine, metrics: Metrics) -> tuple[bool, dict[str, Any]]:
     """(healthy, report). Unhealthy: the database can't be read, or its schema isn't this version's."""
     database: dict[str, Any] = {"reachable": False, "schema_version": None, "schema_expected": SCHEMA_HEAD}
@@ -247,46 +224,3 @@ def status_report(engine: Engine, metrics: Metrics) -> tuple[bool, dict[str, Any
         },
     }
     return healthy, report
-
-
-def prometheus_text(healthy: bool, report: dict[str, Any], metrics: Metrics) -> str:
-    """The same numbers in Prometheus' text format (version 0.0.4)."""
-    lines: list[str] = []
-
-    def metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, str], float]]) -> None:
-        lines.append(f"# HELP {name} {help_text}")
-        lines.append(f"# TYPE {name} {kind}")
-        for labels, value in samples:
-            label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-            lines.append(f"{name}{{{label_text}}} {value:g}" if label_text else f"{name} {value:g}")
-
-    db = report["database"]
-    metric("leerrecht_up", "gauge", "1 if the database is reachable and at this version's schema.",
-           [({}, 1 if healthy else 0)])
-    metric("leerrecht_database_reachable", "gauge", "1 if the database answered.", [({}, 1 if db["reachable"] else 0)])
-    metric("leerrecht_schema_info", "gauge", "The database's schema version (label).",
-           [({"version": str(db["schema_version"]), "expected": SCHEMA_HEAD}, 1)])
-    metric("leerrecht_process_uptime_seconds", "gauge", "Seconds since this process started.",
-           [({}, round(metrics.uptime, 1))])
-    metric("leerrecht_http_requests_total", "counter", "Requests served by this process.",
-           [({"method": m, "route": r, "status_class": c}, n) for (m, r, c), n in sorted(metrics.requests.items())])
-    metric("leerrecht_pushes_total", "counter", "Successful push requests served by this process.",
-           [({}, metrics.pushes)])
-    metric("leerrecht_pulls_total", "counter", "Successful pull requests served by this process.",
-           [({}, metrics.pulls)])
-    if db["reachable"]:
-        for key, help_text in (("revisions_stored", "Sealed revisions in the database."),
-                               ("sequence_high_water", "Highest committed sequence number."),
-                               ("cases", "Cases in the database."),
-                               ("users_active", "Enrolled users."),
-                               ("users_pending", "Users awaiting enrolment."),
-                               ("devices_registered", "Devices not revoked."),
-                               ("devices_revoked", "Revoked devices.")):
-            metric(f"leerrecht_{key}", "gauge", help_text, [({}, db[key])])
-        metric("leerrecht_devices_seen", "gauge", "Devices (not revoked) seen within the window.",
-               [({"window": "24h"}, db["devices_seen_24h"]), ({"window": "7d"}, db["devices_seen_7d"])])
-    return "\n".join(lines) + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

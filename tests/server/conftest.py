@@ -29,7 +29,8 @@ from leerrecht_core.crypto.kdf import KdfParams
 from leerrecht_core.crypto.keys import UserSecrets, new_case_key, wrap_case_key
 from leerrecht_core.crypto.records import RecordHeader, seal
 from leerrecht_server import admin
-from leerrecht_server.app import Settings, create_app
+from leerrecht_server.app import create_app
+from leerrecht_server.core.config import Settings
 from leerrecht_server.db import migrate, open_engine
 
 PG_DEFAULT = "postgresql+psycopg://leerrecht:leerrecht@127.0.0.1:5432/leerrecht_test"
@@ -236,6 +237,7 @@ class ServerProcess:
     def __init__(self, db_url: str, log: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
             [str(SERVER_BIN), "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(self.port)],

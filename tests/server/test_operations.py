@@ -22,8 +22,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from leerrecht_server import config
-from leerrecht_server.app import Settings, create_app
+from leerrecht_server.app import create_app
+from leerrecht_server.core import config
+from leerrecht_server.core.config import ConfigError, Settings
 from leerrecht_server.logs import JsonFormatter, TextFormatter
 from leerrecht_server.tables import SCHEMA_HEAD, devices
 
@@ -62,8 +63,30 @@ def test_environment_configures_serve_and_the_command_line_wins() -> None:
             defaults.workers, defaults.log_level, defaults.log_format, defaults.status_token) == (
         None, "127.0.0.1", 8443, False, "127.0.0.1", 1, "info", "json", None)
     # The worker processes rebuild the same settings from what the parent hands them.
-    s = Settings.from_env(config.resolve_serve(_cli(), env).worker_env())
+    s = config.resolve_serve({}, config.resolve_serve(_cli(), env).worker_env())
     assert (s.behind_proxy, s.trusted_proxies, s.status_token) == (True, "10.1.0.0/16,127.0.0.1", STATUS_TOKEN)
+
+
+def test_settings_read_only_the_documented_variables_by_their_exact_names() -> None:
+    # The tuning fields are no environment interface, and names are case-sensitive as before.
+    s = config.resolve_serve({}, {config.ENV_PREFIX + "LOGIN_LIMIT_PER_USER": "999",
+                                  config.PORT_ENV.lower(): "9100", config.HOST_ENV: "  "})
+    assert (s.login_limit_per_user, s.port, s.host) == (5, 8443, "127.0.0.1")
+    assert config.resolve_serve({}, {config.PAUSE_FILE_ENV: "/tmp/p"}).pause_file == "/tmp/p"
+    # The status token never shows in a repr (a log line or a traceback could print one).
+    assert STATUS_TOKEN not in repr(config.resolve_serve({}, {config.STATUS_TOKEN_ENV: STATUS_TOKEN}))
+
+
+def test_server_refusals_share_the_error_root() -> None:
+    from leerrecht_core.errors import LeerrechtError
+    from leerrecht_server.admin import AdminError
+    from leerrecht_server.api.errors import ApiError
+
+    assert issubclass(ConfigError, LeerrechtError) and issubclass(ConfigError, ValueError)
+    assert issubclass(AdminError, LeerrechtError) and issubclass(ApiError, LeerrechtError)
+    with pytest.raises(ConfigError) as caught:
+        config.Settings(port="eighty")
+    assert str(caught.value) == "LEERRECHT_SERVER_PORT: 'eighty' is not a port number (1-65535)"
 
 
 @pytest.mark.parametrize(("args", "env", "needle"), [
@@ -183,7 +206,7 @@ def test_logs_hold_no_personal_data_or_secrets(world: World, client: TestClient,
     def explode(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError(secret_message)
 
-    monkeypatch.setattr("leerrecht_server.app._push_one", explode)
+    monkeypatch.setattr("leerrecht_server.crud.revisions.push_one", explode)
     r = client.post("/v1/push", json={"revisions": [world.sealed(anna, case, {"n": marker})]}, headers=anna.headers)
     assert r.status_code == 500 and r.json()["code"] == "internal"
     assert r.headers["x-request-id"]
@@ -290,7 +313,8 @@ def test_status_and_metrics_read_the_database(db_url: str, engine: sa.Engine, mo
         assert values['leerrecht_devices_seen{window="7d"}'] == 2
         assert values["leerrecht_pushes_total"] == 1 and values["leerrecht_pulls_total"] == 2
         assert values['leerrecht_http_requests_total{method="POST",route="/v1/push",status_class="2xx"}'] == 1
-        assert values[f'leerrecht_schema_info{{version="{SCHEMA_HEAD}",expected="{SCHEMA_HEAD}"}}'] == 1
+        # (prometheus_client writes labels in alphabetical order)
+        assert values[f'leerrecht_schema_info{{expected="{SCHEMA_HEAD}",version="{SCHEMA_HEAD}"}}'] == 1
         # Nothing that names a person or a case.
         for text in (r.text, metrics.text):
             for secret in ("anna", "bert", "carla", anna.device_id, case.case_id, anna.user_id):

@@ -1,11 +1,14 @@
 """Real `leerrecht-server serve` processes on loopback: an end-to-end push and pull that decrypts on
 the other side, the database holding no plaintext afterwards, two processes over one database
-pushing concurrently without a pull ever skipping a sequence number, a process killed mid-push, TLS."""
+pushing concurrently without a pull ever skipping a sequence number, a process killed mid-push, TLS,
+and /metrics counting exactly over `--workers 2`."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import json
+import stat
 import threading
 import time
 from pathlib import Path
@@ -16,7 +19,7 @@ import sqlalchemy as sa
 
 from leerrecht_core.crypto.keys import WrappedKey, public_signing_key, unwrap_case_key
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed
-from leerrecht_server.app import PAUSE_FILE_ENV
+from leerrecht_server.core.config import PAUSE_FILE_ENV, WORKERS_ENV
 from leerrecht_server.tables import metadata
 
 from .conftest import Actor, World
@@ -265,3 +268,45 @@ def test_a_server_killed_mid_push_stores_nothing_and_loses_no_number(
         assert world.push(anna, rev)[0]["status"] == "duplicate"
         revs, cursor = world.pull_all(anna)
         assert [r["seq"] for r in revs] == [2, 3] and cursor == 3
+
+
+def test_metrics_are_exact_across_workers(start_server: Any, tmp_path: Path) -> None:
+    """With `--workers 2`, requests spread over both processes, and every scrape, whichever process
+    answers it, reports all of them: the counters live in per-process files in a private folder
+    that `serve` makes before the workers start and removes when it stops."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    server = start_server({WORKERS_ENV: "2", "TMPDIR": str(scratch)})
+    folders = list(scratch.glob("leerrecht-server-metrics-*"))
+    assert len(folders) == 1 and stat.S_IMODE(folders[0].stat().st_mode) == 0o700
+    key = 'leerrecht_http_requests_total{method="GET",route="/v1/status",status_class="2xx"}'
+
+    def status_requests() -> float:
+        for line in httpx.get(f"{server.url}/metrics", timeout=10).text.splitlines():
+            if line.startswith(key + " "):
+                return float(line.rpartition(" ")[2])
+        return 0.0
+
+    answered: set[int] = set()
+    n = 0
+    deadline = time.monotonic() + 60
+    while len(answered) < 2 or n < 20:
+        # A new connection each time, so the kernel may hand it to either process.
+        r = httpx.get(f"{server.url}/v1/status", timeout=10)
+        assert r.status_code == 200, r.text
+        answered.add(r.json()["process"]["pid"])
+        n += 1
+        assert time.monotonic() < deadline, "the requests never reached both workers"
+    for _ in range(20):
+        # A request is counted just after its answer went out: allow the last one a moment.
+        seen = status_requests()
+        settle = time.monotonic() + 5
+        while seen < n and time.monotonic() < settle:
+            time.sleep(0.05)
+            seen = status_requests()
+        assert seen == n
+    server.stop()
+    lines = [json.loads(line) for line in server.log_path.read_text().splitlines() if line.startswith("{")]
+    scrapers = {line["pid"] for line in lines if line.get("route") == "/metrics"}
+    assert len(scrapers) == 2, "both workers answered /metrics"
+    assert not folders[0].exists()

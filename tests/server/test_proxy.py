@@ -28,8 +28,9 @@ import sqlalchemy as sa
 from fastapi import Request
 from fastapi.testclient import TestClient
 
-from leerrecht_server import config
-from leerrecht_server.app import Settings, create_app
+from leerrecht_server.app import create_app
+from leerrecht_server.core import config
+from leerrecht_server.core.config import Settings
 from leerrecht_server.tables import audit_log
 
 from .conftest import SERVER_BIN, World, free_port

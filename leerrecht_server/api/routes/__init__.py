@@ -1,0 +1,1 @@
+"""One APIRouter per topic, joined in leerrecht_server/api/main.py."""

@@ -1,0 +1,67 @@
+"""Registering a case and reading its state (members, key version, the caller's key grants)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from leerrecht_core import protocol as p
+from leerrecht_server.api.access import check_grants, visible_case
+from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, EngineDep
+from leerrecht_server.api.errors import ApiError
+from leerrecht_server.crud import cases as crud
+from leerrecht_server.crud.audit import audit_caller
+from leerrecht_server.crud.directory import team_user_ids
+from leerrecht_server.crud.members import add_membership
+from leerrecht_server.crud.org import recovery_public
+from leerrecht_server.db import SeqAllocator, read_transaction, write_transaction
+
+router = APIRouter(prefix=p.API_PREFIX, tags=["cases"])
+
+
+@router.post("/cases")
+def register_case(body: p.CaseRegistration, c: CurrentDevice, engine: EngineDep) -> p.CaseState:
+    with write_transaction(engine) as conn:
+        seqs = SeqAllocator(conn)  # taken first: serialises registrations of one id, too
+        if crud.find_case(conn, body.case_id) is not None:
+            if crud.is_member(conn, body.case_id, c.user_id):
+                return crud.case_state(conn, body.case_id, c.user_id)  # a retry after a lost answer
+            raise ApiError(409, "conflict", "A case with this id already exists.")
+        check_grants(body.case_id, body.grants, c)
+        if any(g.key_version != 1 for g in body.grants):
+            raise ApiError(400, "bad_request", "A new case starts at key version 1.")
+        team = team_user_ids(conn, c.team_id)
+        recipients = {g.recipient_id for g in body.grants}
+        recipients_users = recipients - {p.RECOVERY_RECIPIENT}
+        if not recipients_users <= team:
+            raise ApiError(400, "bad_request", "Every grant must be for an enrolled user of your team.")
+        required = {c.user_id} | team_user_ids(conn, c.team_id, role="coordinator")
+        if recovery_public(conn) is not None:
+            required.add(p.RECOVERY_RECIPIENT)
+        missing = required - recipients
+        if missing:
+            raise ApiError(400, "bad_request", "Grants missing for: " + ", ".join(sorted(missing)))
+        crud.create_case(conn, body.case_id, c.team_id)
+        # Everyone the key is wrapped for (the caller, the team's coordinators, any colleague
+        # assigned at once) is a member: membership is what pull and history serve by.
+        for member in sorted(recipients_users):
+            add_membership(conn, body.case_id, member, seqs.take())
+        crud.store_grants(conn, body.case_id, body.grants)
+        seqs.flush()
+        audit_caller(conn, c, "case_register", [body.case_id])
+        return crud.case_state(conn, body.case_id, c.user_id)
+
+
+@router.get("/cases/{case_id}")
+def get_case(case_id: CaseIdPath, c: CurrentDevice, engine: EngineDep) -> p.CaseState:
+    with read_transaction(engine) as conn:
+        visible_case(conn, case_id, c)
+        return crud.case_state(conn, case_id, c.user_id)
+
+
+@router.post("/case-states")
+def get_case_states(body: p.CaseStatesRequest, c: CurrentDevice, engine: EngineDep) -> p.CaseStatesResponse:
+    with read_transaction(engine) as conn:
+        ids = sorted(set(body.case_ids))
+        visible = crud.member_case_ids(conn, ids, c.user_id)
+        return p.CaseStatesResponse(cases=[crud.case_state(conn, case_id, c.user_id)
+                                           for case_id in ids if case_id in visible])

@@ -1,0 +1,25 @@
+"""The directory: the enrolled users of the caller's team, with the public keys to wrap case keys for."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from leerrecht_core import protocol as p
+from leerrecht_server.api.deps import CurrentDevice, EngineDep
+from leerrecht_server.crud.directory import team_directory
+from leerrecht_server.crud.org import recovery_public
+from leerrecht_server.db import read_transaction
+
+router = APIRouter(prefix=p.API_PREFIX, tags=["directory"])
+
+
+@router.get("/directory")
+def directory(c: CurrentDevice, engine: EngineDep) -> p.DirectoryResponse:
+    with read_transaction(engine) as conn:
+        rows = team_directory(conn, c.team_id)
+        rec = recovery_public(conn)
+    return p.DirectoryResponse(
+        users=[p.DirectoryEntry(user_id=r.user_id, display_name=r.display_name, role=r.role, team_id=r.team_id,
+                                exchange_public=r.exchange_public, signing_public=r.signing_public)
+               for r in rows],
+        recovery_public=rec)
