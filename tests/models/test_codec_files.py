@@ -12,56 +12,23 @@ from typing import Any
 
 import pytest
 
-from leerrecht_desktop.models.case import CaseProfile, Consent, Contact, Referral, WorkerRef
+from leerrecht_desktop.models.case import CaseProfile, Referral
 from leerrecht_desktop.models.codec import from_dict, to_dict
-from leerrecht_desktop.models.entries import (
-    FamilyContact,
-    FollowUpNote,
-    HomeVisit,
-    SupportMeasure,
-    WellbeingScale,
-)
+from leerrecht_desktop.models.entries import FollowUpNote, HomeVisit, WellbeingScale
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, decode, encode, kind_of
 from leerrecht_desktop.models.summary import CaseSummary, Contribution
+from tests.models.test_codec import full_examples
 
 FIXTURE = Path(__file__).parent / "data" / "codec_0_1.json"
 DAY = dt.date(2025, 2, 17)
 
 
 def fictitious_records() -> list[Content]:
-    """Every kind, with set and unset fields, empty lists, None dates, accents, quotes and an emoji."""
-    return [
-        CaseProfile(
-            first_name="Fictieve", last_name="Zoë Testkind-Çelik", birth_date=dt.date(2012, 2, 29), gender="v",
-            school="Scheppers secundair", level="graad1", class_name="1A", home_language="Turks (fictief)",
-            address="Fictiefstraat 1, 2800 Mechelen",
-            contacts=[Contact("Fictieve Moeder", "moeder", "0470 00 00 01"), Contact("Fictieve Oom", "oom", "")],
-            network="CLB (fictief)",
-            referral=Referral("clb", dt.date(2025, 1, 2), "Fictieve CLB-medewerker",
-                              "Veel afwezig; \"citaat\" met aanhalingstekens\nen een nieuwe regel."),
-            target_groups=["spijbelaar", "neet"], life_domains=["school", "financien"], status="lopend",
-            assigned=[WorkerRef("u-1", "Fictieve Werker"), WorkerRef("u-2", "Fictieve Collega")],
-            consent=Consent(True, dt.date(2025, 1, 3), "Fictieve Werker"),
-        ),
-        CaseProfile(first_name="Fictief", last_name="Leeg"),
-        HomeVisit(occurred_on=DAY, author_id="u-1", author_name="Fictieve Werker", start_time="16:30",
-                  duration_minutes=50, location="thuis", present="Fictieve Moeder", purpose="Kennismaking",
-                  observations="Fictieve observatie 😀", agreements="Samen naar het CLB", next_step="Bellen",
-                  next_step_on=DAY + dt.timedelta(days=7), referrals=["CLB", "Sociaal Huis"]),
-        HomeVisit(occurred_on=DAY, author_id="u-2", author_name="Fictieve Collega"),
-        FamilyContact(occurred_on=DAY, author_id="u-1", author_name="Fictieve Werker", channel="schoolpoort",
-                      with_whom="Fictieve Vader", topics=["gezin", "huisvesting"], referrals=["CAW/JAC"],
-                      notes="Fictieve notitie"),
-        WellbeingScale(occurred_on=DAY, author_id="u-1", author_name="Fictieve Werker", place="thuis", age=13,
-                       gender="a", answers={f"q{i}": (i % 5) + 1 for i in range(1, 9)}, questionnaire_version=1,
-                       filled_in_by="werker"),
-        FollowUpNote(occurred_on=DAY, author_id="u-1", author_name="Fictieve Werker", text="Fictief",
-                     action="Afspraak maken", action_owner="Fictieve Collega", due_on=DAY, done=True),
-        FollowUpNote(occurred_on=DAY, text="Fictief, zonder actie"),
-        SupportMeasure(occurred_on=DAY, author_id="u-1", author_name="Fictieve Werker", measure="schoolrekening",
-                       level="lager", note="Fictieve factuur"),
-    ]
+    """Every kind with every field set (test_codec's examples), then blank ones: unset dates, empty lists."""
+    return [*full_examples(), CaseProfile(first_name="Fictief", last_name="Leeg"),
+            HomeVisit(occurred_on=DAY, author_id="u-2", author_name="Fictieve Collega"),
+            FollowUpNote(occurred_on=DAY, text="Fictief, zonder actie")]
 
 
 def fictitious_summary() -> CaseSummary:
