@@ -5,7 +5,6 @@ the round itself is `SyncEngine`'s (sync/engine.py)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import Literal
@@ -32,14 +31,7 @@ from leerrecht_core.protocol import (
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
-from leerrecht_desktop.sync.transport import (
-    DeviceRevoked,
-    ServerRefused,
-    SyncError,
-    Transport,
-)
-
-log = logging.getLogger(__name__)
+from leerrecht_desktop.sync.transport import DeviceRevoked, ServerRefused, SyncError, Transport
 
 
 class DirectorySync:

@@ -37,11 +37,7 @@ from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
-from leerrecht_desktop.sync.transport import (
-    DeviceRevoked,
-    ServerRefused,
-    Transport,
-)
+from leerrecht_desktop.sync.transport import DeviceRevoked, ServerRefused, Transport
 from leerrecht_desktop.sync.wire import sealed_bytes, to_wire
 
 __all__ = ["SyncEngine", "SyncProgress", "SyncReport"]

@@ -12,9 +12,7 @@ from sqlalchemy import Connection, Row, select
 from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.crypto.records import SealedRecord
 from leerrecht_core.i18n import tr
-from leerrecht_core.protocol import (
-    WireRevision,
-)
+from leerrecht_core.protocol import WireRevision
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import VerifiedIncoming
@@ -24,7 +22,8 @@ from leerrecht_desktop.sync.merge import merge_deleted
 from leerrecht_desktop.sync.progress import SyncReport
 from leerrecht_desktop.sync.wire import from_wire
 
-log = logging.getLogger(__name__)
+# The sync engine's log, under the one name it has always had (log files, filters).
+log = logging.getLogger("leerrecht_desktop.sync.engine")
 
 
 class IncomingPages(DirectorySync):

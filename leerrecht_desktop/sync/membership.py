@@ -9,25 +9,14 @@ from typing import Literal
 
 from leerrecht_core.crypto.keys import new_case_key, wrap_case_key
 from leerrecht_core.i18n import tr
-from leerrecht_core.protocol import (
-    RECOVERY_RECIPIENT,
-    CaseRegistration,
-    CaseState,
-    KeyGrant,
-    MemberAdd,
-    MemberRemove,
-)
+from leerrecht_core.protocol import RECOVERY_RECIPIENT, CaseRegistration, CaseState, KeyGrant, MemberAdd, MemberRemove
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.sync.directory import DirectorySync
 from leerrecht_desktop.sync.progress import SyncReport
-from leerrecht_desktop.sync.transport import (
-    ConflictError,
-    DeviceRevoked,
-    ServerRefused,
-    SyncError,
-)
+from leerrecht_desktop.sync.transport import ConflictError, DeviceRevoked, ServerRefused, SyncError
 
-log = logging.getLogger(__name__)
+# The sync engine's log, under the one name it has always had (log files, filters).
+log = logging.getLogger("leerrecht_desktop.sync.engine")
 
 
 class MembershipSync(DirectorySync):
