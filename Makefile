@@ -18,9 +18,11 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff, mypy and the import contracts of pyproject.toml ([tool.importlinter]; see docs/architecture.md).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check leerrecht_core leerrecht_desktop leerrecht_server tests benchmarks scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # The performance suite (docs/performance.md): every budget of DESIGN.md section 6 at the coordinator
 # size beside its raw cost, growth over the three sizes, the PouchDB peer. BENCH_ARGS e.g. --json out.json,

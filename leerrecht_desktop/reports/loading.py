@@ -1,6 +1,6 @@
 """Gathering every readable case for the team overview, for the CLI and the app alike.
 
-This package never imports the store (tests/models/test_layering.py): the caller passes its unlocked
+This package never imports the store (an import contract in pyproject.toml): the caller passes its unlocked
 case files, which only need `summaries()` and `load_case()`, and names the exceptions that mean "this
 one case can't be opened" (damaged, tampered with, gone). Any other exception (the app locked, the
 database is broken) still stops the whole count: an overview that silently left out every case

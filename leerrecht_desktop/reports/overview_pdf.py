@@ -1,7 +1,7 @@
 """The team overview as an A4 PDF: key figures as tiles, then one table per breakdown with a bar beside
 each row (a horizontal bar chart that shares the table's labels, drawn with reportlab.graphics).
 
-Only what `overview.sections()` lets out is drawn: a suppressed count never reaches this module as a
+Only what `overview_sections.sections()` lets out is drawn: a suppressed count never reaches this module as a
 number. A "<5" row gets an open, dashed bar up to 5 on the table's scale (an upper bound, the same for
 1 as for 4); an "x" row gets no bar. The page frame (footer with "Vertrouwelijk", page x of y, who made
 it and when) is the case summary's, from `layout.build_pdf`, so both reports look alike."""
@@ -19,7 +19,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.reports.fonts import BOLD, rich
 from leerrecht_desktop.reports.layout import CONTENT_WIDTH, HEAD_FILL, MUTED, RULE, build_pdf, styles
-from leerrecht_desktop.reports.overview import THRESHOLD, Row, Section, TeamOverview, legend, period_text, sections
+from leerrecht_desktop.reports.overview_counts import THRESHOLD, TeamOverview
+from leerrecht_desktop.reports.overview_sections import Row, Section, legend, period_text, sections
 
 BAR = colors.HexColor("#4a6f9c")
 SMALL_FILL = colors.HexColor("#e9eef5")

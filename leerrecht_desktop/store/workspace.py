@@ -1,16 +1,14 @@
-"""A data folder: its database, the local profile, unlocking (with an increasing delay after wrong
-tries) and the few plaintext settings needed before unlock (language, auto-lock time)."""
+"""A data folder with its local profile: creating or adopting the profile, unlocking (with an increasing
+delay after wrong tries) and changing the passphrase. The database and the plaintext settings are the
+data folder's (store/data_folder.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import math
-import time
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -19,17 +17,21 @@ from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
 from leerrecht_core.crypto.keys import UserSecrets
 from leerrecht_core.crypto.local import open_local, seal_local
-from leerrecht_core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, seconds, tr
+from leerrecht_core.i18n import seconds, tr
 from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.database import database_path, migrate, open_engine, prune_backups, write_transaction
-from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled
+from leerrecht_desktop.store.data_folder import DEFAULT_IDLE_LOCK_MINUTES, DataFolder
+from leerrecht_desktop.store.database import write_transaction
+from leerrecht_desktop.store.errors import NoProfile, ProfileExists, UnlockThrottled
+from leerrecht_desktop.store.user_profile import UserProfile
+
+__all__ = ["DEFAULT_IDLE_LOCK_MINUTES", "MAX_DELAY_SECONDS", "UserProfile", "Workspace", "delay_after"]
 
 MAX_DELAY_SECONDS = 60.0
-DEFAULT_IDLE_LOCK_MINUTES = 10
+
 
 
 def delay_after(failures: int) -> float:
@@ -37,35 +39,10 @@ def delay_after(failures: int) -> float:
     return 0.0 if failures <= 0 else min(2.0 ** (failures - 1), MAX_DELAY_SECONDS)
 
 
-@dataclass(frozen=True)
-class UserProfile:
-    user_id: str
-    name: str
-    role: str
-    team: str
 
-
-class Workspace:
-    def __init__(self, data_dir: Path, *, create: bool = False, clock: Callable[[], float] = time.time):
-        data_dir = Path(data_dir).expanduser()
-        if not create and not database_path(data_dir).exists():
-            raise DataDirMissing(
-                tr("Er staan geen Leerrecht-gegevens in {path}. Kijk de map na of maak eerst een profiel aan.",
-                   path=str(data_dir))
-            )
-        self.data_dir = data_dir
-        self.clock = clock
-        self.engine = open_engine(data_dir)
-        try:
-            # Upgrades an older schema (keeping a copy first; restored if it fails) and refuses a newer one.
-            migrate(self.engine)
-        except BaseException:
-            self.engine.dispose()  # nothing of ours keeps the file open after a refusal
-            raise
-        prune_backups(data_dir)  # copies from earlier upgrades age out (see store/database.py)
-
-    def close(self) -> None:
-        self.engine.dispose()
+class Workspace(DataFolder):
+    """A data folder with its local profile: creating or adopting it, unlocking it into `CaseFiles`
+    (with an increasing delay after wrong tries) and changing its passphrase."""
 
     # -- profile -------------------------------------------------------------------------------
 
@@ -221,27 +198,3 @@ class Workspace:
                 kdf=json.dumps(params.to_json()),
                 wrapped_secrets=secrets.wrap(derive_subkey(master, PURPOSE_WRAP)),
             ))
-
-    # -- settings (plaintext, never personal) ------------------------------------------------------
-
-    def setting(self, key: str, default: str) -> str:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
-        return row[0] if row else default
-
-    def set_setting(self, key: str, value: str) -> None:
-        with write_transaction(self.engine) as conn:
-            conn.execute(t.settings.delete().where(t.settings.c.key == key))
-            conn.execute(t.settings.insert().values(key=key, value=value))
-
-    @property
-    def language(self) -> str:
-        lang = self.setting("language", DEFAULT_LANGUAGE)
-        return lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
-
-    @property
-    def idle_lock_minutes(self) -> int:
-        try:
-            return max(1, int(self.setting("idle_lock_minutes", str(DEFAULT_IDLE_LOCK_MINUTES))))
-        except ValueError:
-            return DEFAULT_IDLE_LOCK_MINUTES

@@ -8,16 +8,15 @@ sync with nothing new stays one round trip."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
+from leerrecht_desktop.sync.membership import MembershipSync
+from leerrecht_desktop.sync.progress import SyncReport
 
 DIRECTORY_CHECK_SECONDS = 3600
 _SETTING = "sync.directory_checked_at"
 
 
-def directory_check_due(engine: SyncEngine, now: float | None = None) -> bool:
+def directory_check_due(engine: MembershipSync, now: float | None = None) -> bool:
     raw = engine.case_files.workspace.setting(_SETTING, "0")
     try:
         last = float(raw)
@@ -28,7 +27,7 @@ def directory_check_due(engine: SyncEngine, now: float | None = None) -> bool:
     return now < last or now - last >= DIRECTORY_CHECK_SECONDS
 
 
-def share_with_new_coordinators(engine: SyncEngine, report: SyncReport) -> int:
+def share_with_new_coordinators(engine: MembershipSync, report: SyncReport) -> int:
     """After a directory refresh: queue a share of every registered local case with each coordinator of
     this user's team who is not a member yet. Returns how many shares were queued."""
     store = engine.store

@@ -1,4 +1,4 @@
-"""A pulled page is stored in bulk (sync/engine.py apply_page): whatever order and repetition a server
+"""A pulled page is stored in bulk (sync/incoming.py apply_page): whatever order and repetition a server
 sends, each record ends with exactly one head (its newest revision), its whole history, and a case list
 that shows the newest content."""
 

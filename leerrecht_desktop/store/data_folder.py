@@ -1,0 +1,65 @@
+"""A data folder: its database (opened, upgraded, old backups pruned) and the few plaintext settings
+needed before unlock (language, auto-lock time). The profile and unlocking are `Workspace`'s
+(store/workspace.py), which is a data folder; the case files need only this much of it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from leerrecht_core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, tr
+from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.database import database_path, migrate, open_engine, prune_backups, write_transaction
+from leerrecht_desktop.store.errors import DataDirMissing
+
+DEFAULT_IDLE_LOCK_MINUTES = 10
+
+
+class DataFolder:
+    def __init__(self, data_dir: Path, *, create: bool = False, clock: Callable[[], float] = time.time):
+        data_dir = Path(data_dir).expanduser()
+        if not create and not database_path(data_dir).exists():
+            raise DataDirMissing(
+                tr("Er staan geen Leerrecht-gegevens in {path}. Kijk de map na of maak eerst een profiel aan.",
+                   path=str(data_dir))
+            )
+        self.data_dir = data_dir
+        self.clock = clock
+        self.engine = open_engine(data_dir)
+        try:
+            # Upgrades an older schema (keeping a copy first; restored if it fails) and refuses a newer one.
+            migrate(self.engine)
+        except BaseException:
+            self.engine.dispose()  # nothing of ours keeps the file open after a refusal
+            raise
+        prune_backups(data_dir)  # copies from earlier upgrades age out (see store/database.py)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- settings (plaintext, never personal) ------------------------------------------------------
+
+    def setting(self, key: str, default: str) -> str:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(t.settings.delete().where(t.settings.c.key == key))
+            conn.execute(t.settings.insert().values(key=key, value=value))
+
+    @property
+    def language(self) -> str:
+        lang = self.setting("language", DEFAULT_LANGUAGE)
+        return lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        try:
+            return max(1, int(self.setting("idle_lock_minutes", str(DEFAULT_IDLE_LOCK_MINUTES))))
+        except ValueError:
+            return DEFAULT_IDLE_LOCK_MINUTES
