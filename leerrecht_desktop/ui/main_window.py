@@ -33,18 +33,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import set_language, tr
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import CaseStatus, Kind, Role
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
-from leerrecht_desktop.store.errors import CaseNotFound, Locked
+from leerrecht_desktop.store.errors import Locked
 from leerrecht_desktop.store.syncstore import StoredConflict, SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import AboutDialog
 from leerrecht_desktop.ui.case_view import CaseView
 from leerrecht_desktop.ui.models import CaseColumn, CaseFilterProxy, CaseListModel, SortMode, case_column_titles
+from leerrecht_desktop.ui.operations import StoreOp, report_failure
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, EnrolDialog, QuarantineDialog, ShareDialog
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
 
     def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                 on_error: Callable[[Exception], None] | None = None) -> None:
-        """Run `fn` off the GUI thread; drop its result if the app locked in the meantime."""
+        """Store work for this window (a StoreOp); its result is dropped if the app locked meanwhile."""
         session = self._session
 
         def done(result: Any) -> None:
@@ -400,12 +402,13 @@ class MainWindow(QMainWindow):
             if on_error is not None:
                 on_error(exc)
             else:
-                self.show_error(exc)
+                report_failure(self, exc)
 
-        self.runner.submit(fn, done, failed)
+        StoreOp(self, fn, runner=self.runner).success(done).failure(failed).run()
 
     def show_error(self, exc: Exception) -> None:
-        if isinstance(exc, CaseNotFound):
+        """The window's place for a refusal (operations.show_error lands here): the status bar."""
+        if isinstance(exc, LeerrechtError):
             message = str(exc)
         else:
             message = tr("Dat is niet gelukt. Probeer het opnieuw; lukt het niet, neem dan contact op met je "
@@ -567,7 +570,7 @@ class MainWindow(QMainWindow):
         self._current_case_id = None
         self.case_view.clear()
         self._update_case_actions()
-        self.show_error(exc)
+        report_failure(self, exc)
 
     def reload_current_case(self) -> None:
         if self._current_case_id:
