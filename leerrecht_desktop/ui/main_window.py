@@ -41,7 +41,8 @@ from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.store.errors import Locked
-from leerrecht_desktop.store.syncstore import StoredConflict, SyncStore
+from leerrecht_desktop.store.queries import case_conflicts, case_list, is_enrolled, last_sync_if_enrolled
+from leerrecht_desktop.store.syncstore import StoredConflict
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import AboutDialog
 from leerrecht_desktop.ui.case_view import CaseView
@@ -422,11 +423,8 @@ class MainWindow(QMainWindow):
 
     def reload_list(self, select_case: str | None = None) -> None:
         case_files = self.case_files
-
-        def load() -> tuple[list[CaseSummary], int]:
-            return case_files.summaries(), case_files.pending_changes()
-
-        self._submit(load, lambda result: self._list_loaded(result[0], result[1], select_case=select_case))
+        self._submit(lambda: case_list(case_files),
+                     lambda result: self._list_loaded(result[0], result[1], select_case=select_case))
 
     def _list_loaded(self, summaries: list[CaseSummary], pending: int, select_case: str | None = None) -> None:
         self.case_model.set_summaries(summaries)
@@ -754,12 +752,6 @@ class MainWindow(QMainWindow):
         """Ask the store whether this laptop is enrolled; if so, start the background loop for this session."""
         case_files = self.case_files
 
-        def check() -> str | None:
-            store = SyncStore(case_files)
-            if not store.is_enrolled():
-                return None
-            return store.state().last_success_at or ""
-
         def done(last_success_at: str | None) -> None:
             if self.is_locked:
                 return
@@ -769,7 +761,7 @@ class MainWindow(QMainWindow):
                 self.sync.start(case_files, last_success_at or None)
             self._update_sync_actions()
 
-        self._submit(check, done)
+        self._submit(lambda: last_sync_if_enrolled(case_files), done)
 
     def _update_sync_actions(self) -> None:
         normal = not self.is_locked and not self.in_handover
@@ -847,7 +839,7 @@ class MainWindow(QMainWindow):
             self.revoked_box = box
             box.open()
 
-        self._submit(lambda: SyncStore(case_files).is_enrolled(), done)
+        self._submit(lambda: is_enrolled(case_files), done)
 
     def load_conflicts(self) -> None:
         """The banner of the open case: how many of its fields are in conflict."""
@@ -862,7 +854,7 @@ class MainWindow(QMainWindow):
             self._conflicts = conflicts
             self.case_view.set_conflict_count(sum(len(c.details.get("conflicts", [])) for c in conflicts))
 
-        self._submit(lambda: SyncStore(case_files).conflicts(case_id), done)
+        self._submit(lambda: case_conflicts(case_files, case_id), done)
 
     def open_conflicts(self) -> None:
         if not self._conflicts or self.conflict_dialog is not None:

@@ -36,16 +36,17 @@ from PySide6.QtWidgets import (
 from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import DirectoryEntry
-from leerrecht_desktop.models.enums import Kind, Role
-from leerrecht_desktop.models.records import decode, encode
+from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
-from leerrecht_desktop.store.syncstore import Quarantined, StoredConflict, SyncStore
+from leerrecht_desktop.store.queries import discard_quarantined, load_quarantined, retry_quarantined
+from leerrecht_desktop.store.syncstore import Quarantined, StoredConflict
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.account import enrol
+from leerrecht_desktop.sync.conflicts import keep_value
 from leerrecht_desktop.sync.engine import SyncEngine
 from leerrecht_desktop.sync.errors import SyncError
-from leerrecht_desktop.sync.merge import MISSING, apply_path, split_path
+from leerrecht_desktop.sync.merge import MISSING, split_path
 from leerrecht_desktop.sync.transport import (
     BadResponse,
     CertificateProblem,
@@ -54,6 +55,7 @@ from leerrecht_desktop.sync.transport import (
     Unauthorized,
     Unreachable,
 )
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import (
@@ -256,42 +258,6 @@ def value_text(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def keep_value(case_files: CaseFiles, conflict_id: int, path: str, side: str) -> None:
-    """Store work (runs on the TaskRunner): write a new revision of the record with the chosen value at
-    `path` ("mine" or "theirs"), then drop that field from the conflict (the whole conflict when it was
-    the last field)."""
-    store = SyncStore(case_files)
-    found = next((c for c in store.conflicts() if c.conflict_id == conflict_id), None)
-    if found is None:
-        return  # resolved already (another click, another window)
-    entries: list[dict[str, Any]] = list(found.details.get("conflicts", []))
-    entry = next((e for e in entries if e.get("path") == path), None)
-    if entry is None:
-        return
-    value = entry.get(side, MISSING)
-    kind = Kind(found.details["kind"])
-    current: dict[str, Any] | None = None
-    try:
-        case = case_files.load_case(found.case_id)
-    except CaseNotFound:
-        store.resolve_conflict(conflict_id)  # the case is gone: nothing left to choose
-        return
-    for record in [case.profile, *case.entries]:
-        if record.record_id == found.record_id:
-            current = encode(record.content)
-    if path == "" and value is MISSING:
-        if current is not None and kind != Kind.CASE:
-            case_files.delete_entry(found.case_id, found.record_id)
-    else:
-        chosen = apply_path(current or {}, path, value)
-        case_files.save(found.case_id, decode(kind, chosen), record_id=found.record_id)
-    rest = [e for e in entries if e is not entry]
-    if rest:
-        store.update_conflict(conflict_id, {**found.details, "conflicts": rest})
-    else:
-        store.resolve_conflict(conflict_id)
-
-
 class ConflictDialog(QDialog):
     """Every field of a case in conflict, each with both values and a "Deze houden" button per value."""
 
@@ -390,7 +356,8 @@ class ConflictDialog(QDialog):
                     button.setEnabled(True)
             show_error(self.error, tr("Die keuze kon niet bewaard worden: {reason}", reason=str(exc)))
 
-        self.runner.submit(lambda: keep_value(case_files, conflict_id, path, side), done, failed)
+        StoreOp(self, lambda: keep_value(case_files, conflict_id, path, side), runner=self.runner) \
+            .success(done).failure(failed).run()
 
 
 # -- sharing ---------------------------------------------------------------------------------------
@@ -535,12 +502,6 @@ class ShareDialog(QDialog):
 # -- quarantine ------------------------------------------------------------------------------------
 
 
-def load_quarantined(case_files: CaseFiles) -> list[tuple[Quarantined, str]]:
-    """Store work: the revisions the server refused, each with the name of its case (if still here)."""
-    names = {s.case_id: f"{s.first_name} {s.last_name}".strip() for s in case_files.summaries()}
-    return [(q, names.get(q.case_id, q.case_id)) for q in SyncStore(case_files).quarantined()]
-
-
 class QuarantineDialog(QDialog):
     """Changes the server refused (with its reason): send again, or leave out (the record's previous
     version becomes current again)."""
@@ -587,7 +548,8 @@ class QuarantineDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.runner.submit(lambda: load_quarantined(self.case_files), self._show)
+        case_files = self.case_files
+        StoreOp(self, lambda: load_quarantined(case_files), runner=self.runner).success(self._show).run()
 
     def _show(self, rows: list[tuple[Quarantined, str]]) -> None:
         self.rows = [q for q, _name in rows]
@@ -606,13 +568,11 @@ class QuarantineDialog(QDialog):
         row = self.table.currentRow()
         if not 0 <= row < len(self.rows):
             return
-        revision_id = self.rows[row].revision_id
-        store = SyncStore(self.case_files)
-        work = (lambda: store.retry_quarantined(revision_id)) if retry else (
-            lambda: store.discard_quarantined(revision_id))
+        revision_id, case_files = self.rows[row].revision_id, self.case_files
+        act = retry_quarantined if retry else discard_quarantined
 
         def done(_result: object) -> None:
             self.changed.emit(retry)
             self.reload()
 
-        self.runner.submit(work, done)
+        StoreOp(self, lambda: act(case_files, revision_id), runner=self.runner).success(done).run()
