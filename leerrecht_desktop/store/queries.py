@@ -43,3 +43,9 @@ def retry_quarantined(case_files: CaseFiles, revision_id: str) -> None:
 def discard_quarantined(case_files: CaseFiles, revision_id: str) -> None:
     """Leave a refused revision out: the record's previous version is current again."""
     SyncStore(case_files).discard_quarantined(revision_id)
+
+
+def stored_server_url(case_files: CaseFiles) -> str | None:
+    """The sync server's address, or None when this laptop is not linked to one."""
+    store = SyncStore(case_files)
+    return store.state().server_url if store.is_enrolled() else None

@@ -3,6 +3,8 @@ the passphrase."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -23,9 +25,10 @@ from leerrecht_core.i18n import SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import UnlockThrottled
-from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.store.queries import stored_server_url
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.server_address import ServerCheckFailed, check_and_save_server_url
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import (
     Countdown,
@@ -127,11 +130,8 @@ class SettingsDialog(QDialog):
             self._show_server(None)
             return
 
-        def load() -> str | None:
-            store = SyncStore(case_files)
-            return store.state().server_url if store.is_enrolled() else None
-
-        runner.submit(load, self._show_server, self._server_unknown)
+        StoreOp(self, partial(stored_server_url, case_files), runner=runner) \
+            .success(self._show_server).failure(self._server_unknown).run()
 
     def _server_unknown(self, _exc: Exception) -> None:
         self._show_server(None)
@@ -193,8 +193,10 @@ class SettingsDialog(QDialog):
         case_files, runner = self.case_files, self.runner
         assert case_files is not None and runner is not None  # a stored address was loaded through them
         self._set_busy(True)
-        runner.submit(lambda: check_and_save_server_url(case_files, new_url), self._server_saved,
-                      self._server_refused)
+        # On the store thread, not the network pool: it ends in a store write, and a short timeout
+        # (sync/server_address.py) keeps queued saves waiting seconds at most.
+        StoreOp(self, partial(check_and_save_server_url, case_files, new_url), runner=runner) \
+            .success(self._server_saved).failure(self._server_refused).run()
 
     def _server_saved(self, url: str) -> None:
         self._set_busy(False)
@@ -308,7 +310,7 @@ class ChangePassphraseDialog(QDialog):
 
                 queue_passphrase_change(workspace, case_files, new)
 
-        self.runner.submit(change, self._done, self._failed)
+        StoreOp(self, change, runner=self.runner).success(self._done).failure(self._failed).run()
 
     def _done(self, _result: object) -> None:
         self._set_busy(False)

@@ -17,6 +17,7 @@ def test_case_list_enrolment_and_refused_changes(tmp_path: Path) -> None:
         summaries, pending = queries.case_list(cf)
         assert [s.case_id for s in summaries] == [case_id] and pending == cf.pending_changes()
         assert not queries.is_enrolled(cf) and queries.last_sync_if_enrolled(cf) is None
+        assert queries.stored_server_url(cf) is None
         assert queries.case_conflicts(cf, case_id) == []
 
         store = SyncStore(cf)
@@ -24,6 +25,7 @@ def test_case_list_enrolment_and_refused_changes(tmp_path: Path) -> None:
                              device_token="fictief-token", team_id="fictief-team", role="onderwijsassistent",
                              recovery_public=None, pinned_sha256=None)
         assert queries.is_enrolled(cf) and queries.last_sync_if_enrolled(cf) == ""
+        assert queries.stored_server_url(cf) == "http://127.0.0.1:9"
 
         revision_id = store.outgoing(10)[0].sealed.header.revision_id
         with cf.sync_transaction() as conn:

@@ -1,7 +1,7 @@
 """The main window: the case list (search, filters, sort) on the left, the open case on the right,
 menus, a status bar that says where the data stands, and locking (on demand and when idle).
 
-Every piece of store work goes through the TaskRunner. Results carry the session they were asked
+Every piece of store work runs as a StoreOp (base._submit). Results carry the session they were asked
 in; after a lock the session changes, so a late result never paints case data on a locked screen.
 
 Assembled from one part per concern: case_list → case_pane → sync_actions → locking (each a
