@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from leerrecht_core.errors import LeerrechtError
@@ -38,7 +38,9 @@ def show_error(parent: QObject | None, err: LeerrechtError) -> None:
             return
         widget = widget.parentWidget()
     window = parent.window() if isinstance(parent, QWidget) else None
-    QMessageBox.warning(window, tr("Leerrecht"), str(err))
+    box = QMessageBox(QMessageBox.Icon.Warning, tr("Leerrecht"), str(err), QMessageBox.StandardButton.Ok, window)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()  # not exec(): no nested event loop inside a result callback
 
 
 def report_failure(parent: QObject | None, exc: Exception) -> None:

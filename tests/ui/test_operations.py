@@ -100,3 +100,19 @@ def _valid(widget: QLineEdit) -> bool:
     import shiboken6
 
     return shiboken6.isValid(widget)
+
+
+def test_a_refusal_outside_a_main_window_gets_a_message_box_on_its_window(qtbot: QtBot, runner: TaskRunner) -> None:
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+
+    def refuse() -> None:
+        raise LeerrechtError("Fictieve weigering.")
+
+    StoreOp(dialog, refuse, runner=runner).run()
+    qtbot.waitUntil(lambda: bool(dialog.findChildren(QMessageBox)))
+    box = dialog.findChildren(QMessageBox)[0]
+    assert box.text() == "Fictieve weigering."
+    box.accept()

@@ -28,6 +28,8 @@ from leerrecht_desktop.ui.models import CaseColumn, CaseFilterProxy, CaseListMod
 
 
 class CaseListMixin(WindowBase):
+    """The list panel: built once, reloaded after every write, filtered and sorted in its proxy."""
+
     def _build_list_panel(self) -> QWidget:
         panel = QWidget()
         panel.setMinimumWidth(420)

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtWidgets import (
-    QMessageBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.enums import Kind, Role
@@ -21,6 +18,8 @@ from leerrecht_desktop.ui.style import mark
 
 
 class CasePaneMixin(CaseListMixin):
+    """The open case and what is done with it (see the module docstring)."""
+
     @property
     def current_case_id(self) -> str | None:
         return self._current_case_id

@@ -7,11 +7,7 @@ import contextlib
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.ui.main_window.sync_actions import SyncActionsMixin
@@ -36,6 +32,8 @@ class ActivityWatcher(QObject):
 
 
 class LockingMixin(SyncActionsMixin):
+    """Lock, resume, the idle timer and the view state (see the module docstring)."""
+
     def set_idle_minutes(self, minutes: int) -> None:
         self.set_idle_interval_ms(max(1, minutes) * 60_000)
 

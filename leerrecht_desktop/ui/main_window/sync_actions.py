@@ -4,9 +4,7 @@ live in ui/sync_status.py, the dialogs in ui/sync_dialogs.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QMessageBox,
-)
+from PySide6.QtWidgets import QMessageBox
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.queries import case_conflicts, is_enrolled, last_sync_if_enrolled
@@ -25,6 +23,8 @@ def sync_state_text(pending: int) -> str:
 
 
 class SyncActionsMixin(CasePaneMixin):
+    """The window's side of sync (see the module docstring)."""
+
     def check_enrolment(self) -> None:
         """Ask the store whether this laptop is enrolled; if so, start the background loop for this session."""
         case_files = self.case_files
