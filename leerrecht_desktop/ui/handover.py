@@ -44,6 +44,7 @@ from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui import forms
 from leerrecht_desktop.ui.forms.base import DRAFT_FORMAT, DraftWriter, now_local
 from leerrecht_desktop.ui.forms.widgets import OptionalNumber, date_edit, pydate, qdate
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 
 ADVANCE_DELAY_MS = 350
@@ -605,7 +606,7 @@ class HandoverWidget(QWidget):
             writer.discard_now()
             return record
 
-        self.runner.submit(job, self._on_saved, self._on_save_failed)
+        StoreOp(self, job, runner=self.runner).success(self._on_saved).failure(self._on_save_failed).run()
 
     def _on_saved(self, record: Record) -> None:
         if not shiboken6.isValid(self):
@@ -664,8 +665,8 @@ class HandoverWidget(QWidget):
         self.passphrase_button.setEnabled(False)
         self.passphrase_message.setText(tr("Even nakijken…"))
         workspace = self.workspace
-        self.runner.submit(lambda: workspace.verify_passphrase(passphrase), self._on_verified,
-                           self._on_verify_failed)
+        StoreOp(self, lambda: workspace.verify_passphrase(passphrase), runner=self.runner) \
+            .success(self._on_verified).failure(self._on_verify_failed).run()
 
     def _on_verify_failed(self, exc: Exception) -> None:
         if not shiboken6.isValid(self):

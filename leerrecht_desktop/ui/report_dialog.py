@@ -48,6 +48,7 @@ from leerrecht_desktop.reports.overview import compute_overview, render_overview
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.ui import style
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.print_preview import PreviewPages, PrintFailed, print_pdf, rasterise
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -359,8 +360,8 @@ class SummaryDialog(QDialog):
             pdf = render_case_summary(profile, entries, options, made_by=made_by, made_at=made_at, today=today)
             return pdf, rasterise(pdf, password=options.password)
 
-        self.runner.submit(render, lambda result: self._rendered(token, result),
-                           lambda exc: self._failed(token, exc))
+        StoreOp(self, render, runner=self.runner).success(lambda result: self._rendered(token, result)) \
+            .failure(lambda exc: self._failed(token, exc)).run()
 
     def _rendered(self, token: int, result: tuple[bytes, list[QImage]]) -> None:
         if token != self._token or self.case_file is None:
@@ -431,7 +432,7 @@ class SummaryDialog(QDialog):
             show_error(self.error_banner, str(exc) if isinstance(exc, PrintFailed) else _failure_text(exc))
 
         self._printer_in_use = printer  # alive until the worker is done with it
-        self.runner.submit(job, done, failed)
+        StoreOp(self, job, runner=self.runner).success(done).failure(failed).run()
 
     def suggested_file_name(self) -> str:
         # No name of the young person in the file name: file names show in folders, recent-file lists
@@ -467,7 +468,8 @@ class SummaryDialog(QDialog):
             show_error(self.error_banner, _failure_text(exc))
 
         # The file dialog asked before replacing an existing file.
-        self.runner.submit(lambda: write_private(out, pdf, overwrite=True), done, failed)
+        StoreOp(self, lambda: write_private(out, pdf, overwrite=True), runner=self.runner) \
+            .success(done).failure(failed).run()
 
     # -- closing --------------------------------------------------------------------------------------
 
@@ -569,7 +571,8 @@ class OverviewDialog(QDialog):
             write_private(out, data, overwrite=True)  # the file dialog asked before replacing
             return len(readable.cases), readable.skipped_cases, readable.refused_records
 
-        self.runner.submit(job, lambda result: self._saved(token, out, result), lambda exc: self._failed(token, exc))
+        StoreOp(self, job, runner=self.runner).success(lambda result: self._saved(token, out, result)) \
+            .failure(lambda exc: self._failed(token, exc)).run()
 
     def _saved(self, token: int, out: Path, result: tuple[int, int, int]) -> None:
         if token != self._token:

@@ -3,6 +3,8 @@ the passphrase."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -23,8 +25,10 @@ from leerrecht_core.i18n import SUPPORTED_LANGUAGES, seconds, tr
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import UnlockThrottled
-from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.store.queries import stored_server_url
 from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.sync.server_address import ServerCheckFailed, check_and_save_server_url
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import (
     Countdown,
@@ -38,63 +42,6 @@ from leerrecht_desktop.ui.unlock import (
 
 MIN_IDLE_MINUTES = 1
 MAX_IDLE_MINUTES = 120
-# The check of a new server address runs on the store worker (it ends in a store write); kept short so
-# queued draft saves wait seconds, not the sync's 30.
-CHECK_TIMEOUT_SECONDS = 10.0
-CHECK_CONNECT_SECONDS = 5.0
-
-
-class ServerCheckFailed(Exception):
-    """The new address was refused; the message is for the field's error line."""
-
-
-def check_and_save_server_url(case_files: CaseFiles, url: str) -> str:
-    """Runs on the worker: the new address must parse (https://, or http:// to this computer), answer as
-    a Leerrecht server that accepts this laptop's device token, and list this user with the keys this
-    laptop has (so it is the same organisation's server, not just any Leerrecht). Then it is stored;
-    the next sync round reads it. Returns the stored address."""
-    import httpx
-
-    from leerrecht_core.protocol import DirectoryResponse
-    from leerrecht_desktop.sync.errors import SyncError
-    from leerrecht_desktop.sync.transport import (
-        BadResponse,
-        CertificateProblem,
-        NotFound,
-        Transport,
-        Unauthorized,
-        Unreachable,
-        check_server_url,
-    )
-
-    try:
-        new_url = check_server_url(url)
-    except SyncError as exc:
-        raise ServerCheckFailed(str(exc)) from None
-    store = SyncStore(case_files)
-    state = store.state()
-    try:
-        with Transport(new_url, token=state.device_token, pinned_sha256=state.pinned_sha256,
-                       timeout=httpx.Timeout(CHECK_TIMEOUT_SECONDS, connect=CHECK_CONNECT_SECONDS)) as transport:
-            directory = transport.get("/directory", DirectoryResponse)
-    except Unreachable:
-        raise ServerCheckFailed(tr("Op {url} antwoordt geen server. Kijk het adres na; tot dan blijft het oude "
-                                   "adres gelden.", url=new_url)) from None
-    except (NotFound, BadResponse):
-        raise ServerCheckFailed(tr("Op {url} draait geen Leerrecht-server. Kijk het adres na.", url=new_url)) from None
-    except Unauthorized:
-        raise ServerCheckFailed(tr("De server op {url} kent deze laptop niet. Is het wel de Leerrecht-server van "
-                                   "je team?", url=new_url)) from None
-    except (CertificateProblem, SyncError) as exc:
-        raise ServerCheckFailed(str(exc)) from None
-    me = case_files.user.user_id
-    secrets = case_files.secrets
-    if not any(u.user_id == me and u.exchange_public == secrets.exchange_public
-               and u.signing_public == secrets.signing_public for u in directory.users):
-        raise ServerCheckFailed(tr("De server op {url} kent je account niet. Is het wel de Leerrecht-server van "
-                                   "je team?", url=new_url))
-    store.set_server_url(new_url)
-    return new_url
 
 
 class SettingsDialog(QDialog):
@@ -183,11 +130,8 @@ class SettingsDialog(QDialog):
             self._show_server(None)
             return
 
-        def load() -> str | None:
-            store = SyncStore(case_files)
-            return store.state().server_url if store.is_enrolled() else None
-
-        runner.submit(load, self._show_server, self._server_unknown)
+        StoreOp(self, partial(stored_server_url, case_files), runner=runner) \
+            .success(self._show_server).failure(self._server_unknown).run()
 
     def _server_unknown(self, _exc: Exception) -> None:
         self._show_server(None)
@@ -249,8 +193,10 @@ class SettingsDialog(QDialog):
         case_files, runner = self.case_files, self.runner
         assert case_files is not None and runner is not None  # a stored address was loaded through them
         self._set_busy(True)
-        runner.submit(lambda: check_and_save_server_url(case_files, new_url), self._server_saved,
-                      self._server_refused)
+        # On the store thread, not the network pool: it ends in a store write, and a short timeout
+        # (sync/server_address.py) keeps queued saves waiting seconds at most.
+        StoreOp(self, partial(check_and_save_server_url, case_files, new_url), runner=runner) \
+            .success(self._server_saved).failure(self._server_refused).run()
 
     def _server_saved(self, url: str) -> None:
         self._set_busy(False)
@@ -364,7 +310,7 @@ class ChangePassphraseDialog(QDialog):
 
                 queue_passphrase_change(workspace, case_files, new)
 
-        self.runner.submit(change, self._done, self._failed)
+        StoreOp(self, change, runner=self.runner).success(self._done).failure(self._failed).run()
 
     def _done(self, _result: object) -> None:
         self._set_busy(False)

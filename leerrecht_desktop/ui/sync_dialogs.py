@@ -1,19 +1,18 @@
 """Dialogs of sync: linking this laptop to a server ("Koppelen aan server…") and choosing between the
 two values of a field in conflict.
 
-Enrolment talks to the network, which may take long: it runs on a plain thread of its own (never on
-the store worker) and reports back through a queued Qt signal. Resolving a conflict is store work
-and goes through the TaskRunner like every save."""
+Enrolment and the colleague list talk to the network, which may take long: they run as a NetworkOp
+(ui/operations.py), on the network pool, never on the store thread. Resolving a conflict and the
+refused changes are store work and run as a StoreOp like every save."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -35,17 +34,17 @@ from PySide6.QtWidgets import (
 
 from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.i18n import tr
-from leerrecht_core.protocol import DirectoryEntry
-from leerrecht_desktop.models.enums import Kind, Role
-from leerrecht_desktop.models.records import decode, encode
+from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
-from leerrecht_desktop.store.syncstore import Quarantined, StoredConflict, SyncStore
+from leerrecht_desktop.store.queries import discard_quarantined, load_quarantined, retry_quarantined
+from leerrecht_desktop.store.syncstore import Quarantined, StoredConflict
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.account import enrol
-from leerrecht_desktop.sync.engine import SyncEngine
+from leerrecht_desktop.sync.conflicts import keep_value
 from leerrecht_desktop.sync.errors import SyncError
-from leerrecht_desktop.sync.merge import MISSING, apply_path, split_path
+from leerrecht_desktop.sync.merge import MISSING, split_path
+from leerrecht_desktop.sync.sharing import change_members, fetch_colleagues
 from leerrecht_desktop.sync.transport import (
     BadResponse,
     CertificateProblem,
@@ -54,6 +53,7 @@ from leerrecht_desktop.sync.transport import (
     Unauthorized,
     Unreachable,
 )
+from leerrecht_desktop.ui.operations import NetworkOp, StoreOp
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import (
@@ -81,23 +81,19 @@ def enrol_error_field(exc: BaseException) -> str:
     return "general"
 
 
-class _Relay(QObject):
-    done = Signal(object)  # the exception, or None on success
-
-
 class EnrolDialog(QDialog):
     """Server address, user name, enrolment code and the worker's own passphrase → `account.enrol`."""
 
     enrolled = Signal()
 
     def __init__(self, workspace: Workspace, case_files: CaseFiles, parent: QWidget | None = None,
-                 enrol_fn: Callable[..., Any] = enrol):
+                 enrol_fn: Callable[..., Any] = enrol, *, runner: TaskRunner | None = None):
         super().__init__(parent)
         self.workspace = workspace
         self.case_files = case_files
+        self.runner = runner
         self._enrol = enrol_fn
         self._busy = False
-        self._thread: threading.Thread | None = None
         self.setWindowTitle(tr("Koppelen aan server"))
         self.setMinimumWidth(560)
 
@@ -122,9 +118,6 @@ class EnrolDialog(QDialog):
         self.progress = busy_bar()
         buttons, self.ok_button, self.cancel_button = action_buttons(tr("Koppelen"), self.submit, self.reject)
         self.passphrase_edit.returnPressed.connect(self.submit)
-
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._finished)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
@@ -171,25 +164,12 @@ class EnrolDialog(QDialog):
             self.fields[empty[0]].setFocus()
             return
         self._set_busy(True)
-        relay, workspace, case_files, run = self._relay, self.workspace, self.case_files, self._enrol
-
-        def work() -> None:
-            outcome: BaseException | None = None
-            try:
-                run(workspace, case_files, server, username, code, passphrase)
-            except Exception as exc:  # handed to the GUI thread, which words it for the user
-                outcome = exc
-            with contextlib.suppress(RuntimeError):  # the dialog is gone (the app locked meanwhile)
-                relay.done.emit(outcome)
-
-        # Network: its own thread, so neither the GUI nor the store worker waits for the server.
-        self._thread = threading.Thread(target=work, name="leerrecht-enrol", daemon=True)
-        self._thread.start()
-
-    def wait(self, timeout: float = 60.0) -> None:
-        """Tests: wait for the enrolment thread."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        workspace, case_files, run = self.workspace, self.case_files, self._enrol
+        # Network: neither the GUI nor the store thread waits for the server. An answer for a dialog
+        # closed meanwhile (the app locked) is dropped.
+        NetworkOp(self, lambda: run(workspace, case_files, server, username, code, passphrase),
+                  runner=self.runner) \
+            .success(lambda _r: self._finished(None)).failure(self._finished).run()
 
     def _finished(self, exc: BaseException | None) -> None:
         self._set_busy(False)
@@ -254,42 +234,6 @@ def value_text(value: Any, limit: int = 300) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def keep_value(case_files: CaseFiles, conflict_id: int, path: str, side: str) -> None:
-    """Store work (runs on the TaskRunner): write a new revision of the record with the chosen value at
-    `path` ("mine" or "theirs"), then drop that field from the conflict (the whole conflict when it was
-    the last field)."""
-    store = SyncStore(case_files)
-    found = next((c for c in store.conflicts() if c.conflict_id == conflict_id), None)
-    if found is None:
-        return  # resolved already (another click, another window)
-    entries: list[dict[str, Any]] = list(found.details.get("conflicts", []))
-    entry = next((e for e in entries if e.get("path") == path), None)
-    if entry is None:
-        return
-    value = entry.get(side, MISSING)
-    kind = Kind(found.details["kind"])
-    current: dict[str, Any] | None = None
-    try:
-        case = case_files.load_case(found.case_id)
-    except CaseNotFound:
-        store.resolve_conflict(conflict_id)  # the case is gone: nothing left to choose
-        return
-    for record in [case.profile, *case.entries]:
-        if record.record_id == found.record_id:
-            current = encode(record.content)
-    if path == "" and value is MISSING:
-        if current is not None and kind != Kind.CASE:
-            case_files.delete_entry(found.case_id, found.record_id)
-    else:
-        chosen = apply_path(current or {}, path, value)
-        case_files.save(found.case_id, decode(kind, chosen), record_id=found.record_id)
-    rest = [e for e in entries if e is not entry]
-    if rest:
-        store.update_conflict(conflict_id, {**found.details, "conflicts": rest})
-    else:
-        store.resolve_conflict(conflict_id)
 
 
 class ConflictDialog(QDialog):
@@ -390,7 +334,8 @@ class ConflictDialog(QDialog):
                     button.setEnabled(True)
             show_error(self.error, tr("Die keuze kon niet bewaard worden: {reason}", reason=str(exc)))
 
-        self.runner.submit(lambda: keep_value(case_files, conflict_id, path, side), done, failed)
+        StoreOp(self, lambda: keep_value(case_files, conflict_id, path, side), runner=self.runner) \
+            .success(done).failure(failed).run()
 
 
 # -- sharing ---------------------------------------------------------------------------------------
@@ -406,16 +351,17 @@ def _role_label(role: str) -> str:
 class ShareDialog(QDialog):
     """"Delen met collega…": tick the colleagues of the team who work on this case. The team list comes
     from the server (its directory); the changes themselves queue locally and go out with the next sync,
-    so saving works offline once the list was fetched. Network: a plain thread, never the store worker."""
+    so saving works offline once the list was fetched. Network: a NetworkOp, never the store thread."""
 
     shared = Signal()
 
-    def __init__(self, case_files: CaseFiles, case_id: str, parent: QWidget | None = None):
+    def __init__(self, case_files: CaseFiles, case_id: str, parent: QWidget | None = None, *,
+                 runner: TaskRunner | None = None):
         super().__init__(parent)
         self.case_files = case_files
         self.case_id = case_id
+        self.runner = runner
         self._members: set[str] = set()
-        self._thread: threading.Thread | None = None
         self.setWindowTitle(tr("Delen met collega"))
         self.setMinimumWidth(460)
         intro = QLabel(tr("Vink de collega's van je team aan die dit dossier mogen zien. Wie je afvinkt, verliest "
@@ -434,10 +380,6 @@ class ShareDialog(QDialog):
         self.ok_button.clicked.connect(self.submit)
         buttons.addButton(tr("Annuleren"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
-        self._listed = _Relay(self)
-        self._listed.done.connect(self._show_list)
-        self._saved = _Relay(self)
-        self._saved.done.connect(self._done)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.addWidget(intro)
@@ -445,34 +387,12 @@ class ShareDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.progress)
         layout.addWidget(buttons)
-        self._run(self._fetch, self._listed)
+        self._run(partial(fetch_colleagues, case_files, case_id), self._show_list)
 
-    def _run(self, work: Callable[[], Any], relay: _Relay) -> None:
-        def body() -> None:
-            try:
-                outcome: Any = work()
-            except Exception as exc:  # shown in the dialog
-                outcome = exc
-            with contextlib.suppress(RuntimeError):  # the dialog is gone
-                relay.done.emit(outcome)
-
+    def _run(self, work: Callable[[], Any], shown: Callable[[Any], None]) -> None:
+        """Network work for this dialog; its outcome (a result, or the exception) goes to `shown`."""
         self.progress.setVisible(True)
-        self._thread = threading.Thread(target=body, name="leerrecht-share", daemon=True)
-        self._thread.start()
-
-    def wait(self, timeout: float = 60.0) -> None:
-        """Tests: wait for the network thread."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _fetch(self) -> tuple[list[DirectoryEntry], list[str]]:
-        engine = SyncEngine.for_case_files(self.case_files)
-        try:
-            team = engine.store.state().team_id
-            colleagues = [e for e in engine.colleagues() if e.team_id == team and e.user_id != engine.me]
-            return colleagues, engine.store.members(self.case_id)
-        finally:
-            engine.transport.close()
+        NetworkOp(self, work, runner=self.runner).success(shown).failure(shown).run()
 
     def _show_list(self, outcome: Any) -> None:
         self.progress.setVisible(False)
@@ -507,19 +427,7 @@ class ShareDialog(QDialog):
             self.accept()
             return
         self.ok_button.setEnabled(False)
-        case_files, case_id = self.case_files, self.case_id
-
-        def work() -> None:
-            engine = SyncEngine.for_case_files(case_files)
-            try:
-                for uid in add:
-                    engine.share_case(case_id, uid)  # queued; goes out with the next sync
-                for uid in remove:
-                    engine.unshare_case(case_id, uid)
-            finally:
-                engine.transport.close()
-
-        self._run(work, self._saved)
+        self._run(partial(change_members, self.case_files, self.case_id, add, remove), self._done)
 
     def _done(self, outcome: Any) -> None:
         self.progress.setVisible(False)
@@ -533,12 +441,6 @@ class ShareDialog(QDialog):
 
 
 # -- quarantine ------------------------------------------------------------------------------------
-
-
-def load_quarantined(case_files: CaseFiles) -> list[tuple[Quarantined, str]]:
-    """Store work: the revisions the server refused, each with the name of its case (if still here)."""
-    names = {s.case_id: f"{s.first_name} {s.last_name}".strip() for s in case_files.summaries()}
-    return [(q, names.get(q.case_id, q.case_id)) for q in SyncStore(case_files).quarantined()]
 
 
 class QuarantineDialog(QDialog):
@@ -587,7 +489,8 @@ class QuarantineDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.runner.submit(lambda: load_quarantined(self.case_files), self._show)
+        case_files = self.case_files
+        StoreOp(self, lambda: load_quarantined(case_files), runner=self.runner).success(self._show).run()
 
     def _show(self, rows: list[tuple[Quarantined, str]]) -> None:
         self.rows = [q for q, _name in rows]
@@ -606,13 +509,11 @@ class QuarantineDialog(QDialog):
         row = self.table.currentRow()
         if not 0 <= row < len(self.rows):
             return
-        revision_id = self.rows[row].revision_id
-        store = SyncStore(self.case_files)
-        work = (lambda: store.retry_quarantined(revision_id)) if retry else (
-            lambda: store.discard_quarantined(revision_id))
+        revision_id, case_files = self.rows[row].revision_id, self.case_files
+        act = retry_quarantined if retry else discard_quarantined
 
         def done(_result: object) -> None:
             self.changed.emit(retry)
             self.reload()
 
-        self.runner.submit(work, done)
+        StoreOp(self, lambda: act(case_files, revision_id), runner=self.runner).success(done).run()

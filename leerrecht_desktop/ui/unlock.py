@@ -34,6 +34,7 @@ from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import ProfileExists, UnlockThrottled
 from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 
@@ -295,11 +296,9 @@ class FirstStartWindow(_DoorWindow):
         passphrase, confirm = self.passphrase_edit.text(), self.confirm_edit.text()
         workspace = self.workspace
         self.set_busy(True, tr("Je profiel wordt aangemaakt en beveiligd…"))
-        self.runner.submit(
-            lambda: workspace.create_profile(name=name, role=role, team=team, passphrase=passphrase,
-                                             confirm=confirm),
-            self._done, self._failed,
-        )
+        StoreOp(self, lambda: workspace.create_profile(name=name, role=role, team=team, passphrase=passphrase,
+                                                       confirm=confirm), runner=self.runner) \
+            .success(self._done).failure(self._failed).run()
 
     def _done(self, case_files: CaseFiles) -> None:
         self.set_busy(False)
@@ -410,7 +409,7 @@ class UnlockWindow(_DoorWindow):
             return case_files
 
         self.set_busy(True, tr("Bezig met ontgrendelen…"))
-        self.runner.submit(unlock, self._done, self._failed)
+        StoreOp(self, unlock, runner=self.runner).success(self._done).failure(self._failed).run()
 
     def _done(self, case_files: CaseFiles) -> None:
         self.set_busy(False)

@@ -37,6 +37,7 @@ from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
 from leerrecht_desktop.ui.forms.widgets import has_flag, set_flag, watch_changes
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 
 W = TypeVar("W", bound=QWidget)
@@ -466,7 +467,7 @@ class EntryForm(QDialog):
             writer.discard_now()
             return record
 
-        self.runner.submit(job, self._on_saved, self._on_save_failed)
+        StoreOp(self, job, runner=self.runner).success(self._on_saved).failure(self._on_save_failed).run()
 
     def _set_busy(self, busy: bool) -> None:
         self._saving = busy

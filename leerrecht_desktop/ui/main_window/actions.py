@@ -1,0 +1,194 @@
+"""The main window's menu and toolbar actions, registered by decorator out of the window class (the
+habit of Picard's `ui/mainwindow/actions.py`): each action is a function of the window, with its text,
+shortcut and tip next to it. `build_actions(window)` makes them (as `window.act_<name>`), in the order
+registered; `build_menus(window)` lays out the menus and the toolbar.
+
+Texts are functions, not strings: the window is rebuilt when the language changes, and each build
+asks for the text in the language of that moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QSizePolicy, QToolBar, QWidget
+
+from leerrecht_core.i18n import tr
+from leerrecht_desktop.models.enums import Role
+from leerrecht_desktop.store.casefiles import CaseFiles
+
+Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
+
+
+class ActionHost(Protocol):
+    """What the actions call on the window (MainWindow has all of it)."""
+
+    case_files: CaseFiles
+    toolbar: QToolBar
+
+    def new_concern(self) -> None: ...
+    def focus_search(self) -> None: ...
+    def edit_profile(self) -> None: ...
+    def erase_current_case(self) -> None: ...
+    def print_summary(self) -> None: ...
+    def open_overview(self) -> None: ...
+    def lock(self) -> None: ...
+    def close(self) -> bool: ...
+    def change_passphrase(self) -> None: ...
+    def open_settings(self) -> None: ...
+    def sync_now(self) -> None: ...
+    def open_enrol(self) -> None: ...
+    def open_quarantine(self) -> None: ...
+    def open_about(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str  # the window gets it as `act_<name>`
+    text: Callable[[], str]
+    slot: Callable[[ActionHost], object]
+    shortcut: Shortcut = None
+    tip: Callable[[], str] | None = None
+
+
+ACTIONS: list[ActionSpec] = []
+
+
+def main_action(name: str, text: Callable[[], str], shortcut: Shortcut = None,
+                tip: Callable[[], str] | None = None) -> Callable[[Callable[[ActionHost], object]],
+                                                                  Callable[[ActionHost], object]]:
+    """Register the decorated function as the main window's action `act_<name>`."""
+    def register(slot: Callable[[ActionHost], object]) -> Callable[[ActionHost], object]:
+        ACTIONS.append(ActionSpec(name, text, slot, shortcut, tip))
+        return slot
+    return register
+
+
+@main_action("new", lambda: tr("Nieuwe aanmelding"), QKeySequence.StandardKey.New,
+             lambda: tr("Noteer snel een nieuwe bezorgdheid (Ctrl+N)"))
+def _new(window: ActionHost) -> None:
+    window.new_concern()
+
+
+@main_action("find", lambda: tr("Zoeken"), QKeySequence.StandardKey.Find)
+def _find(window: ActionHost) -> None:
+    window.focus_search()
+
+
+@main_action("edit_profile", lambda: tr("Profiel bewerken"))
+def _edit_profile(window: ActionHost) -> None:
+    window.edit_profile()
+
+
+@main_action("erase", lambda: tr("Dossier wissen…"))
+def _erase(window: ActionHost) -> None:
+    window.erase_current_case()
+
+
+@main_action("print_summary", lambda: tr("Samenvatting afdrukken…"), QKeySequence.StandardKey.Print,
+             lambda: tr("Druk een samenvatting van dit dossier af of bewaar ze als PDF (Ctrl+P)"))
+def _print_summary(window: ActionHost) -> None:
+    window.print_summary()
+
+
+@main_action("overview", lambda: tr("Teamoverzicht…"), None,
+             lambda: tr("Aantallen van het team voor een periode, zonder namen (PDF of CSV)"))
+def _overview(window: ActionHost) -> None:
+    window.open_overview()
+
+
+@main_action("lock", lambda: tr("Vergrendelen"), "Ctrl+L", lambda: tr("Vergrendel Leerrecht nu (Ctrl+L)"))
+def _lock(window: ActionHost) -> None:
+    window.lock()
+
+
+@main_action("quit", lambda: tr("Afsluiten"), QKeySequence.StandardKey.Quit)
+def _quit(window: ActionHost) -> None:
+    window.close()
+
+
+@main_action("passphrase", lambda: tr("Wachtwoordzin wijzigen…"))
+def _passphrase(window: ActionHost) -> None:
+    window.change_passphrase()
+
+
+@main_action("settings", lambda: tr("Instellingen…"))
+def _settings(window: ActionHost) -> None:
+    window.open_settings()
+
+
+@main_action("sync_now", lambda: tr("Nu synchroniseren"), "F5",
+             lambda: tr("Wissel nu wijzigingen uit met de server (F5)"))
+def _sync_now(window: ActionHost) -> None:
+    window.sync_now()
+
+
+@main_action("enrol", lambda: tr("Koppelen aan server…"))
+def _enrol(window: ActionHost) -> None:
+    window.open_enrol()
+
+
+@main_action("quarantine", lambda: tr("Geweigerde wijzigingen…"))
+def _quarantine(window: ActionHost) -> None:
+    window.open_quarantine()
+
+
+@main_action("about", lambda: tr("Over Leerrecht…"))
+def _about(window: ActionHost) -> None:
+    window.open_about()
+
+
+def build_actions(window: QMainWindow) -> dict[str, QAction]:
+    """Make every registered action as `window.act_<name>`, then the few that start out special.
+    Returns them by name (for build_menus)."""
+    host: ActionHost = window  # type: ignore[assignment]  # MainWindow implements ActionHost
+    actions: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text(), window)
+        if spec.shortcut is not None:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        if spec.tip is not None:
+            action.setToolTip(spec.tip())
+            action.setStatusTip(spec.tip())
+        action.triggered.connect(lambda _checked=False, slot=spec.slot: slot(host))
+        window.addAction(action)  # shortcuts keep working while menus and toolbar are hidden
+        setattr(window, f"act_{spec.name}", action)
+        actions[spec.name] = action
+    # The team's figures are the coordinator's task; others see only their own cases anyway.
+    actions["overview"].setVisible(host.case_files.user.role == Role.COORDINATOR)
+    actions["sync_now"].setEnabled(False)  # until the store says this laptop is enrolled
+    actions["quarantine"].setEnabled(False)
+    actions["about"].setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
+    return actions
+
+
+# The menus and the toolbar by action name; None is a separator.
+CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "erase", None, "lock", "quit"]
+EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", None, "overview", None, "about"]
+
+
+def build_menus(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:
+    """The "Dossier" and "Extra" menus and the toolbar (returned: the window hides it in a hand-over)."""
+    for title, names in ((tr("&Dossier"), CASE_MENU), (tr("&Extra"), EXTRA_MENU)):
+        menu = window.menuBar().addMenu(title)
+        for name in names:
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(actions[name])
+
+    toolbar = QToolBar(tr("Werkbalk"))
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    toolbar.addAction(actions["new"])
+    spacer = QWidget()
+    spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    toolbar.addWidget(spacer)
+    for name in ("sync_now", "settings", "lock"):
+        toolbar.addAction(actions[name])
+    window.addToolBar(toolbar)
+    return toolbar
