@@ -1,30 +1,23 @@
-"""Hand-over mode: the worker gives the laptop to the young person, who fills in the wellbeing scale
-themself on a large, simple screen that shows nothing of the case file.
-
-Only the worker's passphrase leads back to the case: Escape, shortcuts and closing the window are
-refused while the page is up. The scale is saved as soon as the young person presses 'Klaar', so a
-delayed return of the worker loses nothing; until then the answers are kept as a sealed draft."""
+"""The hand-over screen itself: the young person's answers, the flow between the pages, the saving
+and the worker's passphrase that ends it (see the package docstring)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 from typing import Any, Protocol
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
-    QGridLayout,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -32,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.i18n import tr
-from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
+from leerrecht_desktop.models.catalog import wellbeing_questionnaire
 from leerrecht_desktop.models.codec import from_dict
 from leerrecht_desktop.models.entries import WellbeingScale
 from leerrecht_desktop.models.enums import Kind
@@ -43,56 +36,15 @@ from leerrecht_desktop.store.errors import CaseNotFound, Locked
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui import forms
 from leerrecht_desktop.ui.forms.base import DRAFT_FORMAT, DraftWriter, now_local
-from leerrecht_desktop.ui.forms.widgets import OptionalNumber, date_edit, pydate, qdate
+from leerrecht_desktop.ui.forms.widgets import pydate, qdate
+from leerrecht_desktop.ui.handover.guard import KeyGuard
+from leerrecht_desktop.ui.handover.pages import IntroPage, PassphrasePage, QuestionPage, ReviewPage, ThanksPage
+from leerrecht_desktop.ui.handover.style import STYLE, label
 from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 
+# How long a chosen answer stays in view before the next statement comes up.
 ADVANCE_DELAY_MS = 350
-
-STYLE = """
-QWidget#handover { background: #fff7ec; }
-QWidget#handover QLabel { color: #24324a; }
-QLabel#hoTitle { font-size: 32pt; font-weight: bold; }
-QLabel#hoQuestion { font-size: 28pt; font-weight: bold; }
-QLabel#hoText { font-size: 17pt; }
-QLabel#hoSmall { font-size: 13pt; color: #5b6275; }
-QLabel#hoStep { font-size: 14pt; font-weight: bold; color: #2a7f74; }
-QLabel#hoError { font-size: 14pt; color: #b3261e; }
-QPushButton { outline: none; }
-QPushButton[role="answer"] {
-    font-size: 19pt; font-weight: bold; color: #24324a; background: #ffffff;
-    border: 3px solid #b9dfe0; border-radius: 24px; padding: 10px; min-width: 150px; min-height: 130px;
-}
-QPushButton[role="answer"]:hover { border-color: #4b8fb0; }
-QPushButton[role="answer"]:focus { border-color: #f08a5d; }
-QPushButton[role="answer"]:checked { background: #3d7ea6; color: #ffffff; border-color: #24506b; }
-QPushButton[role="choice"] {
-    font-size: 16pt; color: #24324a; background: #ffffff; border: 3px solid #b9dfe0; border-radius: 20px;
-    padding: 8px 22px; min-height: 48px; min-width: 110px;
-}
-QPushButton[role="choice"]:focus { border-color: #f08a5d; }
-QPushButton[role="choice"]:checked { background: #3d7ea6; color: #ffffff; border-color: #24506b; }
-QPushButton[role="primary"] {
-    font-size: 20pt; font-weight: bold; color: #ffffff; background: #2a9d8f; border: 3px solid #2a9d8f;
-    border-radius: 28px; padding: 12px 48px; min-height: 44px;
-}
-QPushButton[role="primary"]:focus { border-color: #f08a5d; }
-QPushButton[role="primary"]:disabled { background: #a9d3cd; border-color: #a9d3cd; }
-QPushButton[role="nav"] {
-    font-size: 15pt; color: #24324a; background: transparent; border: 2px solid #c9c3b8; border-radius: 20px;
-    padding: 8px 24px;
-}
-QPushButton[role="nav"]:focus { border-color: #f08a5d; }
-QPushButton#hoReturn {
-    font-size: 11pt; color: #5b6275; background: transparent; border: 1px solid #d6cfc4; border-radius: 12px;
-    padding: 4px 12px;
-}
-QProgressBar { background: #efe6d8; border: none; border-radius: 6px; max-height: 12px; }
-QProgressBar::chunk { background: #2a9d8f; border-radius: 6px; }
-QSpinBox, QDateEdit { font-size: 18pt; padding: 4px 8px; min-height: 40px; }
-QLineEdit#hoPassphrase { font-size: 18pt; padding: 6px 10px; min-height: 40px; border: 2px solid #c9c3b8;
-    border-radius: 10px; background: #ffffff; }
-"""
 
 
 class HandoverHost(Protocol):
@@ -101,48 +53,6 @@ class HandoverHost(Protocol):
     def show_handover_page(self, widget: QWidget) -> None: ...
 
     def end_handover(self) -> None: ...
-
-
-def _label(text: str, name: str, *, wrap: bool = True, center: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setWordWrap(wrap)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    if center:
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return label
-
-
-def _button(text: str, role: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setProperty("role", role)
-    button.setCursor(Qt.CursorShape.PointingHandCursor)
-    button.setAutoDefault(True)  # Enter presses the focused button
-    return button
-
-
-class _KeyGuard(QObject):
-    """While the hand-over page is up, no shortcut of the window may fire (they could lead back to the
-    case) and no key may reach the window outside the hand-over page."""
-
-    def __init__(self, page: HandoverWidget):
-        super().__init__(page)
-        self.page = page
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        if not shiboken6.isValid(self.page) or not isinstance(obj, QWidget) or self.page.returned \
-                or not self.page.isVisible():
-            return False
-        if obj.window() is not self.page.window():
-            return False
-        if event.type() == QEvent.Type.ShortcutOverride:
-            # Accepting the override turns the would-be shortcut into an ordinary key press.
-            event.accept()
-            return True
-        inside = obj is self.page or self.page.isAncestorOf(obj)
-        return not inside
 
 
 class HandoverWidget(QWidget):
@@ -172,7 +82,7 @@ class HandoverWidget(QWidget):
         self._page_before_passphrase: QWidget | None = None
         self._hidden_forms: list[forms.EntryForm] = []
         self._writer = DraftWriter(case_files, runner, f"handover:{case_id}", case_id)
-        self._guard = _KeyGuard(self)
+        self._guard = KeyGuard(self, lambda: self.returned)
         self._advance = QTimer(self)
         self._advance.setSingleShot(True)
         self._advance.setInterval(ADVANCE_DELAY_MS)
@@ -186,7 +96,7 @@ class HandoverWidget(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 20, 40, 30)
         top = QHBoxLayout()
-        self.step_label = _label("", "hoStep", wrap=False, center=False)
+        self.step_label = label("", "hoStep", wrap=False, center=False)
         self.progress = QProgressBar()
         self.progress.setRange(0, len(self.questionnaire.items))
         self.progress.setTextVisible(False)
@@ -206,213 +116,41 @@ class HandoverWidget(QWidget):
 
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
-        self.intro_page = self._build_intro()
+        self.intro_page = IntroPage(self.questionnaire, self._draft_later, lambda: self.go_to_question(0))
+        self.resume_note = self.intro_page.resume_note
+        self.gender_buttons = self.intro_page.gender_buttons
+        self.place_buttons = self.intro_page.place_buttons
+        self.age = self.intro_page.age
+        self.date_edit = self.intro_page.date_edit
+        self.start_button = self.intro_page.start_button
         self.stack.addWidget(self.intro_page)
         self.answer_buttons: list[list[QPushButton]] = []
         self.answer_groups: list[QButtonGroup] = []
         self.question_pages: list[QWidget] = []
-        for index in range(len(self.questionnaire.items)):
-            page = self._build_question(index)
+        for index, item in enumerate(self.questionnaire.items):
+            page = QuestionPage(self.questionnaire, item, self.values,
+                                functools.partial(self.answer, index), self.go_back, self.go_forward)
             self.question_pages.append(page)
+            self.answer_buttons.append(page.buttons)
+            self.answer_groups.append(page.group)
             self.stack.addWidget(page)
-        self.review_page = self._build_review()
+        self.review_page = ReviewPage(self._go_to_first_missing, self.finish, self.go_back)
+        self.review_text = self.review_page.review_text
+        self.missing_button = self.review_page.missing_button
+        self.done_button = self.review_page.done_button
         self.stack.addWidget(self.review_page)
-        self.thanks_page = self._build_thanks()
+        self.thanks_page = ThanksPage()
+        self.thanks_status = self.thanks_page.thanks_status
         self.stack.addWidget(self.thanks_page)
-        self.passphrase_page = self._build_passphrase()
+        self.passphrase_page = PassphrasePage(self.submit_passphrase, self.cancel_passphrase)
+        self.passphrase_edit = self.passphrase_page.passphrase_edit
+        self.passphrase_message = self.passphrase_page.passphrase_message
+        self.passphrase_button = self.passphrase_page.passphrase_button
         self.stack.addWidget(self.passphrase_page)
         self.stack.currentChanged.connect(lambda _i: self._page_changed())
 
         self._prefill()
         self._page_changed()
-
-    # -- pages -------------------------------------------------------------------------------------
-
-    def _build_intro(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        col.addStretch(1)
-        col.addWidget(_label(tr("Hoi! Fijn dat je even meedoet."), "hoTitle"))
-        col.addWidget(_label(tr("Je krijgt {n} korte zinnen over hoe jij je de laatste 2 weken voelde. "
-                                "Er zijn geen goede of foute antwoorden.", n=len(self.questionnaire.items)),
-                             "hoText"))
-        self.resume_note = _label(tr("Je antwoorden van daarnet staan er nog."), "hoSmall")
-        self.resume_note.hide()
-        col.addWidget(self.resume_note)
-        col.addSpacing(24)
-
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(16)
-        grid.addWidget(_label(tr("Ik ben"), "hoText", center=False), 0, 0)
-        self.gender_group = QButtonGroup(self)
-        self.gender_buttons: dict[str, QPushButton] = {}
-        genders = [("m", tr("Jongen")), ("v", tr("Meisje")), ("a", tr("Anders"))]
-        grid.addLayout(self._choice_row(genders, self.gender_group, self.gender_buttons), 0, 1)
-
-        grid.addWidget(_label(tr("Mijn leeftijd"), "hoText", center=False), 1, 0)
-        self.age = OptionalNumber(3, 30)
-        self.age.setAccessibleName(tr("Mijn leeftijd"))
-        self.age.setMinimumWidth(130)
-        self.age.setMaximumWidth(160)
-        self.age.valueChanged.connect(lambda _v: self._draft_later())
-        age_row = QHBoxLayout()
-        age_row.addWidget(self.age)
-        age_row.addWidget(_label(tr("jaar"), "hoText", center=False))
-        age_row.addStretch(1)
-        grid.addLayout(age_row, 1, 1)
-
-        grid.addWidget(_label(tr("Waar ben je nu?"), "hoText", center=False), 2, 0)
-        self.place_group = QButtonGroup(self)
-        self.place_buttons: dict[str, QPushButton] = {}
-        places = [(c.key, c.label) for c in pick_lists().wellbeing_places]
-        grid.addLayout(self._choice_row(places, self.place_group, self.place_buttons), 2, 1)
-
-        grid.addWidget(_label(tr("Datum"), "hoText", center=False), 3, 0)
-        self.date_edit = date_edit()
-        self.date_edit.setMaximumWidth(220)
-        date_row = QHBoxLayout()
-        date_row.addWidget(self.date_edit)
-        date_row.addStretch(1)
-        grid.addLayout(date_row, 3, 1)
-
-        wrapper = QHBoxLayout()
-        wrapper.addStretch(1)
-        wrapper.addLayout(grid)
-        wrapper.addStretch(1)
-        col.addLayout(wrapper)
-        col.addSpacing(30)
-        self.start_button = _button(tr("Beginnen"), "primary")
-        self.start_button.clicked.connect(lambda: self.go_to_question(0))
-        col.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignCenter)
-        col.addStretch(2)
-        return page
-
-    def _choice_row(self, choices: list[tuple[str, str]], group: QButtonGroup,
-                    buttons: dict[str, QPushButton]) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(12)
-        group.setExclusive(True)
-        for key, text in choices:
-            button = _button(text, "choice")
-            button.setCheckable(True)
-            group.addButton(button)
-            buttons[key] = button
-            row.addWidget(button)
-            button.toggled.connect(lambda _c: self._draft_later())
-        row.addStretch(1)
-        return row
-
-    def _build_question(self, index: int) -> QWidget:
-        item = self.questionnaire.items[index]
-        page = QWidget()
-        col = QVBoxLayout(page)
-        col.addStretch(1)
-        col.addWidget(_label(self.questionnaire.instruction, "hoSmall"))
-        col.addSpacing(18)
-        question = _label(item.text, "hoQuestion")
-        question.setMinimumHeight(110)
-        col.addWidget(question)
-        col.addSpacing(28)
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        row.addStretch(1)
-        group = QButtonGroup(self)
-        group.setExclusive(True)
-        buttons: list[QPushButton] = []
-        for value in self.values:
-            button = _button(f"{self.questionnaire.answer_label(value)}\n{value}", "answer")
-            button.setCheckable(True)
-            button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-            button.setAccessibleName(self.questionnaire.answer_label(value))
-            group.addButton(button, value)
-            buttons.append(button)
-            row.addWidget(button)
-            button.clicked.connect(lambda _c=False, i=index, v=value: self.answer(i, v))
-        row.addStretch(1)
-        col.addLayout(row)
-        col.addSpacing(14)
-        col.addWidget(_label(tr("Je kan ook de toetsen 1 tot 5 gebruiken."), "hoSmall"))
-        col.addStretch(1)
-        nav = QHBoxLayout()
-        back = _button(tr("← Vorige"), "nav")
-        back.clicked.connect(lambda: self.go_back())
-        forward = _button(tr("Volgende →"), "nav")
-        forward.clicked.connect(lambda: self.go_forward())
-        nav.addWidget(back)
-        nav.addStretch(1)
-        nav.addWidget(forward)
-        col.addLayout(nav)
-        self.answer_buttons.append(buttons)
-        self.answer_groups.append(group)
-        return page
-
-    def _build_review(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        col.addStretch(1)
-        col.addWidget(_label(tr("Dat was de laatste vraag!"), "hoTitle"))
-        self.review_text = _label("", "hoText")
-        col.addWidget(self.review_text)
-        col.addSpacing(30)
-        self.missing_button = _button("", "nav")
-        self.missing_button.clicked.connect(self._go_to_first_missing)
-        col.addWidget(self.missing_button, 0, Qt.AlignmentFlag.AlignCenter)
-        self.done_button = _button(tr("Klaar"), "primary")
-        self.done_button.clicked.connect(self.finish)
-        col.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignCenter)
-        col.addStretch(2)
-        nav = QHBoxLayout()
-        back = _button(tr("← Vorige"), "nav")
-        back.clicked.connect(lambda: self.go_back())
-        nav.addWidget(back)
-        nav.addStretch(1)
-        col.addLayout(nav)
-        return page
-
-    def _build_thanks(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        col.addStretch(1)
-        col.addWidget(_label(tr("Dankjewel!"), "hoTitle"))
-        self.thanks_status = _label("", "hoText")
-        col.addWidget(self.thanks_status)
-        col.addSpacing(12)
-        col.addWidget(_label(tr("Geef de laptop nu terug aan je begeleider."), "hoText"))
-        col.addStretch(2)
-        return page
-
-    def _build_passphrase(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        col.addStretch(1)
-        col.addWidget(_label(tr("Voor de begeleider"), "hoTitle"))
-        self.passphrase_intro = _label(tr("Typ je wachtwoordzin om terug te gaan naar het dossier."), "hoText")
-        col.addWidget(self.passphrase_intro)
-        col.addSpacing(20)
-        self.passphrase_edit = QLineEdit()
-        self.passphrase_edit.setObjectName("hoPassphrase")
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_edit.setMinimumWidth(440)
-        self.passphrase_edit.setAccessibleName(tr("Wachtwoordzin"))
-        self.passphrase_edit.returnPressed.connect(self.submit_passphrase)
-        col.addWidget(self.passphrase_edit, 0, Qt.AlignmentFlag.AlignCenter)
-        self.passphrase_message = _label("", "hoError")
-        col.addWidget(self.passphrase_message)
-        col.addSpacing(12)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.passphrase_cancel = _button(tr("Annuleren"), "nav")
-        self.passphrase_cancel.clicked.connect(self.cancel_passphrase)
-        self.passphrase_button = _button(tr("Terug naar het dossier"), "primary")
-        self.passphrase_button.clicked.connect(self.submit_passphrase)
-        row.addWidget(self.passphrase_cancel)
-        row.addSpacing(16)
-        row.addWidget(self.passphrase_button)
-        row.addStretch(1)
-        col.addLayout(row)
-        col.addStretch(2)
-        return page
 
     # -- state -------------------------------------------------------------------------------------
 
