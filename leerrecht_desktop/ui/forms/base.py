@@ -8,26 +8,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QDialog,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.codec import from_dict
@@ -36,117 +23,29 @@ from leerrecht_desktop.models.records import Content, Record, encode
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
-from leerrecht_desktop.ui.forms.widgets import has_flag, set_flag, watch_changes
+from leerrecht_desktop.ui.forms.chrome import (
+    FORM_STYLE,
+    FieldSlot,
+    FormChrome,
+    error_label,
+    new_form_layout,
+    set_invalid,
+)
+from leerrecht_desktop.ui.forms.drafts import (
+    DRAFT_DELAY_MS,
+    DRAFT_FORMAT,
+    DraftWriter,
+    format_moment,
+    now_local,
+)
+from leerrecht_desktop.ui.forms.widgets import watch_changes
 from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 
+# error_label is part of this module's interface: the forms built on EntryForm import it from here.
+__all__ = ["EntryForm", "error_label"]
+
 W = TypeVar("W", bound=QWidget)
-
-DRAFT_DELAY_MS = 500
-DRAFT_FORMAT = 1
-
-FORM_STYLE = """
-QFrame#draftBanner { background: #fff4cc; border: 1px solid #e0c060; border-radius: 4px; }
-QFrame#errorSummary { background: #fdecea; border: 1px solid #d9534f; border-radius: 4px; }
-QLabel#errorSummaryTitle { font-weight: bold; color: #8a1c1c; }
-QLabel#errorSummaryList { color: #8a1c1c; }
-QLabel[role="fieldError"] { color: #b3261e; }
-QLabel#formHeader { font-size: 15pt; font-weight: bold; }
-QLabel#formSubheader { color: #555555; }
-QLabel[role="section"] { font-weight: bold; font-size: 11pt; padding-top: 8px; }
-QLabel#draftStatus, QLabel#keyHint { color: #666666; }
-QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"], QComboBox[invalid="true"],
-QDateEdit[invalid="true"], QSpinBox[invalid="true"], QListWidget[invalid="true"] {
-    border: 2px solid #b3261e; border-radius: 3px;
-}
-QFrame#scaleRow[odd="true"] { background: #f4f4f4; }
-QFrame#scaleRow:focus { background: #dce9fb; }
-"""
-
-
-def now_local() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
-
-def format_moment(moment: dt.datetime, today: dt.date | None = None) -> str:
-    """'14:32' for today, '12/03 14:32' this year, '12/03/2024 14:32' before."""
-    today = today or dt.date.today()
-    if moment.date() == today:
-        return moment.strftime("%H:%M")
-    if moment.year == today.year:
-        return moment.strftime("%d/%m %H:%M")
-    return moment.strftime("%d/%m/%Y %H:%M")
-
-
-class DraftWriter:
-    """Writes one form's draft through the store, in order, whichever thread asks.
-
-    Typing schedules writes on the worker thread; closing, hiding and locking write at once on the GUI
-    thread, so the draft is on disk before the keys can go. The sequence number makes an older queued
-    write give way to a newer one instead of overwriting it."""
-
-    def __init__(self, case_files: CaseFiles, runner: TaskRunner, draft_id: str, case_id: str | None):
-        self.case_files = case_files
-        self.runner = runner
-        self.draft_id = draft_id
-        self.case_id = case_id
-        self._lock = threading.Lock()
-        self._seq = 0
-
-    def write_later(self, data: dict[str, Any], on_done: Callable[[Any], None],
-                    on_error: Callable[[Exception], None]) -> None:
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
-
-        def job() -> bool:
-            with self._lock:
-                if seq != self._seq:
-                    return False
-                self.case_files.save_draft(self.draft_id, self.case_id, data)
-                return True
-
-        self.runner.submit(job, on_done, on_error)
-
-    def write_now(self, data: dict[str, Any]) -> None:
-        with self._lock:
-            self._seq += 1
-            self.case_files.save_draft(self.draft_id, self.case_id, data)
-
-    def cancel_pending(self) -> None:
-        with self._lock:
-            self._seq += 1
-
-    def discard_now(self) -> None:
-        with self._lock:
-            self._seq += 1
-            self.case_files.discard_draft(self.draft_id)
-
-
-@dataclass
-class FieldSlot:
-    """Where a field's error is shown and which widget gets the focus when it is wrong."""
-
-    focus: QWidget
-    error: QLabel
-
-
-def _set_invalid(widget: QWidget, invalid: bool) -> None:
-    if has_flag(widget, "invalid") == invalid:
-        return
-    set_flag(widget, "invalid", invalid)
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setProperty("role", "fieldError")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # messages may quote names typed by the user
-    label.hide()
-    return label
 
 
 class EntryForm(QDialog):
@@ -243,77 +142,23 @@ class EntryForm(QDialog):
     # -- layout helpers ----------------------------------------------------------------------------
 
     def _build_chrome(self) -> None:
-        outer = QVBoxLayout(self)
-
-        self.draft_banner = QFrame()
-        self.draft_banner.setObjectName("draftBanner")
-        banner_row = QHBoxLayout(self.draft_banner)
-        banner_row.setContentsMargins(8, 4, 8, 4)
-        self.draft_banner_label = QLabel()
-        self.discard_draft_button = QPushButton(tr("Concept weggooien"))
-        self.discard_draft_button.setAutoDefault(False)
-        self.discard_draft_button.clicked.connect(self.discard_draft)
-        banner_row.addWidget(self.draft_banner_label, 1)
-        banner_row.addWidget(self.discard_draft_button)
-        self.draft_banner.hide()
-
-        self.header = QLabel()
-        self.header.setObjectName("formHeader")
-        self.subheader = QLabel()
-        self.subheader.setObjectName("formSubheader")
-        self.subheader.setWordWrap(True)
-
-        self.error_summary = QFrame()
-        self.error_summary.setObjectName("errorSummary")
-        summary_layout = QVBoxLayout(self.error_summary)
-        summary_layout.setContentsMargins(8, 6, 8, 6)
-        self.error_summary_title = QLabel()
-        self.error_summary_title.setObjectName("errorSummaryTitle")
-        self.error_summary_title.setWordWrap(True)
-        self.error_summary_list = QLabel()
-        self.error_summary_list.setObjectName("errorSummaryList")
-        self.error_summary_list.setWordWrap(True)
-        self.error_summary_list.setTextFormat(Qt.TextFormat.PlainText)
-        summary_layout.addWidget(self.error_summary_title)
-        summary_layout.addWidget(self.error_summary_list)
-        self.error_summary.hide()
-
-        self.body = QWidget()
-        self.body_layout = QVBoxLayout(self.body)
-        self.form = self._new_form_layout()
-        self.body_layout.addLayout(self.form)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setWidget(self.body)
-
-        self.save_button = QPushButton(tr("Bewaren"))
-        self.save_button.setAutoDefault(False)
-        self.save_button.setToolTip(tr("Bewaren (Ctrl+Enter of Ctrl+S)"))
-        self.save_button.clicked.connect(self.save)
-        self.close_button = QPushButton(tr("Sluiten"))
-        self.close_button.setAutoDefault(False)
-        self.close_button.setToolTip(tr("Sluiten (Esc). Wat je typte blijft bewaard als concept."))
-        self.close_button.clicked.connect(self.reject)
-        self.draft_status = QLabel()
-        self.draft_status.setObjectName("draftStatus")
-        self.key_hint = QLabel(tr("Ctrl+Enter bewaart · Esc sluit, je concept blijft bewaard"))
-        self.key_hint.setObjectName("keyHint")
-
-        buttons = QHBoxLayout()
-        status_col = QVBoxLayout()
-        status_col.addWidget(self.draft_status)
-        status_col.addWidget(self.key_hint)
-        buttons.addLayout(status_col, 1)
-        buttons.addWidget(self.close_button)
-        buttons.addWidget(self.save_button)
-
-        outer.addWidget(self.draft_banner)
-        outer.addWidget(self.header)
-        outer.addWidget(self.subheader)
-        outer.addWidget(self.error_summary)
-        outer.addWidget(self.scroll_area, 1)
-        outer.addLayout(buttons)
+        chrome = FormChrome(self, self.discard_draft, self.save, self.reject)
+        self.draft_banner = chrome.draft_banner
+        self.draft_banner_label = chrome.draft_banner_label
+        self.discard_draft_button = chrome.discard_draft_button
+        self.header = chrome.header
+        self.subheader = chrome.subheader
+        self.error_summary = chrome.error_summary
+        self.error_summary_title = chrome.error_summary_title
+        self.error_summary_list = chrome.error_summary_list
+        self.body = chrome.body
+        self.body_layout = chrome.body_layout
+        self.form = chrome.form
+        self.scroll_area = chrome.scroll_area
+        self.save_button = chrome.save_button
+        self.close_button = chrome.close_button
+        self.draft_status = chrome.draft_status
+        self.key_hint = chrome.key_hint
 
     def form_layout_done(self) -> None:
         self.body_layout.addStretch(1)
@@ -327,19 +172,11 @@ class EntryForm(QDialog):
         self.subheader.setText(sub)
         self.subheader.setVisible(bool(sub))
 
-    @staticmethod
-    def _new_form_layout() -> QFormLayout:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        return form
-
     def add_section(self, title: str) -> QFormLayout:
         label = QLabel(title)
         label.setProperty("role", "section")
         self.body_layout.addWidget(label)
-        self.form = self._new_form_layout()
+        self.form = new_form_layout()
         self.body_layout.addLayout(self.form)
         return self.form
 
@@ -387,7 +224,7 @@ class EntryForm(QDialog):
         for slot in self._slots.values():
             slot.error.clear()
             slot.error.hide()
-            _set_invalid(slot.focus, False)
+            set_invalid(slot.focus, False)
         self.error_summary.hide()
 
     def show_errors(self, errors: list[FieldError], title: str | None = None) -> None:
@@ -404,7 +241,7 @@ class EntryForm(QDialog):
             slot = self._slots[name]
             slot.error.setText("\n".join(per_field[name]))
             slot.error.show()
-            _set_invalid(slot.focus, True)
+            set_invalid(slot.focus, True)
         ordered = [name for _, name in placed] + [f for f in per_field if f not in self._slots]
         lines = [f"• {m}" for name in ordered for m in per_field[name]]
         self.error_summary_title.setText(title or tr("Nog niet bewaard. Verbeter dit en bewaar opnieuw:"))
@@ -603,7 +440,3 @@ class EntryForm(QDialog):
         self.save_draft_now()
         super().hideEvent(event)
 
-
-def expanding(widget: QWidget) -> QWidget:
-    widget.setSizePolicy(QSizePolicy.Policy.Expanding, widget.sizePolicy().verticalPolicy())
-    return widget

@@ -35,7 +35,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui import forms
-from leerrecht_desktop.ui.forms.base import DRAFT_FORMAT, DraftWriter, now_local
+from leerrecht_desktop.ui.forms.drafts import DRAFT_FORMAT, DraftWriter, now_local
 from leerrecht_desktop.ui.forms.widgets import pydate, qdate
 from leerrecht_desktop.ui.handover.guard import KeyGuard
 from leerrecht_desktop.ui.handover.pages import IntroPage, PassphrasePage, QuestionPage, ReviewPage, ThanksPage
