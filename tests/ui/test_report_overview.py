@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QFileDialog
 from leerrecht_desktop.reports import loading
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.workspace import Workspace
-from leerrecht_desktop.ui import report_dialog
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.report_dialog import OverviewDialog, school_year
+from leerrecht_desktop.ui.report_dialog import overview as overview_dialog
 
 from .conftest import Sample
 
@@ -60,7 +60,7 @@ def test_the_coordinator_saves_a_csv_counted_on_the_worker(qtbot, main_window: M
         threads.append(threading.current_thread())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(report_dialog, "load_readable_cases", spy)
+    monkeypatch.setattr(overview_dialog, "load_readable_cases", spy)
     dialog.period.from_edit.setDate(QDate(2000, 1, 1))
     dialog.period.to_edit.setDate(QDate(2099, 12, 31))
     out = tmp_path / "teamoverzicht.csv"

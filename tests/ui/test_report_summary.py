@@ -21,9 +21,9 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from leerrecht_desktop.reports.case_summary import Section
-from leerrecht_desktop.ui import report_dialog
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.report_dialog import SummaryDialog
+from leerrecht_desktop.ui.report_dialog import summary as summary_dialog
 
 from .conftest import Sample
 
@@ -125,14 +125,14 @@ def test_preview_is_made_on_the_worker_and_prints_every_page(qtbot, main_window:
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     dialog = open_dialog(qtbot, main_window)
     threads: list[threading.Thread] = []
-    real_render = report_dialog.render_case_summary
+    real_render = summary_dialog.render_case_summary
 
     def slow_render(*args: Any, **kwargs: Any) -> bytes:
         threads.append(threading.current_thread())
         threading.Event().wait(0.4)  # long enough to see whether the GUI keeps running meanwhile
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(report_dialog, "render_case_summary", slow_render)
+    monkeypatch.setattr(summary_dialog, "render_case_summary", slow_render)
     ticks: list[int] = []
     timer = QTimer()
     timer.setInterval(20)

@@ -1,25 +1,16 @@
-"""Printing in the app: "Samenvatting afdrukken…" for one case and "Teamoverzicht…" for a coordinator.
-
-The summary dialog has two pages. First the options (period, sections, pseudonymised, password);
-then a preview of the pages, from which the user prints (Qt's print dialog) or saves a PDF. The PDF
-is made and rasterised on the TaskRunner's worker thread, from the case already decrypted in memory;
-printing paints the page images on the printer there too. Nothing is written to disk except the file
-the user saves on purpose (atomically, mode 0600): no temporary PDF, no image cache.
-
-What a print job leaves behind is the system's business: the spooler (CUPS, Windows) keeps the job
-until it is printed, as for any printed document. docs/reports.md says so."""
+"""The case summary dialog ("Samenvatting afdrukken…"): options, then a preview of the pages, from which
+the user prints or saves the PDF (see the package docstring for what stays on disk)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QStandardPaths, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage, QKeySequence, QPageSize, QShortcut
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -34,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.reports.case_summary import (
     MIN_PASSWORD_LENGTH,
@@ -43,122 +33,14 @@ from leerrecht_desktop.reports.case_summary import (
     render_case_summary,
 )
 from leerrecht_desktop.reports.files import write_private
-from leerrecht_desktop.reports.loading import load_readable_cases
-from leerrecht_desktop.reports.overview import compute_overview, render_overview
-from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
-from leerrecht_desktop.store.errors import CaseNotFound
-from leerrecht_desktop.ui import style
+from leerrecht_desktop.store.casefiles import CaseFile
 from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.print_preview import PreviewPages, PrintFailed, print_pdf, rasterise
+from leerrecht_desktop.ui.report_dialog.period import PeriodFields, case_span
+from leerrecht_desktop.ui.report_dialog.saving import documents_folder, failure_text
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import error_label, passphrase_edit, show_error
-
-DATE_FORMAT = "dd/MM/yyyy"
-
-
-def _qdate(value: dt.date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def _pydate(value: QDate) -> dt.date:
-    return dt.date(value.year(), value.month(), value.day())
-
-
-def _date_edit(value: dt.date) -> QDateEdit:
-    edit = QDateEdit(_qdate(value))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat(DATE_FORMAT)
-    edit.setMinimumWidth(130)
-    return edit
-
-
-def case_span(case_file: CaseFile, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day the case file speaks of: its referral and its entries."""
-    days = [r.content.occurred_on for r in case_file.entries if hasattr(r.content, "occurred_on")]
-    if case_file.content.referral.referred_on:
-        days.append(case_file.content.referral.referred_on)
-    if not days:
-        return today, today
-    return min(days), max(days)
-
-
-def school_year(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The school year `today` lies in: 1 September to 31 August, as the city counts."""
-    start_year = today.year if today.month >= 9 else today.year - 1
-    return dt.date(start_year, 9, 1), dt.date(start_year + 1, 8, 31)
-
-
-def documents_folder() -> Path:
-    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
-
-
-def _failure_text(exc: Exception) -> str:
-    # The type only: an exception's text could quote case content (a name in a layout error).
-    if isinstance(exc, OSError):
-        return tr("Het bestand kon niet bewaard worden ({reason}). Kies een andere map of naam.",
-                  reason=exc.strerror or type(exc).__name__)
-    return tr("Dat is niet gelukt ({error}). Probeer het opnieuw; lukt het niet, neem dan contact op met je "
-              "coördinator.", error=type(exc).__name__)
-
-
-class _PeriodFields(QWidget):
-    """Van … tot … with the error under it. A wrong order is said at once, and the dates stay as typed."""
-
-    changed = Signal()
-
-    def __init__(self, start: dt.date, end: dt.date, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.from_edit = _date_edit(start)
-        self.to_edit = _date_edit(end)
-        self.from_edit.setAccessibleName(tr("Van"))
-        self.to_edit.setAccessibleName(tr("Tot en met"))
-        self.error = error_label()
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        from_label = QLabel(tr("Van"))
-        from_label.setBuddy(self.from_edit)
-        to_label = QLabel(tr("tot en met"))
-        to_label.setBuddy(self.to_edit)
-        row.addWidget(from_label)
-        row.addWidget(self.from_edit)
-        row.addSpacing(8)
-        row.addWidget(to_label)
-        row.addWidget(self.to_edit)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(row)
-        layout.addWidget(self.error)
-        self.from_edit.dateChanged.connect(self._changed)
-        self.to_edit.dateChanged.connect(self._changed)
-        # The app's style marks invalid line edits only; the dates get the same red border.
-        self.setStyleSheet(f'QDateEdit[invalid="true"] {{ border: 2px solid {style.ERROR}; }}')
-
-    @property
-    def start(self) -> dt.date:
-        return _pydate(self.from_edit.date())
-
-    @property
-    def end(self) -> dt.date:
-        return _pydate(self.to_edit.date())
-
-    def problem(self) -> str | None:
-        if self.start > self.end:
-            return tr("De begindatum ligt na de einddatum. Kies een begin vóór het einde.")
-        return None
-
-    def check(self) -> bool:
-        problem = self.problem()
-        show_error(self.error, problem, self.to_edit)
-        mark(self.from_edit, "invalid", problem is not None)
-        return problem is None
-
-    def _changed(self) -> None:
-        self.check()
-        self.changed.emit()
 
 
 class SummaryDialog(QDialog):
@@ -197,7 +79,7 @@ class SummaryDialog(QDialog):
         assert self.case_file is not None
         page = QWidget()
         self.span = case_span(self.case_file, self.today)
-        self.period = _PeriodFields(*self.span)
+        self.period = PeriodFields(*self.span)
         period_box = QGroupBox(tr("Periode"))
         period_layout = QVBoxLayout(period_box)
         period_layout.addWidget(self.period)
@@ -383,7 +265,7 @@ class SummaryDialog(QDialog):
             return
         self._set_busy(False, "")
         self.status_label.clear()
-        show_error(self.error_banner, _failure_text(exc))
+        show_error(self.error_banner, failure_text(exc))
 
     def back_to_options(self) -> None:
         self._token += 1  # a render still running is not wanted any more
@@ -429,7 +311,7 @@ class SummaryDialog(QDialog):
             if token != self._token:
                 return
             self._set_busy(False, "")
-            show_error(self.error_banner, str(exc) if isinstance(exc, PrintFailed) else _failure_text(exc))
+            show_error(self.error_banner, str(exc) if isinstance(exc, PrintFailed) else failure_text(exc))
 
         self._printer_in_use = printer  # alive until the worker is done with it
         StoreOp(self, job, runner=self.runner).success(done).failure(failed).run()
@@ -465,7 +347,7 @@ class SummaryDialog(QDialog):
             if token != self._token:
                 return
             self._set_busy(False, "")
-            show_error(self.error_banner, _failure_text(exc))
+            show_error(self.error_banner, failure_text(exc))
 
         # The file dialog asked before replacing an existing file.
         StoreOp(self, lambda: write_private(out, pdf, overwrite=True), runner=self.runner) \
@@ -482,117 +364,3 @@ class SummaryDialog(QDialog):
         self.pages_view.clear()
         self.password_edit.clear()
         super().done(result)
-
-
-class OverviewDialog(QDialog):
-    """The team overview: a period, then save as PDF or CSV. Counting reads every case: on the worker."""
-
-    saved = Signal(str)
-
-    def __init__(self, case_files: CaseFiles, runner: TaskRunner, *, made_by: str, today: dt.date | None = None,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.case_files: CaseFiles | None = case_files
-        self.runner = runner
-        self.made_by = made_by
-        self.today = today or dt.date.today()
-        self._token = 0
-        self._busy = False
-        self.setWindowTitle(tr("Teamoverzicht"))
-        self.setMinimumWidth(560)
-
-        intro = QLabel(tr("Aantallen voor een periode over alle dossiers die je mag lezen, zonder namen: per "
-                          "status, school, niveau, doelgroep en begeleider; aanmeldingen, huisbezoeken, "
-                          "contacten, doorverwijzingen, steunmaatregelen en welbevinden. Aantallen van 1 tot 4 "
-                          "staan er als <5 in. Als PDF met grafieken of als CSV voor een rekenblad."))
-        intro.setWordWrap(True)
-        intro.setObjectName("muted")
-        self.period = _PeriodFields(*school_year(self.today))
-        period_box = QGroupBox(tr("Periode"))
-        QVBoxLayout(period_box).addWidget(self.period)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.error_banner = error_label()
-        self.error_banner.setObjectName("banner")
-
-        buttons = QDialogButtonBox()
-        self.pdf_button: QPushButton = buttons.addButton(tr("Opslaan als PDF…"), QDialogButtonBox.ButtonRole.ActionRole)
-        mark(self.pdf_button, "primary")
-        self.csv_button: QPushButton = buttons.addButton(tr("Opslaan als CSV…"), QDialogButtonBox.ButtonRole.ActionRole)
-        close = buttons.addButton(tr("Sluiten"), QDialogButtonBox.ButtonRole.RejectRole)
-        close.clicked.connect(self.reject)
-        self.pdf_button.clicked.connect(lambda: self.save(".pdf"))
-        self.csv_button.clicked.connect(lambda: self.save(".csv"))
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.addWidget(intro)
-        layout.addWidget(period_box)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.error_banner)
-        layout.addStretch(1)
-        layout.addWidget(buttons)
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    def _set_busy(self, busy: bool, text: str) -> None:
-        self._busy = busy
-        self.pdf_button.setEnabled(not busy)
-        self.csv_button.setEnabled(not busy)
-        self.status_label.setText(text)
-
-    def suggested_file_name(self, suffix: str) -> str:
-        return tr("teamoverzicht") + f"-{self.period.start.isoformat()}-{self.period.end.isoformat()}{suffix}"
-
-    def save(self, suffix: str) -> None:
-        if self._busy or self.case_files is None or not self.period.check():
-            return
-        show_error(self.error_banner, None)
-        filters = tr("PDF-bestanden (*.pdf)") if suffix == ".pdf" else tr("CSV-bestanden (*.csv)")
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, tr("Teamoverzicht opslaan"), str(documents_folder() / self.suggested_file_name(suffix)), filters)
-        if not chosen:
-            return
-        out = Path(chosen)
-        if out.suffix.lower() != suffix:
-            out = out.with_name(out.name + suffix)
-        start, end = self.period.start, self.period.end
-        case_files, made_by = self.case_files, self.made_by
-        self._token += 1
-        token = self._token
-        self._set_busy(True, tr("De dossiers worden geteld…"))
-
-        def job() -> tuple[int, int, int]:
-            readable = load_readable_cases(case_files, unreadable=(CaseNotFound, CryptoError))
-            overview = compute_overview(readable.cases, start=start, end=end)
-            data = render_overview(overview, out.suffix, made_by=made_by, made_at=dt.datetime.now())
-            write_private(out, data, overwrite=True)  # the file dialog asked before replacing
-            return len(readable.cases), readable.skipped_cases, readable.refused_records
-
-        StoreOp(self, job, runner=self.runner).success(lambda result: self._saved(token, out, result)) \
-            .failure(lambda exc: self._failed(token, exc)).run()
-
-    def _saved(self, token: int, out: Path, result: tuple[int, int, int]) -> None:
-        if token != self._token:
-            return
-        counted, skipped, refused = result
-        text = tr("Bewaard in {path} ({n} dossiers gelezen).", path=str(out), n=counted)
-        if skipped or refused:
-            text += " " + tr("{cases} dossiers en {parts} onderdelen konden niet veilig geopend worden en zijn "
-                             "niet meegeteld. Meld dit aan je coördinator.", cases=skipped, parts=refused)
-        self._set_busy(False, text)
-        self.saved.emit(str(out))
-
-    def _failed(self, token: int, exc: Exception) -> None:
-        if token != self._token:
-            return
-        self._set_busy(False, "")
-        show_error(self.error_banner, _failure_text(exc))
-
-    def done(self, result: int) -> None:
-        self._token += 1
-        self.case_files = None
-        super().done(result)
-
