@@ -1,0 +1,58 @@
+"""What a case summary is asked for: the sections a user can leave out, the period, pseudonymising and
+the password (with the shortest one accepted). The dialog and the CLI build these; case_summary reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from leerrecht_core.i18n import tr
+
+
+class Section(StrEnum):
+    """The parts of the summary a user can leave out. The header (who, status, period) is always there."""
+
+    REFERRAL = "referral"
+    AGREEMENTS = "agreements"
+    CONTACTS = "contacts"
+    WELLBEING = "wellbeing"
+    NOTES = "notes"
+    SUPPORT = "support"
+
+    @property
+    def label(self) -> str:
+        return {
+            Section.REFERRAL: tr("Aanmelding en context"),
+            Section.AGREEMENTS: tr("Afspraken en open acties"),
+            Section.CONTACTS: tr("Huisbezoeken en gezinscontacten"),
+            Section.WELLBEING: tr("Welbevinden"),
+            Section.NOTES: tr("Opvolgnotities"),
+            Section.SUPPORT: tr("Steunmaatregelen"),
+        }[self]
+
+
+ALL_SECTIONS: frozenset[Section] = frozenset(Section)
+
+# The shortest password the app and the CLI accept for a protected PDF. The file can be attacked
+# offline, without the app's delay between tries; AES-256 does not help against a short password.
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    """What to put in the summary. `period_from`/`period_to` are inclusive; None means open-ended."""
+
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    sections: frozenset[Section] = field(default=ALL_SECTIONS)
+    pseudonymise: bool = False
+    password: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.period_from and self.period_to and self.period_from > self.period_to:
+            raise ValueError(tr("De periode begint na het einde. Kies een begindatum vóór de einddatum."))
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.period_from is None or day >= self.period_from) and (
+            self.period_to is None or day <= self.period_to)
