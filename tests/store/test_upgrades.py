@@ -4,6 +4,7 @@ a newer schema is refused without a byte changing. Every name and note is fictit
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import stat
@@ -19,6 +20,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from leerrecht_core.crypto.local import seal_local
 from leerrecht_desktop.models.records import encode
 from leerrecht_desktop.store import database
 from leerrecht_desktop.store import tables as t
@@ -85,11 +87,21 @@ def make_old_folder(data_dir: Path, revision: str) -> tuple[dict[str, Any], list
             for case_id in store.local_case_ids():
                 store.mark_registered(case_id, [cf.user.user_id])
         before = snapshot(cf)
+        if revision < "0004":
+            write_profile_as_before_0004(ws, cf)
         cf.lock()
         downgrade(ws, revision)
     finally:
         ws.close()
     return before, names
+
+
+def write_profile_as_before_0004(ws: Workspace, cf: CaseFiles) -> None:
+    """The sealed profile as a version before schema 0004 wrote it: without the mark that the folder's
+    bookkeeping is authenticated (the columns go with the downgrade; the sealed mark would not)."""
+    with write_transaction(ws.engine) as conn:
+        conn.execute(t.vault.update().values(sealed_profile=seal_local(
+            cf.secrets.local_key, "profile", cf.user.user_id, dataclasses.asdict(cf.user))))
 
 
 def db_dump(data_dir: Path) -> list[str]:
