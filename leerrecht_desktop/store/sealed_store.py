@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from leerrecht_core.crypto.errors import CryptoError, TamperedRecord
@@ -33,7 +33,7 @@ from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, decode, encode, kind_of
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
-from leerrecht_desktop.store.bookkeeping import Bookkeeping
+from leerrecht_desktop.store.bookkeeping import Bookkeeping, head_refused
 from leerrecht_desktop.store.data_folder import DataFolder
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
@@ -50,6 +50,7 @@ def now_text() -> str:
 # The statements of a save, built once: building a statement with .values(...) and its cache key on
 # every save was most of a save's time (and of generating demo data). Executed with parameters.
 _HEAD = select(t.records).where(t.records.c.record_id == bindparam("b_record_id"), t.records.c.is_head.is_(True))
+_NEWEST_REVISION = select(func.max(t.records.c.revision)).where(t.records.c.record_id == bindparam("b_record_id"))
 _DEMOTE = update(t.records).where(t.records.c.revision_id == bindparam("b_revision_id")) \
     .values(is_head=False, head_mac=None)
 _INSERT_RECORD = t.records.insert()
@@ -249,6 +250,9 @@ class SealedStore:
         row = conn.execute(_HEAD, {"b_record_id": record_id}).first()
         if row is not None:
             self.bookkeeping.check_head(row)
+            # A head moved back, with the MAC it had when it was the head: older than the newest stored.
+            if conn.execute(_NEWEST_REVISION, {"b_record_id": record_id}).scalar() != row.revision:
+                raise head_refused()
         return row
 
     def _write(self, conn: Connection, case_id: str, record_id: str, content: Content,
