@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, Row, func, select, update
 
 from leerrecht_core.crypto.errors import TamperedRecord
 from leerrecht_core.crypto.local import local_mac_key, mac_row, row_is_authentic
@@ -32,10 +32,6 @@ from leerrecht_desktop.store import tables as t
 # Stored in the sealed profile once the rows of a folder are authenticated (see `adopt`).
 ADOPTED_FIELD = "bookkeeping"
 ADOPTED_VERSION = 1
-
-_SET_HEAD_MAC = update(t.records).where(t.records.c.revision_id == bindparam("b_revision_id")) \
-    .values(head_mac=bindparam("b_mac"))
-
 
 def case_key_refused() -> TamperedRecord:
     return TamperedRecord(tr("De sleutel van dit dossier op deze laptop is gewijzigd buiten de app en wordt niet "
@@ -152,22 +148,23 @@ class Bookkeeping:
 
     def adopt(self, conn: Connection) -> None:
         """Authenticate every bookkeeping row that has no MAC yet (a folder just upgraded), in the
-        caller's transaction. Only called when the sealed profile says it never ran."""
-        keys = conn.execute(select(t.case_keys).where(t.case_keys.c.mac.is_(None))).all()
-        for r in keys:
-            conn.execute(update(t.case_keys).where(
-                t.case_keys.c.case_id == r.case_id, t.case_keys.c.key_version == r.key_version,
-                t.case_keys.c.recipient_id == r.recipient_id,
-            ).values(mac=self.case_key_mac(r.case_id, r.key_version, r.recipient_id, r.ephemeral_public,
-                                           r.ciphertext)))
-        for r in conn.execute(select(t.known_keys).where(t.known_keys.c.mac.is_(None))).all():
-            conn.execute(update(t.known_keys).where(t.known_keys.c.user_id == r.user_id).values(
-                mac=self.known_keys_mac(r.user_id, r.exchange_public, r.signing_public)))
-        cols = (t.records.c.revision_id, t.records.c.record_id, t.records.c.case_id, t.records.c.kind,
-                t.records.c.revision)
-        heads = conn.execute(select(*cols).where(t.records.c.is_head.is_(True), t.records.c.head_mac.is_(None))).all()
-        if heads:
-            conn.execute(_SET_HEAD_MAC, [
-                {"b_revision_id": h.revision_id,
-                 "b_mac": self.head_mac(h.revision_id, h.record_id, h.case_id, h.kind, h.revision)}
-                for h in heads])
+        caller's transaction. Only called when the sealed profile says it never ran. On the driver's
+        cursor: a coordinator's folder has tens of thousands of heads, and SQLAlchemy's per-row
+        processing was most of the time."""
+        steps = (
+            ("SELECT case_id, key_version, recipient_id, ephemeral_public, ciphertext FROM case_keys "
+             "WHERE mac IS NULL",
+             "UPDATE case_keys SET mac = ? WHERE case_id = ? AND key_version = ? AND recipient_id = ?",
+             lambda r: (self.case_key_mac(*r), r[0], r[1], r[2])),
+            ("SELECT user_id, exchange_public, signing_public FROM known_keys WHERE mac IS NULL",
+             "UPDATE known_keys SET mac = ? WHERE user_id = ?",
+             lambda r: (self.known_keys_mac(*r), r[0])),
+            ("SELECT revision_id, record_id, case_id, kind, revision FROM records "
+             "WHERE is_head = 1 AND head_mac IS NULL",
+             "UPDATE records SET head_mac = ? WHERE revision_id = ?",
+             lambda r: (self.head_mac(*r), r[0])),
+        )
+        for query, change, params in steps:
+            rows = conn.exec_driver_sql(query).fetchall()
+            if rows:
+                conn.exec_driver_sql(change, [params(r) for r in rows])
