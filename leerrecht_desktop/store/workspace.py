@@ -29,14 +29,16 @@ from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import NoProfile, ProfileExists, UnlockThrottled
 from leerrecht_desktop.store.user_profile import UserProfile
 
-__all__ = ["DEFAULT_IDLE_LOCK_MINUTES", "MAX_DELAY_SECONDS", "UserProfile", "Workspace", "delay_after"]
+__all__ = ["DEFAULT_IDLE_LOCK_MINUTES", "MAX_DELAY_SECONDS", "UserProfile", "Workspace", "delay_after", "seal_profile"]
 
 MAX_DELAY_SECONDS = 60.0
 
 
 
-def _seal_profile(secrets: UserSecrets, profile: dict[str, Any]) -> bytes:
-    """The profile sealed under the local key, with the mark that this folder's bookkeeping is authenticated."""
+def seal_profile(secrets: UserSecrets, profile: dict[str, Any]) -> bytes:
+    """The profile sealed under the local key, with the mark that this folder's bookkeeping is
+    authenticated. Whatever rewrites `vault.sealed_profile` must seal it with this: without the mark, the
+    next unlock would authenticate every row it finds, planted ones included."""
     return seal_local(secrets.local_key, "profile", secrets.user_id, {**profile, ADOPTED_FIELD: ADOPTED_VERSION})
 
 
@@ -86,7 +88,7 @@ class Workspace(DataFolder):
                 id=1, user_id=user_id, kdf=json.dumps(params.to_json()),
                 wrapped_secrets=secrets.wrap(derive_subkey(master, PURPOSE_WRAP)),
                 exchange_public=secrets.exchange_public, signing_public=secrets.signing_public,
-                sealed_profile=_seal_profile(secrets, asdict(profile)),
+                sealed_profile=seal_profile(secrets, asdict(profile)),
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 failed_attempts=0, last_failed_at=None,
             ))
@@ -112,7 +114,7 @@ class Workspace(DataFolder):
             conn.execute(t.vault.insert().values(
                 id=1, user_id=user_id, kdf=json.dumps(params.to_json()), wrapped_secrets=wrapped_secrets,
                 exchange_public=exchange_public, signing_public=signing_public,
-                sealed_profile=_seal_profile(secrets, asdict(profile)),
+                sealed_profile=seal_profile(secrets, asdict(profile)),
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 failed_attempts=0, last_failed_at=None,
             ))
@@ -188,7 +190,7 @@ class Workspace(DataFolder):
         from before the upgrade could make a later unlock trust unauthenticated rows again."""
         with write_transaction(self.engine) as conn:
             Bookkeeping.under(secrets.local_key).adopt(conn)
-            conn.execute(update(t.vault).values(sealed_profile=_seal_profile(secrets, profile)))
+            conn.execute(update(t.vault).values(sealed_profile=seal_profile(secrets, profile)))
 
     def verify_passphrase(self, passphrase: str) -> None:
         """Raise WrongPassphrase unless `passphrase` is this profile's (same throttling as unlock)."""
