@@ -39,8 +39,8 @@ def case_key_refused() -> TamperedRecord:
 
 
 def known_key_refused() -> TamperedRecord:
-    return TamperedRecord(tr("De sleutel van een collega op deze laptop is gewijzigd buiten de app en wordt niet "
-                             "gebruikt. Meld dit aan je coördinator."))
+    return TamperedRecord(tr("Een sleutel van een gebruiker op deze laptop is gewijzigd buiten de app en wordt "
+                             "niet gebruikt. Meld dit aan je coördinator."))
 
 
 def head_refused() -> TamperedRecord:

@@ -92,7 +92,11 @@ def test_a_planted_key_with_a_copied_mac_is_refused(scene: Scene) -> None:
                             raw_query(scene.data_dir, "SELECT exchange_public FROM vault")[0][0])
     raw_execute(scene.data_dir, "UPDATE case_keys SET ephemeral_public = ?, ciphertext = ?, mac = ? WHERE case_id = ?",
                 (wrapped.ephemeral_public, wrapped.ciphertext, mac, scene.case_id))
-    assert_case_refused_but_list_stands(scene, scene.reopen(), scene.case_id)
+    session = scene.reopen()
+    assert_case_refused_but_list_stands(scene, session, scene.case_id)
+    with pytest.raises(TamperedRecord) as refused:  # refused as a key, before it is ever unwrapped
+        session.case_key(scene.case_id)
+    assert str(refused.value).startswith("De sleutel van dit dossier")
 
 
 def test_keys_swapped_between_cases_are_refused(scene: Scene) -> None:
@@ -143,7 +147,8 @@ def test_a_swapped_own_signing_key_refuses_the_records_not_the_list(scene: Scene
     for case_id in (scene.case_id, scene.other_case_id):  # both are this user's
         with pytest.raises(CaseNotFound) as refused:
             session.load_case(case_id)
-        assert CHANGED in str(refused.value)
+        # Refused as a key, not only by the signature check that the swapped key would fail.
+        assert str(refused.value).startswith("Een sleutel van een gebruiker")
     assert {s.case_id for s in session.summaries()} == {scene.case_id, scene.other_case_id}
 
 
