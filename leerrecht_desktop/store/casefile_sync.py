@@ -75,11 +75,12 @@ class SyncHooks(SealedStore):
     def head_rows(self, conn: Connection, record_ids: list[str]) -> dict[str, Any]:
         """The head revisions of these records (metadata only), one query per 500 records."""
         cols = (t.records.c.revision_id, t.records.c.record_id, t.records.c.case_id, t.records.c.kind,
-                t.records.c.revision)
+                t.records.c.revision, t.records.c.is_head, t.records.c.head_mac)
         heads: dict[str, Any] = {}
         for i in range(0, len(record_ids), 500):
             for row in conn.execute(select(*cols).where(t.records.c.record_id.in_(record_ids[i:i + 500]),
                                                         t.records.c.is_head.is_(True))):
+                self.bookkeeping.check_head(row)  # incoming revisions are never ordered against a forged head
                 heads[row.record_id] = row
         return heads
 
@@ -89,7 +90,7 @@ class SyncHooks(SealedStore):
         summaries follow the items in order, so a later revision of a record wins."""
         for i in range(0, len(demote), 500):
             conn.execute(update(t.records).where(t.records.c.revision_id.in_(demote[i:i + 500]))
-                         .values(is_head=False))
+                         .values(is_head=False, head_mac=None))
         if not items:
             return
         saved_at = now_text()
@@ -100,7 +101,9 @@ class SyncHooks(SealedStore):
                    "revision": h.revision, "base_revision": h.base_revision, "author_id": h.author_id,
                    "key_version": h.key_version, "deleted": bool(h.deleted), "nonce": it.sealed.nonce,
                    "ciphertext": it.sealed.ciphertext, "signature": it.sealed.signature, "saved_at": saved_at,
-                   "is_head": bool(it.head), "server_seq": it.seq}
+                   "is_head": bool(it.head), "server_seq": it.seq,
+                   "head_mac": self.bookkeeping.head_mac(h.revision_id, h.record_id, h.case_id, h.kind, h.revision)
+                   if it.head else None}
             rows.append(tuple(row[c] for c in _RECORD_COLUMNS))
         conn.exec_driver_sql(_INSERT_RECORDS_SQL, rows)
         for it in items:
@@ -115,12 +118,14 @@ class SyncHooks(SealedStore):
         h = sealed.header
         if head:
             conn.execute(update(t.records).where(t.records.c.record_id == h.record_id,
-                                                 t.records.c.is_head.is_(True)).values(is_head=False))
+                                                 t.records.c.is_head.is_(True)).values(is_head=False, head_mac=None))
         conn.execute(t.records.insert().values(
             revision_id=h.revision_id, record_id=h.record_id, case_id=h.case_id, kind=h.kind,
             revision=h.revision, base_revision=h.base_revision, author_id=h.author_id,
             key_version=h.key_version, deleted=h.deleted, nonce=sealed.nonce, ciphertext=sealed.ciphertext,
             signature=sealed.signature, saved_at=now_text(), is_head=head, server_seq=seq,
+            head_mac=self.bookkeeping.head_mac(h.revision_id, h.record_id, h.case_id, h.kind, h.revision)
+            if head else None,
         ))
         if head:
             self._summarise(conn, h.case_id, h.record_id, Kind(h.kind), payload)

@@ -24,6 +24,7 @@ from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, encode
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.bookkeeping import head_refused
 from leerrecht_desktop.store.casefile_sync import SyncHooks, VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.sealed_store import now_text
@@ -61,9 +62,12 @@ class CaseFiles(SyncHooks):
             ).all()
             if not rows:
                 raise CaseNotFound(tr("Dit dossier bestaat niet (meer) op deze laptop."))
+            rows, heads_refused = self.bookkeeping.check_heads(conn, case_id, rows)
             profile: Record | None = None
             entries: list[Record] = []
-            refused: list[str] = []
+            # One sentence for whatever was wrong with the heads: a single change outside the app (a
+            # head moved to another record id) leaves both a forged head and a record without one.
+            refused: list[str] = [str(head_refused())] if heads_refused else []
             for row in rows:
                 try:
                     record = self._open_row(conn, row)
@@ -108,10 +112,8 @@ class CaseFiles(SyncHooks):
         with self._lock:
             self.summaries()
             with self._tx() as conn:
-                conn.execute(t.case_keys.insert().values(
-                    case_id=case_id, key_version=1, recipient_id=secrets.user_id,
-                    ephemeral_public=wrapped.ephemeral_public, ciphertext=wrapped.ciphertext,
-                ))
+                self.bookkeeping.insert_case_key(conn, case_id, 1, secrets.user_id, wrapped.ephemeral_public,
+                                                 wrapped.ciphertext)
                 self._case_keys[case_id] = (1, case_key)
                 record, summary = self._write(conn, case_id, str(uuid.uuid4()), profile, CaseSummary(case_id=case_id))
             self._commit_summary(summary)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from leerrecht_core.crypto.errors import CryptoError, TamperedRecord
@@ -33,6 +33,7 @@ from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, decode, encode, kind_of
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.bookkeeping import Bookkeeping, head_refused
 from leerrecht_desktop.store.data_folder import DataFolder
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
@@ -49,7 +50,9 @@ def now_text() -> str:
 # The statements of a save, built once: building a statement with .values(...) and its cache key on
 # every save was most of a save's time (and of generating demo data). Executed with parameters.
 _HEAD = select(t.records).where(t.records.c.record_id == bindparam("b_record_id"), t.records.c.is_head.is_(True))
-_DEMOTE = update(t.records).where(t.records.c.revision_id == bindparam("b_revision_id")).values(is_head=False)
+_NEWEST_REVISION = select(func.max(t.records.c.revision)).where(t.records.c.record_id == bindparam("b_record_id"))
+_DEMOTE = update(t.records).where(t.records.c.revision_id == bindparam("b_revision_id")) \
+    .values(is_head=False, head_mac=None)
 _INSERT_RECORD = t.records.insert()
 _INSERT_OUTBOX = t.outbox.insert()
 _upsert = sqlite_insert(t.case_index)
@@ -69,6 +72,7 @@ class SealedStore:
         self.engine = workspace.engine
         self.user = user
         self._secrets: UserSecrets | None = secrets
+        self._bookkeeping: Bookkeeping | None = Bookkeeping.under(secrets.local_key)
         self._case_keys: dict[str, tuple[int, bytes]] = {}
         # Every version of a case key unwrapped so far: an incoming page holds hundreds of revisions
         # of few cases, and an unwrap is an X25519 exchange plus HKDF.
@@ -89,6 +93,7 @@ class SealedStore:
         """Drop every key and decrypted summary this session holds."""
         with self._lock:
             self._secrets = None
+            self._bookkeeping = None
             self._case_keys.clear()
             self._version_keys.clear()
             self._summaries = None
@@ -99,6 +104,13 @@ class SealedStore:
         if self._secrets is None:
             raise Locked(tr("Leerrecht is vergrendeld. Ontgrendel met je wachtwoordzin."))
         return self._secrets
+
+    @property
+    def bookkeeping(self) -> Bookkeeping:
+        """The MACs of the local bookkeeping (case keys, known keys, heads): every write and check."""
+        if self._bookkeeping is None:
+            raise Locked(tr("Leerrecht is vergrendeld. Ontgrendel met je wachtwoordzin."))
+        return self._bookkeeping
 
     @property
     def me(self) -> WorkerRef:
@@ -162,6 +174,7 @@ class SealedStore:
             rows = conn.execute(
                 select(t.records).where(t.records.c.case_id == case_id, t.records.c.is_head.is_(True))
             ).all()
+            rows, _refused = self.bookkeeping.check_heads(conn, case_id, rows)
             has_profile = False
             for row in rows:
                 try:
@@ -233,7 +246,14 @@ class SealedStore:
         conn.execute(_UPSERT_SUMMARY, {"case_id": summary.case_id, "blob": blob})
 
     def _head(self, conn: Connection, record_id: str) -> Row[Any] | None:
-        return conn.execute(_HEAD, {"b_record_id": record_id}).first()
+        """The record's head, checked: a new revision is never built on a head planted or moved outside."""
+        row = conn.execute(_HEAD, {"b_record_id": record_id}).first()
+        if row is not None:
+            self.bookkeeping.check_head(row)
+            # A head moved back, with the MAC it had when it was the head: older than the newest stored.
+            if conn.execute(_NEWEST_REVISION, {"b_record_id": record_id}).scalar() != row.revision:
+                raise head_refused()
+        return row
 
     def _write(self, conn: Connection, case_id: str, record_id: str, content: Content,
                summary: CaseSummary) -> tuple[Record, CaseSummary]:
@@ -268,6 +288,7 @@ class SealedStore:
             "revision": revision, "base_revision": header.base_revision, "author_id": header.author_id,
             "key_version": key_version, "deleted": deleted, "nonce": sealed.nonce, "ciphertext": sealed.ciphertext,
             "signature": sealed.signature, "saved_at": saved_at, "is_head": True, "server_seq": None,
+            "head_mac": self.bookkeeping.head_mac(header.revision_id, record_id, case_id, kind.value, revision),
         })
         conn.execute(_INSERT_OUTBOX, {
             "revision_id": header.revision_id, "case_id": case_id, "queued_at": saved_at, "attempts": 0,
@@ -290,6 +311,7 @@ class SealedStore:
             row = conn.execute(_NEWEST_KEY, params).first()
         if row is None:
             raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
+        self.bookkeeping.check_case_key(row)  # a key planted or swapped outside the app is never unwrapped
         key = unwrap_case_key(WrappedKey(row.ephemeral_public, row.ciphertext), case_id, row.key_version,
                               secrets.user_id, secrets.exchange)
         if version is None:
@@ -299,13 +321,11 @@ class SealedStore:
 
     def _signer(self, conn: Connection, author_id: str) -> Ed25519PublicKey:
         if author_id not in self._signers:
-            raw = conn.execute(
-                select(t.known_keys.c.signing_public).where(t.known_keys.c.user_id == author_id)
-            ).scalar()
-            if raw is None:
+            row = self.bookkeeping.known_keys_row(conn, author_id)
+            if row is None:
                 raise TamperedRecord(
                     tr("Een deel van een dossier komt van een onbekende auteur en wordt niet getoond."))
-            self._signers[author_id] = public_signing_key(raw)
+            self._signers[author_id] = public_signing_key(row.signing_public)
         return self._signers[author_id]
 
     def _open_row(self, conn: Connection, row: Row[Any]) -> Record | None:

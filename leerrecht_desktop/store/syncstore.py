@@ -192,16 +192,15 @@ class SyncStore:
         """Trust on first use: a user's keys are stored once and never silently replaced (a server that
         swaps a colleague's keys would otherwise read what is shared with "them"). False on a mismatch."""
         with write_transaction(self.engine) as conn:
-            row = conn.execute(select(t.known_keys).where(t.known_keys.c.user_id == user_id)).first()
+            row = self.case_files.bookkeeping.known_keys_row(conn, user_id)
             if row is None:
-                conn.execute(t.known_keys.insert().values(
-                    user_id=user_id, exchange_public=exchange_public, signing_public=signing_public))
+                self.case_files.bookkeeping.insert_known_keys(conn, user_id, exchange_public, signing_public)
                 return True
             return bool(row.exchange_public == exchange_public and row.signing_public == signing_public)
 
     def known_keys(self, user_id: str) -> tuple[bytes, bytes] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.known_keys).where(t.known_keys.c.user_id == user_id)).first()
+            row = self.case_files.bookkeeping.known_keys_row(conn, user_id)
         return None if row is None else (row.exchange_public, row.signing_public)
 
     # -- cases known to the server, key grants ------------------------------------------------------
@@ -263,9 +262,10 @@ class SyncStore:
     def key_versions(self, case_id: str) -> list[Row[Any]]:
         """This user's own wrapped keys of a case, every version."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(t.case_keys).where(
+            rows = list(conn.execute(select(t.case_keys).where(
                 t.case_keys.c.case_id == case_id, t.case_keys.c.recipient_id == self.case_files.user.user_id,
             ).order_by(t.case_keys.c.key_version)).all())
+        return self.case_files.bookkeeping.checked_case_keys(rows)
 
     def has_key(self, case_id: str, key_version: int, conn: Connection | None = None) -> bool:
         """Inside a write transaction pass its connection: another one would not see its changes yet."""
@@ -285,9 +285,8 @@ class SyncStore:
                 t.case_keys.c.case_id == case_id, t.case_keys.c.key_version == key_version,
                 t.case_keys.c.recipient_id == self.case_files.user.user_id)).first()
             if exists is None:
-                c.execute(t.case_keys.insert().values(
-                    case_id=case_id, key_version=key_version, recipient_id=self.case_files.user.user_id,
-                    ephemeral_public=ephemeral_public, ciphertext=ciphertext))
+                self.case_files.bookkeeping.insert_case_key(c, case_id, key_version, self.case_files.user.user_id,
+                                                            ephemeral_public, ciphertext)
         if conn is not None:
             run(conn)
         else:
@@ -423,8 +422,7 @@ class SyncStore:
                 previous = conn.execute(select(t.records.c.revision_id).where(t.records.c.record_id == row.record_id)
                                         .order_by(t.records.c.revision.desc())).first()
                 if previous is not None:
-                    conn.execute(update(t.records).where(t.records.c.revision_id == previous[0])
-                                 .values(is_head=True))
+                    self.case_files.bookkeeping.promote(conn, previous[0])
 
     # -- incoming --------------------------------------------------------------------------------
 

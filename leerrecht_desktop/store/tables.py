@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 metadata = MetaData()
 
@@ -43,12 +43,15 @@ settings = Table(
     Column("value", Text, nullable=False),
 )
 
-# Public keys of users whose records this laptop holds, to check their signatures.
+# Public keys of users whose records this laptop holds, to check their signatures. `mac` (migration
+# 0004, here and in case_keys and records.head_mac) authenticates the row under the local data key
+# (store/bookkeeping.py); NULL only between an upgrade and the first unlock after it.
 known_keys = Table(
     "known_keys", metadata,
     Column("user_id", String(36), primary_key=True),
     Column("exchange_public", LargeBinary, nullable=False),
     Column("signing_public", LargeBinary, nullable=False),
+    Column("mac", LargeBinary, nullable=True),
 )
 
 case_keys = Table(
@@ -58,6 +61,7 @@ case_keys = Table(
     Column("recipient_id", String(36), primary_key=True),
     Column("ephemeral_public", LargeBinary, nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
+    Column("mac", LargeBinary, nullable=True),
 )
 
 records = Table(
@@ -77,6 +81,9 @@ records = Table(
     Column("saved_at", String(32), nullable=False),
     Column("is_head", Boolean, nullable=False),
     Column("server_seq", Integer, nullable=True),
+    # Set on the head revision only (cleared when it is replaced): a flag flipped outside the app
+    # has no valid MAC.
+    Column("head_mac", LargeBinary, nullable=True),
     Index("ix_records_case_head", "case_id", "is_head"),
     Index("ux_records_record_revision", "record_id", "revision", unique=True),
 )

@@ -22,16 +22,24 @@ from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.bookkeeping import ADOPTED_FIELD, ADOPTED_VERSION, Bookkeeping
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.data_folder import DEFAULT_IDLE_LOCK_MINUTES, DataFolder
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import NoProfile, ProfileExists, UnlockThrottled
 from leerrecht_desktop.store.user_profile import UserProfile
 
-__all__ = ["DEFAULT_IDLE_LOCK_MINUTES", "MAX_DELAY_SECONDS", "UserProfile", "Workspace", "delay_after"]
+__all__ = ["DEFAULT_IDLE_LOCK_MINUTES", "MAX_DELAY_SECONDS", "UserProfile", "Workspace", "delay_after", "seal_profile"]
 
 MAX_DELAY_SECONDS = 60.0
 
+
+
+def seal_profile(secrets: UserSecrets, profile: dict[str, Any]) -> bytes:
+    """The profile sealed under the local key, with the mark that this folder's bookkeeping is
+    authenticated. Whatever rewrites `vault.sealed_profile` must seal it with this: without the mark, the
+    next unlock would authenticate every row it finds, planted ones included."""
+    return seal_local(secrets.local_key, "profile", secrets.user_id, {**profile, ADOPTED_FIELD: ADOPTED_VERSION})
 
 
 def delay_after(failures: int) -> float:
@@ -80,13 +88,12 @@ class Workspace(DataFolder):
                 id=1, user_id=user_id, kdf=json.dumps(params.to_json()),
                 wrapped_secrets=secrets.wrap(derive_subkey(master, PURPOSE_WRAP)),
                 exchange_public=secrets.exchange_public, signing_public=secrets.signing_public,
-                sealed_profile=seal_local(secrets.local_key, "profile", user_id, asdict(profile)),
+                sealed_profile=seal_profile(secrets, asdict(profile)),
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 failed_attempts=0, last_failed_at=None,
             ))
-            conn.execute(t.known_keys.insert().values(
-                user_id=user_id, exchange_public=secrets.exchange_public, signing_public=secrets.signing_public,
-            ))
+            Bookkeeping.under(secrets.local_key).insert_known_keys(
+                conn, user_id, secrets.exchange_public, secrets.signing_public)
         return CaseFiles(self, profile, secrets)
 
     def adopt_profile(self, *, user_id: str, kdf: dict[str, Any], wrapped_secrets: bytes, exchange_public: bytes,
@@ -107,13 +114,11 @@ class Workspace(DataFolder):
             conn.execute(t.vault.insert().values(
                 id=1, user_id=user_id, kdf=json.dumps(params.to_json()), wrapped_secrets=wrapped_secrets,
                 exchange_public=exchange_public, signing_public=signing_public,
-                sealed_profile=seal_local(secrets.local_key, "profile", user_id, asdict(profile)),
+                sealed_profile=seal_profile(secrets, asdict(profile)),
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 failed_attempts=0, last_failed_at=None,
             ))
-            conn.execute(t.known_keys.insert().values(
-                user_id=user_id, exchange_public=exchange_public, signing_public=signing_public,
-            ))
+            Bookkeeping.under(secrets.local_key).insert_known_keys(conn, user_id, exchange_public, signing_public)
         return CaseFiles(self, profile, secrets)
 
     def kdf_json(self) -> dict[str, Any]:
@@ -174,7 +179,18 @@ class Workspace(DataFolder):
     def unlock(self, passphrase: str) -> CaseFiles:
         row, secrets = self._open_secrets(passphrase)
         data = open_local(secrets.local_key, "profile", row.user_id, row.sealed_profile)
+        if data.pop(ADOPTED_FIELD, None) != ADOPTED_VERSION:
+            self._adopt_bookkeeping(secrets, data)
         return CaseFiles(self, UserProfile(**data), secrets)
+
+    def _adopt_bookkeeping(self, secrets: UserSecrets, profile: dict[str, Any]) -> None:
+        """The first unlock after the upgrade to schema 0004: the folder's case keys, known keys and
+        heads get their MACs, and the sealed profile says so, in one transaction. The mark is inside
+        the sealed profile, not in a column one could clear: only a copy of this folder's own profile
+        from before the upgrade could make a later unlock trust unauthenticated rows again."""
+        with write_transaction(self.engine) as conn:
+            Bookkeeping.under(secrets.local_key).adopt(conn)
+            conn.execute(update(t.vault).values(sealed_profile=seal_profile(secrets, profile)))
 
     def verify_passphrase(self, passphrase: str) -> None:
         """Raise WrongPassphrase unless `passphrase` is this profile's (same throttling as unlock)."""

@@ -10,13 +10,20 @@ import datetime as dt
 import sqlite3
 import uuid
 from contextlib import closing
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from leerrecht_core.crypto.local import seal_local
 from leerrecht_desktop.models.case import CaseProfile, Contact, Referral
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, WellbeingScale
 from leerrecht_desktop.models.records import Record
-from leerrecht_desktop.store.database import database_path
+from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.database import database_path, write_transaction
+
+if TYPE_CHECKING:
+    from leerrecht_desktop.store.casefiles import CaseFiles
+    from leerrecht_desktop.store.workspace import Workspace
 
 # The passphrase and name the `case_files` fixture of tests/conftest.py creates its profile with
 # (conftest modules can't be imported under --import-mode=importlib; every test that unlocks checks it).
@@ -120,3 +127,11 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def write_profile_as_before_0004(ws: Workspace, cf: CaseFiles) -> None:
+    """The sealed profile as a version before schema 0004 wrote it: without the mark that the folder's
+    bookkeeping is authenticated (the columns go with the downgrade; the sealed mark would not)."""
+    with write_transaction(ws.engine) as conn:
+        conn.execute(t.vault.update().values(sealed_profile=seal_local(
+            cf.secrets.local_key, "profile", cf.user.user_id, asdict(cf.user))))

@@ -34,9 +34,18 @@ from leerrecht_desktop.store.database import (
     prune_backups,
     write_transaction,
 )
+from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
-from tests.kits.storekit import PASSPHRASE, fictitious_profile, files_containing, home_visit, note, text_forms
+from tests.kits.storekit import (
+    PASSPHRASE,
+    fictitious_profile,
+    files_containing,
+    home_visit,
+    note,
+    text_forms,
+    write_profile_as_before_0004,
+)
 
 SERVER_URL = "https://leerrecht.voorbeeld.be"
 
@@ -85,6 +94,8 @@ def make_old_folder(data_dir: Path, revision: str) -> tuple[dict[str, Any], list
             for case_id in store.local_case_ids():
                 store.mark_registered(case_id, [cf.user.user_id])
         before = snapshot(cf)
+        if revision < "0004":
+            write_profile_as_before_0004(ws, cf)
         cf.lock()
         downgrade(ws, revision)
     finally:
@@ -108,13 +119,13 @@ def mode(path: Path) -> int:
 
 # -- each earlier schema opens with today's code ----------------------------------------------------
 
-@pytest.mark.parametrize("revision", ["0001", "0002"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
 def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(tmp_path: Path,
                                                                               revision: str) -> None:
     data_dir = tmp_path / "data"
     before, names = make_old_folder(data_dir, revision)
     sync_before = None
-    if revision == "0002":
+    if revision >= "0002":
         with closing(sqlite3.connect(database_path(data_dir))) as conn:
             sync_before = (conn.execute("SELECT server_url, device_id FROM sync_state").fetchall(),
                            conn.execute("SELECT case_id, members FROM sync_cases ORDER BY case_id").fetchall())
@@ -126,7 +137,7 @@ def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(
         cf = ws.unlock(PASSPHRASE)
         assert snapshot(cf) == before
         store = SyncStore(cf)
-        if revision == "0002":
+        if revision >= "0002":
             assert store.is_enrolled()
             state = store.state()
             assert (state.server_url, state.device_token) == (SERVER_URL, "tok-fictief")
@@ -152,6 +163,47 @@ def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(
     # The next start is a normal one: nothing to upgrade, no further copy.
     Workspace(data_dir).close()
     assert list_backups(data_dir) == [backup]
+
+
+# -- bookkeeping authenticated at the first unlock after the upgrade to 0004 -----------------------------
+
+BOOKKEEPING_MACS = ("SELECT mac FROM case_keys UNION ALL SELECT mac FROM known_keys "
+                    "UNION ALL SELECT head_mac FROM records WHERE is_head = 1")
+
+
+@pytest.mark.parametrize("revision", ["0001", "0003"])
+def test_an_old_folder_is_authenticated_at_its_first_unlock_and_verified_after(tmp_path: Path,
+                                                                              revision: str) -> None:
+    data_dir = tmp_path / "data"
+    before, _names = make_old_folder(data_dir, revision)
+    ws = Workspace(data_dir)
+    try:
+        # Upgraded, still locked: the columns are there, the MACs not yet (no key to make them).
+        with closing(sqlite3.connect(database_path(data_dir))) as conn:
+            macs = [m for (m,) in conn.execute(BOOKKEEPING_MACS)]
+        assert len(macs) == 2 + 1 + 2 * 3 and set(macs) == {None}
+
+        cf = ws.unlock(PASSPHRASE)
+        with closing(sqlite3.connect(database_path(data_dir))) as conn:
+            macs = [m for (m,) in conn.execute(BOOKKEEPING_MACS)]
+        assert None not in macs and len(set(macs)) == len(macs)
+        assert snapshot(cf) == before
+        cf.lock()
+
+        # From now on a row without a MAC is one planted outside the app: refused, at every later unlock.
+        case_id = sorted(before["cases"])[0]
+        with closing(sqlite3.connect(database_path(data_dir))) as conn, conn:
+            conn.execute("UPDATE case_keys SET mac = NULL WHERE case_id = ?", (case_id,))
+        for _ in range(2):
+            cf = ws.unlock(PASSPHRASE)
+            with pytest.raises(CaseNotFound) as refused:
+                cf.load_case(case_id)
+            assert "gewijzigd buiten de app" in str(refused.value)
+            (other,) = set(before["cases"]) - {case_id}
+            assert cf.load_case(other).refused == []
+            cf.lock()
+    finally:
+        ws.close()
 
 
 # -- an upgrade that fails ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.database import MIGRATIONS_DIR, current_revision, database_path, write_transaction
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
+from tests.kits.storekit import write_profile_as_before_0004
 from tests.kits.synckit import DAY, PASSPHRASE, make_case, new_profile, snapshot
 
 
@@ -22,6 +23,7 @@ def test_a_0001_folder_with_data_upgrades_to_the_head_and_still_reads(tmp_path: 
     laptop = new_profile(tmp_path / "d", "Fictieve Werker", "netsterk", "Noord")
     case_id = make_case(laptop.case_files, notes=2)
     before = snapshot(laptop.case_files, case_id)
+    write_profile_as_before_0004(laptop.workspace, laptop.case_files)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with write_transaction(laptop.workspace.engine) as conn:
@@ -32,7 +34,7 @@ def test_a_0001_folder_with_data_upgrades_to_the_head_and_still_reads(tmp_path: 
 
     ws = Workspace(tmp_path / "d")
     try:
-        assert current_revision(ws.engine) == t.SCHEMA_HEAD == "0003"
+        assert current_revision(ws.engine) == t.SCHEMA_HEAD == "0004"
         cf = ws.unlock(PASSPHRASE)
         assert snapshot(cf, case_id) == before
         store = SyncStore(cf)
