@@ -278,3 +278,41 @@ class Handover:
                                             TransferResponse)
         self.engine.sync_once()  # the removal event erases the case here
         return answer
+
+
+# -- for the window (each call one NetworkOp: its own session) -------------------------------------
+
+
+@dataclass(frozen=True)
+class HandoverChoices:
+    colleagues: list[Person]  # the team, not me
+    counts: dict[str, int]  # user id -> cases on this laptop assigned to them
+    is_coordinator: bool
+    online: bool
+
+
+def handover_choices(case_files: CaseFiles) -> HandoverChoices:
+    session = Handover(case_files)
+    try:
+        colleagues = session.colleagues()
+        counts = {p.user_id: len(session.cases_of(p.user_id)) for p in colleagues}
+        return HandoverChoices(colleagues, counts, session.is_coordinator, session.online)
+    finally:
+        session.close()
+
+
+def hand_over_cases(case_files: CaseFiles, to_user_id: str, *, case_id: str | None = None,
+                    from_user_id: str | None = None, keep_previous: bool = False) -> HandoverOutcome:
+    """One case (`case_id`) or every case of `from_user_id`, to a colleague of the team."""
+    session = Handover(case_files)
+    try:
+        to = next((p for p in session.colleagues() if p.user_id == to_user_id), None)
+        if to is None:
+            raise HandoverRefused(tr("Deze collega is niet (meer) bekend in je team."))
+        if case_id is not None:
+            return session.run([case_id], to, keep_previous=keep_previous, previous=None)
+        assert from_user_id is not None
+        return session.run(session.cases_of(from_user_id), to, keep_previous=keep_previous,
+                           previous={from_user_id})
+    finally:
+        session.close()

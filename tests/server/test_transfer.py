@@ -66,7 +66,7 @@ def test_a_case_moves_to_another_teams_coordinator(two_teams: tuple[ServerProces
 
 def test_only_a_coordinator_holding_the_key_may_transfer(
         two_teams: tuple[ServerProcess, Laptop, Laptop, Laptop]) -> None:
-    server, north, worker, south = two_teams
+    server, north, worker, _south = two_teams
     case_id = worker.case_files.summaries()[0].case_id
     s = Handover(worker.case_files)
     try:

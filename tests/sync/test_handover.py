@@ -16,7 +16,7 @@ from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_seale
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.handover import Handover, HandoverRefused, resolve
-from tests.kits.synckit import Laptop, ServerProcess, enrolled, make_case, snapshot
+from tests.kits.synckit import Laptop, ServerProcess, enrolled, snapshot
 
 pytestmark = pytest.mark.slow
 
