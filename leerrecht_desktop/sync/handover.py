@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -212,8 +211,10 @@ class Handover:
     # -- the commands ---------------------------------------------------------------------------
 
     def run(self, case_ids: list[str], to: Person, *, keep_previous: bool, previous: set[str] | None,
-            on_case: Callable[[str], None] | None = None) -> HandoverOutcome:
-        """Hand each case over, then send it all when online (one sync round)."""
+            send: bool = True) -> HandoverOutcome:
+        """Hand each case over, then send it all when online (one sync round). With `send` False the
+        caller's own sync loop sends it (the window's: no second round beside it); a worker's own
+        departure is sent here regardless, it must follow the push."""
         for case_id in case_ids:  # every case checked before the first is changed
             self.check(case_id, to, keep_previous=keep_previous, previous=previous)
         outcome = HandoverOutcome()
@@ -222,9 +223,7 @@ class Handover:
             if self.hand_over(case_id, to, keep_previous=keep_previous, previous=previous):
                 leaving.append(case_id)
             outcome.case_ids.append(case_id)
-            if on_case is not None:
-                on_case(case_id)
-        outcome.queued = not self._send(outcome)
+        outcome.queued = not self.online if not (send or leaving) else not self._send(outcome)
         for case_id in leaving:
             report = SyncReport()
             self.leave(case_id, report)
@@ -302,7 +301,8 @@ def handover_choices(case_files: CaseFiles) -> HandoverChoices:
 
 
 def hand_over_cases(case_files: CaseFiles, to_user_id: str, *, case_id: str | None = None,
-                    from_user_id: str | None = None, keep_previous: bool = False) -> HandoverOutcome:
+                    from_user_id: str | None = None, keep_previous: bool = False,
+                    send: bool = True) -> HandoverOutcome:
     """One case (`case_id`) or every case of `from_user_id`, to a colleague of the team."""
     session = Handover(case_files)
     try:
@@ -310,9 +310,9 @@ def hand_over_cases(case_files: CaseFiles, to_user_id: str, *, case_id: str | No
         if to is None:
             raise HandoverRefused(tr("Deze collega is niet (meer) bekend in je team."))
         if case_id is not None:
-            return session.run([case_id], to, keep_previous=keep_previous, previous=None)
+            return session.run([case_id], to, keep_previous=keep_previous, previous=None, send=send)
         assert from_user_id is not None
         return session.run(session.cases_of(from_user_id), to, keep_previous=keep_previous,
-                           previous={from_user_id})
+                           previous={from_user_id}, send=send)
     finally:
         session.close()

@@ -131,7 +131,7 @@ class AssignDialog(QDialog):
         self.ok_button.setEnabled(False)
         work = partial(hand_over_cases, self.case_files, str(self.to_combo.currentData()), case_id=self.case_id,
                        from_user_id=None if self.case_id else str(self.from_combo.currentData()),
-                       keep_previous=self.keep_check.isChecked())
+                       keep_previous=self.keep_check.isChecked(), send=False)  # the window's loop sends it
         self._run(work, self._done)
 
     def _done(self, outcome: Any) -> None:

@@ -159,6 +159,8 @@ def _open_assign(window: ActionHost, case_id: str | None) -> None:
         window.statusBar().showMessage(
             tr("Overgedragen. Het gaat mee met de volgende synchronisatie.") if outcome.queued
             else tr("{n} dossier(s) overgedragen.", n=len(outcome.case_ids)), 8000)
+        if not outcome.queued:
+            window.sync_now()
 
     def make() -> AssignDialog:
         parent = window if isinstance(window, QWidget) else None
