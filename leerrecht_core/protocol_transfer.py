@@ -11,18 +11,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from leerrecht_core.protocol import KeyGrant, Model, Role, Uuid
+from leerrecht_core.protocol import KeyGrant, Model, UserInfo, Uuid
 
-
-class Person(Model):
-    """Someone a case can be handed to: the name to type (`username`) and the one to show."""
-
-    user_id: Uuid
-    username: str
-    display_name: str
-    role: Role
-    team_id: str
-    team_name: str
+# Someone a case can be handed to: `username` is the name to type, `display_name` the one to show.
+# The same fields as a session's user, so the same model.
+Person = UserInfo
 
 
 class PeopleResponse(Model):

@@ -5,10 +5,16 @@ the sync engine are imported only when one of these runs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.cli.common import EXIT_OK, Parser, UsageError, passphrase, say, workspace
+
+if TYPE_CHECKING:
+    from leerrecht_desktop.sync.handover import Handover
 
 
 def add_assign(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
@@ -38,31 +44,40 @@ def add_transfer(sub: argparse._SubParsersAction[Parser], shared: Parser) -> Non
     transfer.add_argument("--team", required=True, help=tr("de naam van het andere team"))
 
 
-def run_assign(args: argparse.Namespace, data_dir: Path) -> int:
-    from leerrecht_desktop.sync.handover import Handover, HandoverRefused, resolve
+@contextlib.contextmanager
+def _session(data_dir: Path) -> Iterator[Handover]:
+    """The unlocked data folder's hand-over session (asks the server for the people list), locked after."""
+    from leerrecht_desktop.sync.handover import Handover
 
     with workspace(data_dir) as ws:
         case_files = ws.unlock(passphrase())
         try:
             session = Handover(case_files)
             try:
-                team = session.state.team_id
-                to = resolve(session.people, args.to, team)
-                if args.case is not None:
-                    case_ids, previous = [args.case], None
-                else:
-                    source = resolve(session.people, args.from_user, team)
-                    if source.user_id == to.user_id:
-                        raise UsageError(tr("--from en --to zijn dezelfde collega."))
-                    case_ids, previous = session.cases_of(source.user_id), {source.user_id}
-                    if not case_ids:
-                        raise HandoverRefused(tr("Op deze laptop zijn geen dossiers aan {name} toegewezen. "
-                                                 "Synchroniseer eerst als dat niet klopt.", name=source.display_name))
-                outcome = session.run(case_ids, to, keep_previous=args.keep_previous, previous=previous)
+                yield session
             finally:
                 session.close()
         finally:
             case_files.lock()
+
+
+def run_assign(args: argparse.Namespace, data_dir: Path) -> int:
+    from leerrecht_desktop.sync.handover import HandoverRefused, resolve
+
+    with _session(data_dir) as session:
+        team = session.state.team_id
+        to = resolve(session.people, args.to, team)
+        if args.case is not None:
+            case_ids, previous = [args.case], None
+        else:
+            source = resolve(session.people, args.from_user, team)
+            if source.user_id == to.user_id:
+                raise UsageError(tr("--from en --to zijn dezelfde collega."))
+            case_ids, previous = session.cases_of(source.user_id), {source.user_id}
+            if not case_ids:
+                raise HandoverRefused(tr("Op deze laptop zijn geen dossiers aan {name} toegewezen. "
+                                         "Synchroniseer eerst als dat niet klopt.", name=source.display_name))
+        outcome = session.run(case_ids, to, keep_previous=args.keep_previous, previous=previous)
     print(tr("{n} dossier(s) overgedragen aan {name}.", n=len(outcome.case_ids), name=to.display_name))
     if outcome.queued:
         say(tr("Geen verbinding met de server: de overdracht staat klaar en gaat mee met de volgende "
@@ -73,18 +88,8 @@ def run_assign(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def run_transfer(args: argparse.Namespace, data_dir: Path) -> int:
-    from leerrecht_desktop.sync.handover import Handover
-
-    with workspace(data_dir) as ws:
-        case_files = ws.unlock(passphrase())
-        try:
-            session = Handover(case_files)
-            try:
-                answer = session.transfer(args.case, args.team)
-            finally:
-                session.close()
-        finally:
-            case_files.lock()
+    with _session(data_dir) as session:
+        answer = session.transfer(args.case, args.team)
     name = next((p.team_name for p in session.people if p.team_id == answer.team_id), answer.team_id)
     print(tr("Het dossier is overgedragen aan team {team}. Je team heeft er geen toegang meer toe.", team=name))
     return EXIT_OK
