@@ -15,7 +15,6 @@ only (the receiving coordinators' keys come from the server). No Qt here."""
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -62,7 +61,7 @@ def _cached_people(case_files: CaseFiles) -> list[Person]:
     if not raw:
         return []
     data = open_local(case_files.secrets.local_key, "people", case_files.user.user_id, base64.b64decode(raw))
-    return [Person.model_validate(item) for item in json.loads(json.dumps(data))]
+    return [Person.model_validate(item) for item in data]
 
 
 def people(engine: SyncEngine) -> tuple[list[Person], bool]:

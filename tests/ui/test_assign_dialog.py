@@ -45,6 +45,19 @@ def test_a_coordinator_hands_a_leavers_cases_over_in_one_action(qtbot: QtBot, se
         assert leaver.sync().errors == []
         window.show()
         qtbot.waitUntil(lambda: synced(window) and len(coord.case_files.summaries()) == 2, timeout=WAIT)
+        # One case: "Overdragen…" on the open case (shown once enrolled) opens the dialog for that case.
+        case_id = coord.case_files.summaries()[0].case_id
+        window.open_case(case_id)
+        qtbot.waitUntil(lambda: window.case_view.case_file is not None, timeout=WAIT)
+        assert not window.case_view.assign_button.isHidden()
+        window.case_view.assign_button.click()
+        one = window.dialogs.get("assign", AssignDialog)
+        assert one is not None and one.case_id == case_id
+        qtbot.waitUntil(lambda: one.to_combo.count() == 2, timeout=WAIT)
+        assert one.case_count() == 1
+        one.reject()
+        qtbot.waitUntil(lambda: window.dialogs.get("assign", AssignDialog) is None, timeout=WAIT)
+
         assert window.act_assign_all.isVisible()
         window.act_assign_all.trigger()
         dialog = window.dialogs.get("assign", AssignDialog)
