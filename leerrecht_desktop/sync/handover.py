@@ -186,8 +186,8 @@ class Handover:
             unsent = conn.execute(select(func.count()).select_from(t.outbox)
                                   .where(t.outbox.c.case_id == case_id)).scalar_one()
         if unsent:
-            raise HandoverRefused(tr("Niet al je wijzigingen aan dit dossier zijn verstuurd; je toegang blijft tot "
-                                     "ze verstuurd zijn. Synchroniseer en probeer opnieuw."))
+            raise HandoverRefused(tr("Niet al je wijzigingen aan dit dossier zijn verstuurd; je houdt er toegang "
+                                     "toe. Vraag je coördinator om je eraf te halen als ze verstuurd zijn."))
         state = engine.transport.get(f"/cases/{case_id}", CaseState)
         engine.refresh_directory(report)
         recipients: dict[str, bytes] = {}
@@ -225,7 +225,11 @@ class Handover:
         outcome.queued = not self.online if not (send or leaving) else not self._send(outcome)
         for case_id in leaving:
             report = SyncReport()
-            self.leave(case_id, report)
+            try:
+                self.leave(case_id, report)
+            except HandoverRefused as exc:
+                # Handed over already; only this laptop's own access stays until its changes are sent.
+                report.errors.append(str(exc))
             outcome.errors.extend(report.errors)
         if leaving:
             self._send(outcome)  # the removal event erases the case here
