@@ -15,8 +15,9 @@ from leerrecht_core.crypto.keys import public_signing_key
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.account import login_new_laptop
 from leerrecht_desktop.sync.handover import Handover, HandoverRefused, resolve
-from tests.kits.synckit import Laptop, ServerProcess, enrolled, snapshot
+from tests.kits.synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -46,10 +47,16 @@ def session(laptop: Laptop) -> Handover:
     return Handover(laptop.case_files)
 
 
-def test_a_leavers_caseload_changes_hands_in_one_action(server: ServerProcess, team: tuple[Laptop, ...]) -> None:
+def test_a_leavers_caseload_changes_hands_in_one_action(server: ServerProcess, team: tuple[Laptop, ...],
+                                                        tmp_path: Path) -> None:
     coord, leaver, other = team
     cases = sorted(s.case_id for s in leaver.case_files.summaries())
     assert len(cases) == 2
+    # The leaver's second laptop holds the cases too.
+    ws2, cf2 = login_new_laptop(tmp_path / "x2", server.url, "vertrekker", PASSPHRASE)
+    second = Laptop("vertrekker-2", tmp_path / "x2", ws2, cf2)
+    assert second.sync().errors == []
+    assert sorted(s.case_id for s in second.case_files.summaries()) == cases
     old_keys = {c: leaver.case_files.case_key(c, 1)[1] for c in cases}
 
     s = session(coord)
@@ -71,12 +78,14 @@ def test_a_leavers_caseload_changes_hands_in_one_action(server: ServerProcess, t
         assigned = other.case_files.load_case(case_id).content.assigned
         assert [w.user_id for w in assigned] == [other.user_id]
 
-    # The leaver's laptop erases them at its next sync.
-    leaver.sync()
-    assert leaver.case_files.summaries() == []
-    for case_id in cases:
-        with pytest.raises(CaseNotFound):
-            leaver.case_files.load_case(case_id)
+    # The leaver's laptops erase them at their next sync.
+    for laptop in (leaver, second):
+        laptop.sync()
+        assert laptop.case_files.summaries() == []
+        for case_id in cases:
+            with pytest.raises(CaseNotFound):
+                laptop.case_files.load_case(case_id)
+    second.close()
 
     # The profile revision written with the hand-over is sealed under key version 2: the old key can't open it.
     signer = public_signing_key(coord.case_files.secrets.signing_public)
