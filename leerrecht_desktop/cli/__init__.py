@@ -8,6 +8,8 @@
     leerrecht cases  --data-dir D                     list your case files with their ids   (cases.py)
     leerrecht report --data-dir D --case ID --out F.pdf   a case summary as PDF             (reports.py)
     leerrecht overview --data-dir D --out F.pdf|F.csv     the team overview (counts, no names) (reports.py)
+    leerrecht assign --data-dir D --case ID|--from U --to U   hand case files over            (assign.py)
+    leerrecht transfer --data-dir D --case ID --team T    a case to another team (coordinator) (assign.py)
 
 Without a command the window opens; app.py, the composition root, hands that in (`main(window=...)`),
 so nothing here imports Qt. Exit codes: 0 done, 1 refused (wrong passphrase, no data, a rule of the
@@ -31,7 +33,7 @@ from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__, paths
-from leerrecht_desktop.cli import cases, profile, reports, sync
+from leerrecht_desktop.cli import assign, cases, profile, reports, sync
 from leerrecht_desktop.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
@@ -59,6 +61,8 @@ _COMMANDS: tuple[tuple[str, AddParser, Command], ...] = (
     ("cases", cases.add_cases, cases.run_cases),
     ("report", reports.add_report, reports.run_report),
     ("overview", reports.add_overview, reports.run_overview),
+    ("assign", assign.add_assign, assign.run_assign),
+    ("transfer", assign.add_transfer, assign.run_transfer),
 )
 
 

@@ -293,6 +293,7 @@ class CaseView(QWidget):
     handover_requested = Signal()
     conflicts_requested = Signal()  # sync: the user wants to choose between conflicting values
     share_requested = Signal()  # sync: "Delen met collega…" (shown by the main window once enrolled)
+    assign_requested = Signal()  # sync: "Overdragen…", the hand-over dialog (shown like sharing)
     print_requested = Signal()  # "Samenvatting afdrukken…" (the main window opens the dialog; Ctrl+P there too)
 
     def __init__(self, parent: QWidget | None = None):
@@ -391,6 +392,11 @@ class CaseView(QWidget):
         self.share_button.clicked.connect(self.share_requested)
         self.share_button.setVisible(False)
         top.addWidget(self.share_button)
+        self.assign_button = QPushButton(tr("Overdragen…"))
+        self.assign_button.setToolTip(tr("Geef dit dossier aan een collega: 'Toegewezen aan' en de toegang gaan mee"))
+        self.assign_button.clicked.connect(self.assign_requested)
+        self.assign_button.setVisible(False)
+        top.addWidget(self.assign_button)
         self.print_button = QPushButton(tr("Samenvatting afdrukken…"))
         self.print_button.setToolTip(tr("Druk een samenvatting van dit dossier af of bewaar ze als PDF (Ctrl+P)"))
         self.print_button.clicked.connect(self.print_requested)

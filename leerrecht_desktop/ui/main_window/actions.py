@@ -14,11 +14,16 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSizePolicy, QToolBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QSizePolicy, QStatusBar, QToolBar, QWidget
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.sync.handover import HandoverOutcome
+from leerrecht_desktop.ui.assign_dialog import AssignDialog
+from leerrecht_desktop.ui.dialogs import DialogManager
+from leerrecht_desktop.ui.store_events import StoreEvents
+from leerrecht_desktop.ui.tasks import TaskRunner
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 
@@ -28,6 +33,13 @@ class ActionHost(Protocol):
 
     case_files: CaseFiles
     toolbar: QToolBar
+    dialogs: DialogManager
+    runner: TaskRunner
+    store_events: StoreEvents
+    _current_case_id: str | None
+    is_locked: bool
+
+    def statusBar(self) -> QStatusBar: ...
 
     def new_concern(self) -> None: ...
     def focus_search(self) -> None: ...
@@ -136,6 +148,43 @@ def _quarantine(window: ActionHost) -> None:
     window.open_quarantine()
 
 
+def _open_assign(window: ActionHost, case_id: str | None) -> None:
+    """The hand-over dialog (one case, or every case of a colleague); after it, every view follows
+    the store (store_changed) and the status bar says whether it went out or waits for the server."""
+    if window.is_locked:
+        return
+
+    def done(outcome: HandoverOutcome) -> None:
+        window.store_events.changed(outcome.case_ids)
+        window.statusBar().showMessage(
+            tr("Overgedragen. Het gaat mee met de volgende synchronisatie.") if outcome.queued
+            else tr("{n} dossier(s) overgedragen.", n=len(outcome.case_ids)), 8000)
+        if not outcome.queued:
+            window.sync_now()
+
+    def make() -> AssignDialog:
+        parent = window if isinstance(window, QWidget) else None
+        dialog = AssignDialog(window.case_files, case_id, parent, runner=window.runner)
+        dialog.assigned.connect(done)
+        return dialog
+
+    window.dialogs.open("assign", make)
+
+
+@main_action("assign_case", lambda: tr("Dossier overdragen…"), None,
+             lambda: tr("Geef dit dossier aan een collega: 'Toegewezen aan' en de toegang gaan mee"))
+def _assign_case(window: ActionHost) -> None:
+    case_id = window._current_case_id
+    if case_id is not None:
+        _open_assign(window, case_id)
+
+
+@main_action("assign_all", lambda: tr("Alle dossiers van een collega overdragen…"), None,
+             lambda: tr("Een collega vertrekt: geef al diens dossiers in één keer aan een ander"))
+def _assign_all(window: ActionHost) -> None:
+    _open_assign(window, None)
+
+
 @main_action("about", lambda: tr("Over Leerrecht…"))
 def _about(window: ActionHost) -> None:
     window.open_about()
@@ -159,6 +208,7 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
         actions[spec.name] = action
     # The team's figures are the coordinator's task; others see only their own cases anyway.
     actions["overview"].setVisible(host.case_files.user.role == Role.COORDINATOR)
+    actions["assign_all"].setVisible(host.case_files.user.role == Role.COORDINATOR)
     actions["sync_now"].setEnabled(False)  # until the store says this laptop is enrolled
     actions["quarantine"].setEnabled(False)
     actions["about"].setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
@@ -166,8 +216,9 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
 
 
 # The menus and the toolbar by action name; None is a separator.
-CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "erase", None, "lock", "quit"]
-EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", None, "overview", None, "about"]
+CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "assign_case", "erase", None, "lock", "quit"]
+EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", None, "overview", "assign_all", None,
+              "about"]
 
 
 def build_menus(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:

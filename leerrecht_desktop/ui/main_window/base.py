@@ -62,6 +62,8 @@ class WindowBase(QMainWindow):
     act_erase: QAction
     act_print_summary: QAction
     act_overview: QAction
+    act_assign_case: QAction
+    act_assign_all: QAction
     act_lock: QAction
     act_quit: QAction
     act_passphrase: QAction

@@ -46,6 +46,7 @@ class SyncActionsMixin(CasePaneMixin):
         self.act_enrol.setEnabled(normal and not self.sync.enrolled)
         self.act_enrol.setVisible(not self.sync.enrolled)
         self.case_view.share_button.setVisible(self.sync.enrolled)
+        self.case_view.assign_button.setVisible(self.sync.enrolled)
         self.act_quarantine.setEnabled(normal and self.sync.enrolled)
 
     def _show_sync_text(self, text: str) -> None:

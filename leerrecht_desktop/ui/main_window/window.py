@@ -108,6 +108,7 @@ class MainWindow(LockingMixin):
         self.case_view.handover_requested.connect(self.start_handover)
         self.case_view.conflicts_requested.connect(self.open_conflicts)
         self.case_view.share_requested.connect(self.open_share)
+        self.case_view.assign_requested.connect(self.act_assign_case.trigger)
         self.case_view.print_requested.connect(self.print_summary)
         right = QWidget()
         right_layout = QVBoxLayout(right)

@@ -8,6 +8,7 @@ from leerrecht_core import protocol as p
 from leerrecht_server.api.deps import CurrentDevice, EngineDep
 from leerrecht_server.crud.directory import team_directory
 from leerrecht_server.crud.org import recovery_public
+from leerrecht_server.crud.transfer import outside_directory
 from leerrecht_server.db import read_transaction
 
 router = APIRouter(prefix=p.API_PREFIX, tags=["directory"])
@@ -16,7 +17,9 @@ router = APIRouter(prefix=p.API_PREFIX, tags=["directory"])
 @router.get("/directory")
 def directory(c: CurrentDevice, engine: EngineDep) -> p.DirectoryResponse:
     with read_transaction(engine) as conn:
-        rows = team_directory(conn, c.team_id)
+        # Beyond the team: other teams' coordinators (for a coordinator) and the authors and granters
+        # of the caller's cases (crud.transfer.outside_directory says why).
+        rows = [*team_directory(conn, c.team_id), *outside_directory(conn, c)]
         rec = recovery_public(conn)
     return p.DirectoryResponse(
         users=[p.DirectoryEntry(user_id=r.user_id, display_name=r.display_name, role=r.role, team_id=r.team_id,
