@@ -6,6 +6,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+# pydantic's validators fully loaded first: imported for the first time under shiboken's import hook
+# (a UI test file run on its own) they fail halfway with a circular-import error.
+import pydantic._internal._validators  # noqa: F401  (imported for that side effect)
 import pytest
 
 # Tests use the OWASP minimum Argon2id cost instead of the ~0.5 s production cost; the code path is the same.

@@ -173,7 +173,7 @@ class FamilyContactForm(_EntryFormBase):
 
 class WellbeingForm(_EntryFormBase):
     """The scale as the worker types it over (from paper or in conversation); the young person's own
-    screen is the hand-over mode in ui/handover.py."""
+    screen is the hand-over mode in ui/handover/."""
 
     kind = Kind.WELLBEING
     default_size = (760, 720)
