@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = asub.add_parser("recover-user", help="a reset user's case keys back (the recovery key from "
                                              "$LEERRECHT_RECOVERY_KEY or a hidden prompt)")
     p.add_argument("username")
+    asub.add_parser("list-users", help="users with role, team, status, laptops and last sync")
+    p = asub.add_parser("disable-user", help="login refused, laptops revoked (they wipe), history kept")
+    p.add_argument("username")
+    p = asub.add_parser("move-user", help="into another team")
+    p.add_argument("username")
+    p.add_argument("--team", required=True)
     p = asub.add_parser("export-audit")
     p.add_argument("--out", type=Path, required=True)
     return parser
@@ -200,12 +206,30 @@ def _admin(args: argparse.Namespace, url: str) -> int:
             print(private)
         elif args.action == "recover-user":
             _recover(engine, args.username)
+        elif args.action in ("list-users", "disable-user", "move-user"):
+            _accounts(engine, args)
         elif args.action == "export-audit":
             n = admin.export_audit(engine, args.out)
             print(f"{n} audit entries written to {args.out}")
     finally:
         engine.dispose()
     return 0
+
+
+def _accounts(engine: Engine, args: argparse.Namespace) -> None:
+    from leerrecht_server import accounts
+
+    if args.action == "list-users":
+        for u in accounts.list_users(engine):
+            print(f"{u.username}  {u.role}  team {u.team!r}  {u.status}  devices {u.devices_active}/{u.devices_total}  "
+                  f"last sync {u.last_sync or '-'}")
+    elif args.action == "disable-user":
+        n = accounts.disable_user(engine, args.username)
+        print(f"user {args.username} disabled: login refused, {n} laptop(s) revoked (they erase their case data "
+              "at next contact); everything they wrote is kept")
+    else:
+        name = accounts.move_user(engine, args.username, args.team)
+        print(f"user {args.username} moved to team {name}; their current cases stay shared with them until handed over")
 
 
 def _recover(engine: Engine, username: str) -> None:

@@ -40,7 +40,7 @@ def kit_pdf(private_hex: str, public: bytes, created: datetime) -> bytes:
     body = ParagraphStyle("kit", parent=styles["BodyText"], fontSize=10.5, leading=14)
     head = ParagraphStyle("kit-h", parent=styles["Heading2"], fontSize=12.5, spaceBefore=8, spaceAfter=3)
     mono = ParagraphStyle("kit-key", parent=body, fontName="Courier-Bold", fontSize=15, leading=21,
-                          borderWidth=1, borderColor="#333333", borderPadding=8, spaceBefore=4, spaceAfter=10)
+                          borderWidth=1, borderColor="#333333", borderPadding=8, spaceBefore=12, spaceAfter=14)
     key_lines = grouped(private_hex).replace("\n", "<br/>")
     story = [
         Paragraph("Leerrecht: herstelsleutel van de organisatie", styles["Title"]),
@@ -64,8 +64,8 @@ def kit_pdf(private_hex: str, public: bytes, created: datetime) -> bytes:
         Paragraph("Offline, op papier: in een kluis, in twee exemplaren op twee plaatsen. Nooit in een "
                   "e-mail, chat, gedeelde map of cloudopslag, en niet op de server zelf. Het bestand dat "
                   "samen met dit blad gemaakt werd: afdrukken, dan veilig wissen, of op een USB-stick in "
-                  "de kluis. Maak je ooit een nieuwe herstelsleutel, vernietig dan dit blad pas als elke "
-                  "medewerker daarna gesynchroniseerd heeft.", body),
+                  "de kluis. Wordt er ooit een nieuwe herstelsleutel gemaakt, dan vervangt die deze: "
+                  "bewaar dan het nieuwe blad op dezelfde manier.", body),
         Paragraph("De herstelsleutel (geheime helft)", head),
         Paragraph(key_lines, mono),
         Paragraph(f"Vingerafdruk van de publieke sleutel: <font face='Courier'>{fingerprint(public)}</font>", body),

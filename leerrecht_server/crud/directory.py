@@ -23,3 +23,11 @@ def team_user_ids(conn: Connection, team_id: str, *, role: str | None = None) ->
     if role:
         q = q.where(users.c.role == role)
     return {r[0] for r in conn.execute(q)}
+
+
+def disabled_user_ids(conn: Connection, user_ids: list[str]) -> set[str]:
+    """Which of these users are disabled (they get no new case keys; their memberships stay)."""
+    if not user_ids:
+        return set()
+    return set(conn.execute(sa.select(users.c.user_id).where(
+        users.c.user_id.in_(user_ids), users.c.status == "disabled")).scalars())

@@ -278,3 +278,37 @@ def test_recovery_kit_files_are_private_and_never_overwritten(engine: sa.Engine,
     again = run_admin(db_url, "create-recovery-key", "--replace", "--out", str(out))
     assert again.returncode == 1 and "already exists" in again.stderr
     assert _all_text(engine) == before and out.read_text().strip() == private
+
+
+def test_accounts_list_disable_and_move(world: World, engine: sa.Engine, db_url: str) -> None:
+    anna = world.user("anna")
+    bert = world.user("bert", role="coordinator")
+    case = world.register(anna, bert)
+    world.push(anna, world.sealed(anna, case, {"text": "blijft bewaard"}))
+    world.pull(anna)
+    listing = run_admin(db_url, "list-users").stdout.splitlines()
+    assert listing[0].startswith("anna  netsterk  team 'Team Noord'  active  devices 1/1  last sync 20")
+    r = run_admin(db_url, "disable-user", "anna")
+    assert r.returncode == 0 and "1 laptop(s) revoked" in r.stdout, r.stderr
+    assert world.http.get("/v1/pull", headers=anna.headers).json()["code"] == "device_revoked"
+    login = world.http.post("/v1/login", json={"username": "anna", "device_name": "x",
+                                               "auth_key": base64.b64encode(anna.auth_key).decode()})
+    assert login.status_code == 401
+    assert "anna  netsterk  team 'Team Noord'  disabled  devices 0/1" in run_admin(db_url, "list-users").stdout
+    # History kept: her revision is still served to the case's other member; she is out of the directory,
+    # and removing her from the case needs no key for her (nor for anyone she can no longer use it).
+    assert len(world.http.get(f"/v1/cases/{case.case_id}/history", headers=bert.headers).json()["revisions"]) == 1
+    assert [u["user_id"] for u in world.http.get("/v1/directory", headers=bert.headers).json()["users"]] == \
+        [bert.user_id]
+    assert world.remove(bert, case, anna, [bert]).status_code == 200
+    # Moving a user to another team.
+    admin.create_team(engine, "Team Zuid")
+    r = run_admin(db_url, "move-user", "bert", "--team", "Team Zuid")
+    assert r.returncode == 0, r.stderr
+    assert "bert  coordinator  team 'Team Zuid'" in run_admin(db_url, "list-users").stdout
+    for args, says in ((("move-user", "bert", "--team", "Team Zuid"), "already in team"),
+                       (("move-user", "bert", "--team", "Nergens"), "no team"),
+                       (("move-user", "nobody", "--team", "Team Zuid"), "no user"),
+                       (("disable-user", "nobody"), "no user"), (("reset-user", "anna"), "is disabled")):
+        bad = run_admin(db_url, *args)
+        assert bad.returncode == 1 and says in bad.stderr, (args, bad.stderr)
