@@ -312,3 +312,38 @@ def test_accounts_list_disable_and_move(world: World, engine: sa.Engine, db_url:
                        (("disable-user", "nobody"), "no user"), (("reset-user", "anna"), "is disabled")):
         bad = run_admin(db_url, *args)
         assert bad.returncode == 1 and says in bad.stderr, (args, bad.stderr)
+
+
+def test_migration_0002_keeps_an_existing_database_meaningful(db_url: str) -> None:
+    """A database of the first schema: a revoked laptop stays revoked, a user reset the old way (pending,
+    profile id kept) becomes "reset", and every enrolled user's keys start the key history."""
+    from leerrecht_server.db import migrate, open_engine
+    from leerrecht_server.tables import user_keys
+
+    engine = open_engine(db_url)
+    try:
+        migrate(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO teams VALUES ('t1', 'Team Noord', '2025-01-01')"))
+            for name, uid, status in (("anna", "a" * 8 + "-0000-4000-8000-000000000001", "active"),
+                                      ("bert", "b" * 8 + "-0000-4000-8000-000000000001", "pending"),
+                                      ("carl", None, "pending")):
+                conn.execute(sa.text(
+                    "INSERT INTO users (username, display_name, role, team_id, user_id, exchange_public, "
+                    "signing_public, status, created_at) VALUES (:n, :n, 'netsterk', 't1', :u, :x, :s, :st, "
+                    "'2025-01-01')"), {"n": name, "u": uid, "x": b"x" * 32 if uid else None,
+                                       "s": b"s" * 32 if uid else None, "st": status})
+            conn.execute(sa.text("INSERT INTO devices (device_id, user_id, token_hash, name, created_at, revoked_at) "
+                                 "VALUES ('d1', :u, 'h1', 'L1', '2025-01-01', '2025-02-01'), "
+                                 "('d2', :u, 'h2', 'L2', '2025-01-01', NULL)"),
+                         {"u": "a" * 8 + "-0000-4000-8000-000000000001"})
+        migrate(engine)
+        with engine.connect() as conn:
+            assert dict(conn.execute(sa.select(devices.c.device_id, devices.c.state)).all()) == \
+                {"d1": "revoked", "d2": "active"}
+            assert dict(conn.execute(sa.select(users.c.username, users.c.status)).all()) == \
+                {"anna": "active", "bert": "reset", "carl": "pending"}
+            keys = conn.execute(sa.select(user_keys.c.signing_public, user_keys.c.retired_at)).all()
+            assert sorted((bytes(k), r) for k, r in keys) == [(b"s" * 32, None), (b"s" * 32, None)]
+    finally:
+        engine.dispose()
