@@ -235,11 +235,12 @@ def _accounts(engine: Engine, args: argparse.Namespace) -> None:
 def _recover(engine: Engine, username: str) -> None:
     import getpass
 
-    from leerrecht_server.recovery import RECOVERY_KEY_ENV, parse_recovery_key, recover_user
+    from leerrecht_server.recovery import RECOVERY_KEY_ENV, check_recoverable, parse_recovery_key, recover_user
 
     # Taken out of the environment at once (nothing this process starts inherits it); held only in
     # this function's variables for the command's length.
     text = os.environ.pop(RECOVERY_KEY_ENV, None)
+    check_recoverable(engine, username)  # checked again, with the key, in the one transaction
     if text is None:
         text = getpass.getpass("Recovery key (input hidden): ")
     key = parse_recovery_key(text)

@@ -11,6 +11,7 @@ case then makes the user's next sync fetch the case again."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -23,7 +24,7 @@ from leerrecht_core.crypto.recovery import public_bytes, recovery_grant_key, rec
 from leerrecht_server.admin import AdminError, _audit
 from leerrecht_server.crud.members import add_membership
 from leerrecht_server.crud.org import recovery_public
-from leerrecht_server.db import SeqAllocator, write_transaction
+from leerrecht_server.db import SeqAllocator, read_transaction, write_transaction
 from leerrecht_server.tables import audit_log, cases, key_grants, memberships, users
 
 RECOVERY_KEY_ENV = "LEERRECHT_RECOVERY_KEY"
@@ -76,23 +77,34 @@ def _check_key(conn: Connection, recovery: X25519PrivateKey) -> None:
     raise AdminError("wrong recovery key: it is not this server's recovery key (its public half does not match)")
 
 
+def _awaiting_recovery(conn: Connection, username: str) -> Any:
+    user = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    if user is None:
+        raise AdminError(f"no user {username!r}")
+    if user.status != "awaiting_recovery":
+        raise AdminError({
+            "reset": f"user {username!r} has not enrolled again yet: they enrol first with the code "
+                     "reset-user gave, then run recover-user",
+            "active": f"user {username!r} is active and has nothing to recover "
+                      "(recover-user follows reset-user and a new enrolment)",
+            "pending": f"user {username!r} has never enrolled",
+            "disabled": f"user {username!r} is disabled",
+        }.get(user.status, f"user {username!r} is not awaiting recovery"))
+    return user
+
+
+def check_recoverable(engine: Engine, username: str) -> None:
+    """Refuse before the key is asked for, so nobody types it for a user it can't help."""
+    with read_transaction(engine) as conn:
+        _awaiting_recovery(conn, username)
+
+
 def recover_user(engine: Engine, username: str, recovery: X25519PrivateKey) -> Recovered:
     """Every case key of `username` again, for their new keys. Refused with nothing changed for an
     unknown user, one who has not enrolled again after reset-user, a wrong or a replaced key."""
     with write_transaction(engine) as conn:
         seqs = SeqAllocator(conn)  # taken first, as every writer of sequence numbers does
-        user = conn.execute(sa.select(users).where(users.c.username == username)).first()
-        if user is None:
-            raise AdminError(f"no user {username!r}")
-        if user.status != "awaiting_recovery":
-            raise AdminError({
-                "reset": f"user {username!r} has not enrolled again yet: they enrol first with the code "
-                         "reset-user gave, then run recover-user",
-                "active": f"user {username!r} is active and has nothing to recover "
-                          "(recover-user follows reset-user and a new enrolment)",
-                "pending": f"user {username!r} has never enrolled",
-                "disabled": f"user {username!r} is disabled",
-            }.get(user.status, f"user {username!r} is not awaiting recovery"))
+        user = _awaiting_recovery(conn, username)
         _check_key(conn, recovery)
         user_id: str = user.user_id
         new_public = bytes(user.exchange_public)
