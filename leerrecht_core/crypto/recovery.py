@@ -21,8 +21,6 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from leerrecht_core.protocol import grant_message
-
 TAG_LEN = 64
 _INFO = b"leerrecht/v1/recovery-grant|"
 
@@ -38,10 +36,19 @@ def recovery_grant_key(own_private: X25519PrivateKey, other_public: bytes, user_
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO + user_id.encode()).derive(shared)
 
 
+def _grant_message(case_id: str, recipient_id: str, key_version: int, ephemeral_public: bytes,
+                   ciphertext: bytes) -> bytes:
+    # The very bytes of leerrecht_core.protocol.grant_message (tests/core/crypto/test_recovery.py
+    # checks it): crypto and protocol are independent layers of the core (pyproject's contracts), so
+    # this module can't import it.
+    return f"leerrecht/v1/key-grant|{case_id}|{recipient_id}|{key_version}|".encode() + ephemeral_public + b"|" \
+        + ciphertext
+
+
 def _mac(key: bytes, case_id: str, user_id: str, key_version: int, ephemeral_public: bytes,
          ciphertext: bytes) -> hmac.HMAC:
     mac = hmac.HMAC(key, hashes.SHA512())
-    mac.update(grant_message(case_id, user_id, key_version, ephemeral_public, ciphertext))
+    mac.update(_grant_message(case_id, user_id, key_version, ephemeral_public, ciphertext))
     return mac
 
 

@@ -83,3 +83,17 @@ def test_directory_entry_lists_former_signing_keys_and_defaults_to_none() -> Non
     entry = DirectoryEntry.model_validate({**base, "former_signing_public": ["AQ" * 21 + "AQ=="]})
     assert len(entry.former_signing_public) == 1
     assert '"former_signing_public"' in entry.model_dump_json()
+
+
+def test_the_tag_covers_exactly_the_protocols_grant_message() -> None:
+    import hashlib
+    import hmac
+
+    from leerrecht_core.crypto.recovery import _grant_message
+    from leerrecht_core.protocol import grant_message
+
+    eph, ct = os.urandom(32), os.urandom(60)
+    assert _grant_message(CASE, USER, 4, eph, ct) == grant_message(CASE, USER, 4, eph, ct)
+    key = os.urandom(32)
+    expected = hmac.new(key, grant_message(CASE, USER, 4, eph, ct), hashlib.sha512).digest()
+    assert recovery_grant_tag(key, CASE, USER, 4, eph, ct) == expected
