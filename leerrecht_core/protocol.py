@@ -20,8 +20,17 @@ Bytes travel as standard base64 strings. Every endpoint below lives under API_PR
     GET  /health                      -> {"status": "ok"}
 
 Errors: every 4xx body is `ErrorBody` with a machine `code` and a plain English `detail`; the client
-maps codes to its own (Dutch) sentences. Codes: bad_request, unauthorized, device_revoked, forbidden,
-not_found, conflict, too_large, rate_limited, enrolment_invalid.
+maps codes to its own (Dutch) sentences. Codes: bad_request, unauthorized, device_revoked,
+device_replaced, forbidden, not_found, conflict, too_large, rate_limited, enrolment_invalid.
+
+`device_replaced` (401): the device's user was reset (forgotten passphrase, new laptop) and enrolled
+again, so this device is replaced, not revoked: its `POST /push` still works (what it had not sent
+is delivered, signed by the user's current or a former signing key), every other endpoint answers
+this code. The client pushes its outbox, then stops syncing; it never wipes.
+
+Optional request headers a client sends on every request, stored on the device row for the
+operator's `list-devices`: `X-Leerrecht-Client: <app version>` (at most 32 printable characters) and
+`X-Leerrecht-Unsent: <n>` (changes in its outbox, 0..10^7). Anything else in them is ignored.
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Literal
 
+# Loaded first on purpose: with PySide6 imported (pytest-qt does), shiboken's import hook inspects
+# each new module, and reached pydantic's lazy attributes half-way through `from pydantic import
+# Field`, a circular import (a test module that imports this one first failed to load).
+import pydantic.errors  # noqa: F401  (isort: skip)
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 PROTOCOL_VERSION = 1
@@ -38,6 +51,15 @@ MAX_PULL_LIMIT = 1000
 MAX_BODY_BYTES = 16 * 1024 * 1024
 # The recipient id under which a case key is wrapped for the organisation's recovery key.
 RECOVERY_RECIPIENT = "recovery"
+# The `granted_by` of a grant made by `leerrecht-server admin recover-user`: the nil UUID, since no
+# user made it. Its 64-byte `signature` is then an HMAC-SHA512 tag (leerrecht_core.crypto.recovery),
+# which only the recovery key's holder or the recipient can compute, never the server.
+RECOVERY_GRANTER = "00000000-0000-0000-0000-000000000000"
+# Headers a client sends with every request (see the module docstring).
+CLIENT_VERSION_HEADER = "X-Leerrecht-Client"
+CLIENT_UNSENT_HEADER = "X-Leerrecht-Unsent"
+MAX_CLIENT_VERSION_LEN = 32
+MAX_CLIENT_UNSENT = 10_000_000
 
 
 def _b64decode(value: object) -> bytes:
@@ -145,6 +167,9 @@ class DirectoryEntry(Model):
     team_id: str
     exchange_public: B64
     signing_public: B64
+    # The user's earlier signing keys (newest first), retired by a reset and new enrolment: revisions
+    # they signed before stay verifiable against these.
+    former_signing_public: list[B64] = []
 
 
 class DirectoryResponse(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
@@ -36,6 +37,9 @@ class DeviceInfo:
     created_at: str
     last_seen: str | None
     revoked_at: str | None
+    state: str  # active | replaced | revoked
+    app_version: str | None
+    unsent_reported: int | None
 
 
 def _audit(conn: Connection, action: str, detail: str) -> None:
@@ -84,18 +88,26 @@ def create_user(engine: Engine, username: str, role: str, team: str, *, days: fl
 
 
 def reset_user(engine: Engine, username: str, *, days: float = ENROLMENT_CODE_DAYS) -> str:
-    """New enrolment code; every device of the user revoked, login refused until re-enrolment."""
+    """New enrolment code for a user who forgot their passphrase or needs a new laptop. Login is
+    refused until they enrol again; their laptops are *replaced*, not revoked: each may still push
+    what it had not sent, then stops syncing, and never wipes (a lost laptop is revoke-device)."""
     with write_transaction(engine) as conn:
-        row = conn.execute(sa.select(users.c.user_id).where(users.c.username == username)).first()
+        row = conn.execute(sa.select(users.c.user_id, users.c.status).where(users.c.username == username)).first()
         if row is None:
             raise AdminError(f"no user {username!r}")
+        if row.status == "disabled":
+            raise AdminError(f"user {username!r} is disabled")
+        replaced = 0
         if row.user_id:
-            conn.execute(devices.update().where(devices.c.user_id == row.user_id, devices.c.revoked_at.is_(None))
-                         .values(revoked_at=now_iso()))
+            replaced = conn.execute(devices.update().where(
+                devices.c.user_id == row.user_id, devices.c.state == "active", devices.c.revoked_at.is_(None))
+                .values(state="replaced")).rowcount
+        # Never enrolled: still pending. Otherwise "reset" until the new enrolment.
+        status = "reset" if row.user_id else "pending"
         conn.execute(users.update().where(users.c.username == username).values(
-            status="pending", auth_hash=None, auth_params=None))
+            status=status, auth_hash=None, auth_params=None))
         code = _new_code(conn, username, days)
-        _audit(conn, "reset_user", f"user {username}")
+        _audit(conn, "reset_user", f"user {username} devices_replaced {replaced}")
     return code
 
 
@@ -107,7 +119,8 @@ def list_devices(engine: Engine, username: str | None = None) -> list[DeviceInfo
             if not conn.execute(sa.select(users.c.username).where(users.c.username == username)).first():
                 raise AdminError(f"no user {username!r}")
             q = q.where(users.c.username == username)
-        return [DeviceInfo(r.device_id, r.username, r.name, r.created_at, r.last_seen, r.revoked_at)
+        return [DeviceInfo(r.device_id, r.username, r.name, r.created_at, r.last_seen, r.revoked_at,
+                           "revoked" if r.revoked_at else r.state, r.app_version, r.unsent_reported)
                 for r in conn.execute(q)]
 
 
@@ -117,25 +130,36 @@ def revoke_device(engine: Engine, device_id: str) -> None:
         if row is None:
             raise AdminError(f"no device {device_id!r}")
         if row.revoked_at is None:
-            conn.execute(devices.update().where(devices.c.device_id == device_id).values(revoked_at=now_iso()))
+            conn.execute(devices.update().where(devices.c.device_id == device_id)
+                         .values(revoked_at=now_iso(), state="revoked"))
         _audit(conn, "revoke_device", f"device {device_id}")
 
 
 def create_recovery_key(engine: Engine, *, replace: bool = False) -> str:
     """Make the organisation's recovery key pair; store the public half, return the private half
     (hex) for the admin to keep offline. It is never stored here."""
+    return create_recovery_key_with(engine, replace=replace)[0]
+
+
+def create_recovery_key_with(engine: Engine, *, replace: bool = False,
+                             before_commit: Callable[[str, bytes], None] | None = None) -> tuple[str, bytes]:
+    """create_recovery_key, returning (private hex, public bytes); `before_commit` (the kit's
+    files) runs inside the transaction, so if it fails nothing is stored."""
     private = X25519PrivateKey.generate()
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
     with write_transaction(engine) as conn:
         existing = conn.execute(sa.select(org_settings.c.value).where(org_settings.c.key == "recovery_public")).first()
         if existing and not replace:
             raise AdminError("a recovery key already exists (use --replace to make a new one)")
         conn.execute(org_settings.delete().where(org_settings.c.key == "recovery_public"))
         conn.execute(org_settings.insert().values(key="recovery_public", value=public.hex()))
+        # recover-user reads these entries to tell a replaced key from a wrong one.
         _audit(conn, "create_recovery_key", f"public {public.hex()}")
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-    return raw.hex()
+        if before_commit is not None:
+            before_commit(raw.hex(), public)
+    return raw.hex(), public
 
 
 AUDIT_COLUMNS = ("at", "actor", "user_id", "device_id", "ip", "action", "case_ids", "detail")

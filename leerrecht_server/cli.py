@@ -10,10 +10,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from leerrecht_server.core import config
 from leerrecht_server.core.config import DB_ENV, MULTIPROC_ENV, ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # Exit statuses: 2 = the configuration (options or environment) can't be used, as argparse does for
 # a bad option; 1 = it was fine but something failed (the database, a refused admin action).
@@ -91,6 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device_id")
     p = asub.add_parser("create-recovery-key")
     p.add_argument("--replace", action="store_true")
+    p.add_argument("--out", type=Path, default=None,
+                   help="also write the private half to this file (0600) and a printable kit to FILE.pdf")
+    p = asub.add_parser("recover-user", help="a reset user's case keys back (the recovery key from "
+                                             "$LEERRECHT_RECOVERY_KEY or a hidden prompt)")
+    p.add_argument("username")
+    asub.add_parser("list-users", help="users with role, team, status, laptops and last sync")
+    p = asub.add_parser("disable-user", help="login refused, laptops revoked (they wipe), history kept")
+    p.add_argument("username")
+    p = asub.add_parser("move-user", help="into another team")
+    p.add_argument("username")
+    p.add_argument("--team", required=True)
     p = asub.add_parser("export-audit")
     p.add_argument("--out", type=Path, required=True)
     return parser
@@ -163,27 +177,81 @@ def _admin(args: argparse.Namespace, url: str) -> int:
             print(code)
         elif args.action == "reset-user":
             code = admin.reset_user(engine, args.username)
-            print(f"user {args.username} reset, devices revoked; new enrolment code, shown once:")
+            print(f"user {args.username} reset: their laptops are replaced (each still delivers what it had not "
+                  "sent, then stops; nothing is wiped). After enrolling again, run recover-user. "
+                  "New enrolment code, shown once:")
             print(code)
         elif args.action == "list-devices":
             for d in admin.list_devices(engine, args.username):
-                state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
+                state = f"revoked {d.revoked_at}" if d.revoked_at else d.state
+                unsent = "-" if d.unsent_reported is None else str(d.unsent_reported)
                 print(f"{d.device_id}  {d.username}  {d.name!r}  created {d.created_at}  "
-                      f"last seen {d.last_seen or '-'}  {state}")
+                      f"last contact {d.last_seen or '-'}  app {d.app_version or '-'}  unsent {unsent}  {state}")
         elif args.action == "revoke-device":
             admin.revoke_device(engine, args.device_id)
             print(f"device {args.device_id} revoked")
         elif args.action == "create-recovery-key":
-            private = admin.create_recovery_key(engine, replace=args.replace)
+            from leerrecht_server.recovery_kit import create_recovery_kit
+
+            if args.out is not None:
+                private, fingerprint = create_recovery_kit(engine, args.out, replace=args.replace)
+            else:
+                private = admin.create_recovery_key(engine, replace=args.replace)
+                fingerprint = None
             print("Recovery key created. The server keeps only the public half. Keep this private key "
                   "offline (printed once, never stored here):")
+            if args.out is not None:
+                print(f"Written to {args.out} and the printable kit {args.out}.pdf (both 0600); public key "
+                      f"fingerprint {fingerprint}.")
             print(private)
+        elif args.action == "recover-user":
+            _recover(engine, args.username)
+        elif args.action in ("list-users", "disable-user", "move-user"):
+            _accounts(engine, args)
         elif args.action == "export-audit":
             n = admin.export_audit(engine, args.out)
             print(f"{n} audit entries written to {args.out}")
     finally:
         engine.dispose()
     return 0
+
+
+def _accounts(engine: Engine, args: argparse.Namespace) -> None:
+    from leerrecht_server import accounts
+
+    if args.action == "list-users":
+        for u in accounts.list_users(engine):
+            print(f"{u.username}  {u.role}  team {u.team!r}  {u.status}  devices {u.devices_active}/{u.devices_total}  "
+                  f"last sync {u.last_sync or '-'}")
+    elif args.action == "disable-user":
+        n = accounts.disable_user(engine, args.username)
+        print(f"user {args.username} disabled: login refused, {n} laptop(s) revoked (they erase their case data "
+              "at next contact); everything they wrote is kept")
+    else:
+        name = accounts.move_user(engine, args.username, args.team)
+        print(f"user {args.username} moved to team {name}; their current cases stay shared with them until handed over")
+
+
+def _recover(engine: Engine, username: str) -> None:
+    import getpass
+
+    from leerrecht_server.recovery import RECOVERY_KEY_ENV, check_recoverable, parse_recovery_key, recover_user
+
+    # Taken out of the environment at once (nothing this process starts inherits it); held only in
+    # this function's variables for the command's length.
+    text = os.environ.pop(RECOVERY_KEY_ENV, None)
+    check_recoverable(engine, username)  # checked again, with the key, in the one transaction
+    if text is None:
+        text = getpass.getpass("Recovery key (input hidden): ")
+    key = parse_recovery_key(text)
+    del text
+    result = recover_user(engine, username, key)
+    del key
+    print(f"user {username}: {len(result.cases)} case(s) recovered; their next sync brings them back.")
+    if result.incomplete:
+        print(f"{len(result.incomplete)} case(s) only partly: a key version had no grant for this recovery key "
+              "(older than the key, or made for an earlier one). A member of each can remove and add "
+              f"{username} again: " + " ".join(result.incomplete))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 SEQ_COUNTER = "seq"
+
+# Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
+# their place (with the keys they had) so their revisions stay verifiable; only a disabled or
+# never-enrolled user is left out.
+LISTED_STATUSES = ("active", "reset", "awaiting_recovery")
+# Users who may log in: a reset user first enrols again with the new code.
+LOGIN_STATUSES = ("active", "awaiting_recovery")
 
 metadata = sa.MetaData()
 
@@ -35,7 +42,9 @@ users = sa.Table(
     sa.Column("wrapped_secrets", sa.LargeBinary, nullable=True),
     sa.Column("exchange_public", sa.LargeBinary, nullable=True),
     sa.Column("signing_public", sa.LargeBinary, nullable=True),
-    sa.Column("status", sa.String(16), nullable=False),  # pending (awaiting enrolment) | active
+    # pending (never enrolled) | active | reset (a new code issued, not enrolled again yet) |
+    # awaiting_recovery (enrolled again with new keys, case keys not yet recovered) | disabled
+    sa.Column("status", sa.String(32), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
 )
 
@@ -48,6 +57,21 @@ devices = sa.Table(
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("last_seen", sa.String(32), nullable=True),
     sa.Column("revoked_at", sa.String(32), nullable=True),
+    # active | replaced (its user was reset: it may still push, nothing else) | revoked (it wipes)
+    sa.Column("state", sa.String(16), nullable=False, server_default="active"),
+    # What the laptop reported at its last contact (X-Leerrecht-Client, X-Leerrecht-Unsent).
+    sa.Column("app_version", sa.String(32), nullable=True),
+    sa.Column("unsent_reported", sa.Integer, nullable=True),
+)
+
+user_keys = sa.Table(
+    "user_keys", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("exchange_public", sa.LargeBinary, nullable=False),
+    sa.Column("signing_public", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("retired_at", sa.String(32), nullable=True),  # None: the current key pair
 )
 
 org_settings = sa.Table(

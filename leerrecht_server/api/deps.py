@@ -20,6 +20,7 @@ from leerrecht_server.crud import devices as crud
 from leerrecht_server.crud.devices import Caller
 from leerrecht_server.db import read_transaction, write_transaction
 from leerrecht_server.observe import Metrics, note_device
+from leerrecht_server.tables import LISTED_STATUSES
 
 # Sequence numbers are BIGINT: a larger cursor is a bad request, not a database error.
 MAX_SEQ = 2**63 - 1
@@ -52,8 +53,22 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ClientIp = Annotated[str, Depends(client_ip)]
 
 
-def current_device(request: Request, engine: EngineDep, settings: SettingsDep, ip: ClientIp) -> Caller:
-    """The device behind the bearer token, and its user; 401 otherwise."""
+def reported_metadata(request: Request) -> tuple[str | None, int | None]:
+    """The app version and the number of unsent changes a laptop reports in its headers, each
+    None when absent or not plausible (then ignored: it is information, never a refusal)."""
+    version = request.headers.get(p.CLIENT_VERSION_HEADER)
+    if version is not None:
+        version = version.strip()
+        if not (0 < len(version) <= p.MAX_CLIENT_VERSION_LEN and version.isascii() and version.isprintable()):
+            version = None
+    raw = request.headers.get(p.CLIENT_UNSENT_HEADER, "").strip()
+    unsent = int(raw) if raw.isdigit() and raw.isascii() and len(raw) <= 8 else None
+    if unsent is not None and unsent > p.MAX_CLIENT_UNSENT:
+        unsent = None
+    return version, unsent
+
+
+def _authenticate(request: Request, engine: Engine, settings: Settings, ip: str, *, may_push_only: bool) -> Caller:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "A device token is required (Authorization: Bearer ...).")
@@ -62,16 +77,36 @@ def current_device(request: Request, engine: EngineDep, settings: SettingsDep, i
     if row is None:
         raise ApiError(401, "unauthorized", "Unknown device token.")
     note_device(request.scope, row.device_id)
-    if row.revoked_at is not None or row.status != "active":
+    version, unsent = reported_metadata(request)
+    # Written before any refusal: what a revoked or replaced laptop still had unsent is exactly
+    # what the operator wants to see in list-devices. A write only when something changed.
+    if (row.last_seen is None or row.last_seen < _iso_ago(settings.last_seen_interval)
+            or (version is not None and version != row.app_version)
+            or (unsent is not None and unsent != row.unsent_reported)):
+        with write_transaction(engine) as conn:
+            crud.touch_last_seen(conn, row.device_id, app_version=version, unsent=unsent)
+    if row.revoked_at is not None or row.state not in ("active", "replaced") or row.status not in LISTED_STATUSES:
         # The client erases its case data when it sees this code.
         raise ApiError(401, "device_revoked", "This device has been revoked.")
-    if row.last_seen is None or row.last_seen < _iso_ago(settings.last_seen_interval):
-        with write_transaction(engine) as conn:
-            crud.touch_last_seen(conn, row.device_id)
+    if row.state == "replaced" and not may_push_only:
+        # Never erases: the laptop pushes what it had not sent (push still works), then stops.
+        raise ApiError(401, "device_replaced", "This device was replaced by a new enrolment of its user; "
+                                               "only its unsent changes may still be pushed.")
     return Caller(row.device_id, row.user_id, row.username, row.role, row.team_id, row.signing_public, ip)
 
 
+def current_device(request: Request, engine: EngineDep, settings: SettingsDep, ip: ClientIp) -> Caller:
+    """The device behind the bearer token, and its user; 401 otherwise (a replaced device too)."""
+    return _authenticate(request, engine, settings, ip, may_push_only=False)
+
+
+def pushing_device(request: Request, engine: EngineDep, settings: SettingsDep, ip: ClientIp) -> Caller:
+    """As current_device, but a replaced device passes: it may still deliver what it had not sent."""
+    return _authenticate(request, engine, settings, ip, may_push_only=True)
+
+
 CurrentDevice = Annotated[Caller, Depends(current_device)]
+PushingDevice = Annotated[Caller, Depends(pushing_device)]
 CaseIdPath = Annotated[str, Path(pattern=UUID_PATTERN)]
 Cursor = Annotated[int, Query(ge=0, le=MAX_SEQ)]
 PageLimit = Annotated[int, Query(ge=1, le=p.MAX_PULL_LIMIT)]

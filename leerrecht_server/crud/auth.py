@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
 from leerrecht_server.crud.audit import audit
+from leerrecht_server.crud.user_keys import record_keys
 from leerrecht_server.tables import login_attempts, users
 
 
@@ -32,12 +33,16 @@ def profile_id_taken(conn: Connection, user_id: str, username: str) -> bool:
         users.c.user_id == user_id, users.c.username != username)).first() is not None
 
 
-def complete_enrolment(conn: Connection, body: p.EnrolRequest, auth_hash: bytes, auth_params: str) -> None:
+def complete_enrolment(conn: Connection, body: p.EnrolRequest, auth_hash: bytes, auth_params: str, *,
+                       user_id: str, status: str) -> None:
+    """Store the enrolling laptop's keys, KDF, auth key and wrapped secrets for `user_id` (the
+    server's id of the user: after a reset, whatever the body carries) and retire any earlier keys."""
     conn.execute(users.update().where(users.c.username == body.username).values(
-        user_id=body.user_id, display_name=body.display_name, kdf=body.kdf.model_dump_json(),
+        user_id=user_id, display_name=body.display_name, kdf=body.kdf.model_dump_json(),
         auth_hash=auth_hash, auth_params=auth_params, wrapped_secrets=body.wrapped_secrets,
         exchange_public=body.exchange_public, signing_public=body.signing_public,
-        status="active", enrolment_code_hash=None, enrolment_expires=None))
+        status=status, enrolment_code_hash=None, enrolment_expires=None))
+    record_keys(conn, user_id, body.exchange_public, body.signing_public)
 
 
 def failed_attempts(conn: Connection, username: str, ip: str, since: float) -> tuple[int, int]:

@@ -23,8 +23,10 @@ def is_member(conn: Connection, case_id: str, user_id: str) -> bool:
 
 
 def current_members(conn: Connection, case_id: str) -> list[str]:
-    return sorted(r[0] for r in conn.execute(sa.select(memberships.c.user_id).where(
-        memberships.c.case_id == case_id, memberships.c.removed_seq.is_(None))))
+    # A set: a recovered user has a second current row (recover-user starts a new span of access,
+    # so their laptop hears of the case again as "added").
+    return sorted({r[0] for r in conn.execute(sa.select(memberships.c.user_id).where(
+        memberships.c.case_id == case_id, memberships.c.removed_seq.is_(None)))})
 
 
 def member_case_ids(conn: Connection, case_ids: list[str], user_id: str) -> set[str]:

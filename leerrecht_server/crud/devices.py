@@ -39,8 +39,15 @@ def device_by_token(conn: Connection, token: str) -> Any:
     ).first()
 
 
-def touch_last_seen(conn: Connection, device_id: str) -> None:
-    conn.execute(devices.update().where(devices.c.device_id == device_id).values(last_seen=now_iso()))
+def touch_last_seen(conn: Connection, device_id: str, *, app_version: str | None = None,
+                    unsent: int | None = None) -> None:
+    """Last contact now, with what the laptop reported (a value it did not send stays as it was)."""
+    values: dict[str, Any] = {"last_seen": now_iso()}
+    if app_version is not None:
+        values["app_version"] = app_version
+    if unsent is not None:
+        values["unsent_reported"] = unsent
+    conn.execute(devices.update().where(devices.c.device_id == device_id).values(**values))
 
 
 def new_session(conn: Connection, username: str, device_name: str) -> p.SessionResponse:
@@ -52,7 +59,8 @@ def new_session(conn: Connection, username: str, device_name: str) -> p.SessionR
     device_id = str(uuid.uuid4())
     conn.execute(devices.insert().values(device_id=device_id, user_id=user.user_id,
                                          token_hash=security.hash_token(token), name=device_name,
-                                         created_at=now_iso(), last_seen=now_iso(), revoked_at=None))
+                                         created_at=now_iso(), last_seen=now_iso(), revoked_at=None,
+                                         state="active"))
     return p.SessionResponse(
         user=p.UserInfo(user_id=user.user_id, username=user.username, display_name=user.display_name,
                         role=user.role, team_id=user.team_id, team_name=user.team_name),

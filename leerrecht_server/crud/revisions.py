@@ -60,7 +60,17 @@ def to_wire(r: Any) -> p.WireRevision:
         nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature, seq=int(r.seq))
 
 
-def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signer: Ed25519PublicKey,
+def _signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool:
+    for signer in signers:
+        try:
+            verify(record, signer)
+        except CryptoError:
+            continue
+        return True
+    return False
+
+
+def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed25519PublicKey],
               mine: dict[str, int], seqs: SeqAllocator) -> p.PushResult:
     """Decide one revision and, if accepted, store it with its head: all of it or none of it."""
 
@@ -76,9 +86,7 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signer: Ed25519Pu
     header = RecordHeader(record_id=rev.record_id, revision_id=rev.revision_id, case_id=rev.case_id, kind=rev.kind,
                           revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
                           key_version=rev.key_version, deleted=rev.deleted)
-    try:
-        verify(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signer)
-    except CryptoError:
+    if not _signed_by_any(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signers):
         return rejected("signature does not verify")
     stored = conn.execute(sa.select(revisions.c.seq, revisions.c.signature)
                           .where(revisions.c.revision_id == rev.revision_id)).first()

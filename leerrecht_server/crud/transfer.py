@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from leerrecht_server.crud.devices import Caller
-from leerrecht_server.tables import cases, key_grants, memberships, revisions, teams, users
+from leerrecht_server.tables import LISTED_STATUSES, cases, key_grants, memberships, revisions, teams, users
 
 
 def people(conn: Connection, c: Caller) -> Sequence[Any]:
@@ -41,7 +41,8 @@ def outside_directory(conn: Connection, c: Caller) -> Sequence[Any]:
     wanted = sa.or_(users.c.user_id.in_(authors), users.c.user_id.in_(granters))
     if c.role == "coordinator":
         wanted = sa.or_(wanted, sa.and_(users.c.role == "coordinator", users.c.status == "active"))
-    own_team = sa.and_(users.c.team_id == c.team_id, users.c.status == "active")
+    # The own team as team_directory lists it (also reset users), so nobody is listed twice.
+    own_team = sa.and_(users.c.team_id == c.team_id, users.c.status.in_(LISTED_STATUSES))
     return conn.execute(sa.select(users).where(
         users.c.user_id.is_not(None), users.c.exchange_public.is_not(None), ~own_team, wanted)
         .order_by(users.c.username)).all()

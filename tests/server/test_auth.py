@@ -135,10 +135,11 @@ def test_tokens_are_checked_and_revocation_says_so(world: World, client: TestCli
         assert r.status_code == 401 and r.json()["code"] == "device_revoked"
 
 
-def test_reset_user_revokes_devices_and_allows_re_enrolment(world: World, client: TestClient) -> None:
+def test_reset_user_replaces_devices_and_allows_re_enrolment(world: World, client: TestClient) -> None:
     anna = world.user("anna")
     code = admin.reset_user(world.engine, "anna")
-    assert client.get("/v1/directory", headers=anna.headers).json()["code"] == "device_revoked"
+    # Replaced, not revoked: the laptop is told so and never wipes (tests/server/test_recovery.py).
+    assert client.get("/v1/directory", headers=anna.headers).json()["code"] == "device_replaced"
     assert _login(client, "anna", anna.auth_key).status_code == 401
     anna.auth_key = os.urandom(32)
     r = client.post("/v1/enrol", json=world.enrol_body(anna, code))

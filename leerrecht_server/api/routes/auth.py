@@ -19,6 +19,7 @@ from leerrecht_server.crud.devices import new_session
 from leerrecht_server.crud.org import setting
 from leerrecht_server.db import read_transaction, write_transaction
 from leerrecht_server.observe import note_device
+from leerrecht_server.tables import LOGIN_STATUSES
 
 router = APIRouter(prefix=p.API_PREFIX, tags=["auth"])
 
@@ -40,7 +41,7 @@ def prelogin(body: p.PreloginRequest, engine: EngineDep) -> p.PreloginResponse:
     with read_transaction(engine) as conn:
         row = crud.prelogin_row(conn, body.username)
         secret = setting(conn, "server_secret") or ""
-    if row is not None and row.status == "active" and row.kdf:
+    if row is not None and row.status in LOGIN_STATUSES and row.kdf:
         return p.PreloginResponse(kdf=p.KdfJson.model_validate_json(row.kdf))
     # Unknown or not yet enrolled: stable, plausible parameters (the profile new laptops use,
     # a salt derived from the name under a server secret), so the answer doesn't tell.
@@ -61,14 +62,23 @@ def enrol(body: p.EnrolRequest, request: Request, engine: EngineDep, settings: S
                  and security.constant_time_equal(row.enrolment_code_hash, security.hash_code(body.enrolment_code))
                  and (row.enrolment_expires or 0) > time.time())
         if row is not None and valid:
-            if row.user_id is not None and row.user_id != body.user_id:
-                raise ApiError(409, "conflict", "This account already belongs to another profile id.")
-            if crud.profile_id_taken(conn, body.user_id, body.username):
+            if row.status == "reset":
+                # Enrolling again after a reset (forgotten passphrase, new laptop): new keys for the
+                # same person. The server keeps its id for the user, whatever the laptop's new
+                # profile carries, and answers it; the client adopts it. The case keys come back
+                # with `admin recover-user`.
+                user_id, status = row.user_id, "awaiting_recovery"
+            else:
+                if row.user_id is not None and row.user_id != body.user_id:
+                    raise ApiError(409, "conflict", "This account already belongs to another profile id.")
+                user_id, status = body.user_id, "active"
+            if crud.profile_id_taken(conn, user_id, body.username):
                 raise ApiError(409, "conflict", "This profile id is already in use.")
-            crud.complete_enrolment(conn, body, auth_hash, auth_params)
+            crud.complete_enrolment(conn, body, auth_hash, auth_params, user_id=user_id, status=status)
             result = new_session(conn, body.username, body.device_name)
             note_device(request.scope, result.device_id)
-            audit(conn, "enrol", actor=body.username, user_id=body.user_id, device_id=result.device_id, ip=ip)
+            audit(conn, "enrol", actor=body.username, user_id=user_id, device_id=result.device_id, ip=ip,
+                  detail="again after a reset" if status == "awaiting_recovery" else None)
             return result
     _record_failure(engine, settings, body.username, ip, "enrol_failed")
     raise ApiError(403, "enrolment_invalid", "The enrolment code is wrong, expired or already used.")
@@ -80,7 +90,7 @@ def login(body: p.LoginRequest, request: Request, engine: EngineDep, settings: S
     _check_rate_limit(engine, settings, body.username, ip)
     with read_transaction(engine) as conn:
         row = crud.login_row(conn, body.username)
-    if row is not None and row.status == "active" and row.auth_hash and row.auth_params:
+    if row is not None and row.status in LOGIN_STATUSES and row.auth_hash and row.auth_params:
         ok = security.verify_auth_key(body.auth_key, row.auth_hash, row.auth_params)
     else:
         security.burn_auth_time(body.auth_key, settings.auth_hash)

@@ -12,7 +12,7 @@ from leerrecht_server.api.errors import ApiError
 from leerrecht_server.crud import members as crud
 from leerrecht_server.crud.audit import audit_caller
 from leerrecht_server.crud.cases import case_state, current_members, is_member, set_key_version, store_grants
-from leerrecht_server.crud.directory import team_user_ids
+from leerrecht_server.crud.directory import disabled_user_ids, team_user_ids
 from leerrecht_server.crud.org import recovery_public
 from leerrecht_server.db import SeqAllocator, write_transaction
 
@@ -54,7 +54,9 @@ def remove_member(case_id: CaseIdPath, body: p.MemberRemove, c: CurrentDevice, e
         new_version = case.key_version + 1
         if any(g.key_version != new_version for g in body.grants):
             raise ApiError(400, "bad_request", f"Removing a member needs grants of key version {new_version}.")
-        expected = set(current_members(conn, case_id)) - {body.user_id}
+        staying = current_members(conn, case_id)
+        # A disabled member (a leaver) gets no new key: the directory no longer lists them.
+        expected = set(staying) - {body.user_id} - disabled_user_ids(conn, staying)
         if recovery_public(conn) is not None:
             expected.add(p.RECOVERY_RECIPIENT)
         granted = {g.recipient_id for g in body.grants}

@@ -11,9 +11,18 @@ from fastapi import APIRouter
 
 from leerrecht_core import protocol as p
 from leerrecht_server.api.access import visible_case
-from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, Cursor, EngineDep, PageLimit, SettingsDep
+from leerrecht_server.api.deps import (
+    CaseIdPath,
+    CurrentDevice,
+    Cursor,
+    EngineDep,
+    PageLimit,
+    PushingDevice,
+    SettingsDep,
+)
 from leerrecht_server.crud import revisions as crud
 from leerrecht_server.crud.audit import audit_caller
+from leerrecht_server.crud.user_keys import former_signing_keys
 from leerrecht_server.db import SeqAllocator, committed_high_water, read_transaction, write_transaction
 
 router = APIRouter(prefix=p.API_PREFIX, tags=["revisions"])
@@ -31,17 +40,20 @@ def _pause_for_tests(pause_file: str | None) -> None:
 
 
 @router.post("/push")
-def push(body: p.PushRequest, c: CurrentDevice, engine: EngineDep, settings: SettingsDep) -> p.PushResponse:
-    signer = Ed25519PublicKey.from_public_bytes(c.signing_public)
+def push(body: p.PushRequest, c: PushingDevice, engine: EngineDep, settings: SettingsDep) -> p.PushResponse:
     results: list[p.PushResult] = []
     accepted_cases: list[str] = []
     with write_transaction(engine) as conn:
+        # The user's current key, then the ones a reset retired: what a replaced laptop (or an old
+        # outbox delivered by the new profile) signed before the reset is still the user's.
+        signers = [Ed25519PublicKey.from_public_bytes(k) for k in
+                   [c.signing_public, *former_signing_keys(conn, [c.user_id]).get(c.user_id, [])]]
         # The counter lock is taken before anything is read, so heads and duplicates are
         # checked and written with no other push in between, in any process.
         seqs = SeqAllocator(conn)
         mine = crud.member_key_versions(conn, c.user_id)
         for rev in body.revisions:
-            result = crud.push_one(conn, rev, c, signer, mine, seqs)
+            result = crud.push_one(conn, rev, c, signers, mine, seqs)
             results.append(result)
             if result.status == "accepted":
                 accepted_cases.append(rev.case_id)
