@@ -38,7 +38,10 @@ def outside_directory(conn: Connection, c: Caller) -> Sequence[Any]:
     authors = sa.select(revisions.c.author_id).where(revisions.c.case_id.in_(mine))
     granters = sa.select(key_grants.c.granted_by).where(key_grants.c.case_id.in_(mine),
                                                         key_grants.c.recipient_id == c.user_id)
-    wanted = sa.or_(users.c.user_id.in_(authors), users.c.user_id.in_(granters))
+    # A disabled account stays out (the directory has no status field yet, so a disabled teammate listed
+    # here would be offered for sharing); laptops that met them keep their keys in known_keys.
+    wanted = sa.and_(sa.or_(users.c.user_id.in_(authors), users.c.user_id.in_(granters)),
+                     users.c.status != "disabled")
     if c.role == "coordinator":
         wanted = sa.or_(wanted, sa.and_(users.c.role == "coordinator", users.c.status == "active"))
     # The own team as team_directory lists it (also reset users), so nobody is listed twice.
