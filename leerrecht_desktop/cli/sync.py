@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.cli.common import (
     ENROL_CODE_ENV,
@@ -19,6 +20,7 @@ from leerrecht_desktop.cli.common import (
     CliError,
     Parser,
     interactive,
+    new_passphrase,
     passphrase,
     say,
     undo_on_failure,
@@ -41,6 +43,10 @@ def add_enroll(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
     enroll.add_argument("--pin-sha256", default=None,
                         help=tr("vingerafdruk (SHA-256) van het certificaat van de server, om het vast te pinnen"))
     enroll.add_argument("--ca-file", default=None, help=tr("eigen CA-certificaat (PEM) om de server te vertrouwen"))
+    enroll.add_argument("--reset-profile", action="store_true",
+                        help=tr("wachtwoordzin vergeten: verstuur eerst wat nog niet verstuurd was, zet het oude "
+                                "profiel dan opzij in backups/ en maak een nieuw met een nieuwe wachtwoordzin "
+                                "(na een nieuwe aanmeldcode van de beheerder)"))
 
 
 def add_sync(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
@@ -84,10 +90,18 @@ def run_enroll(args: argparse.Namespace, data_dir: Path) -> int:
         print(tr("Deze laptop is aangemeld als {user}. Gebruik 'leerrecht sync' om je dossiers op te halen.",
                  user=args.user))
         return EXIT_OK
+    if args.reset_profile:
+        return _reset_profile(args, data_dir, server, pin)
     with workspace(data_dir) as ws:
         code = _enrol_code()
         secret = passphrase()
-        case_files = ws.unlock(secret)
+        try:
+            case_files = ws.unlock(secret)
+        except WrongPassphrase as exc:
+            raise CliError(str(exc) + " " + tr(
+                "Wachtwoordzin vergeten en een nieuwe aanmeldcode gekregen? Gebruik dan --reset-profile: wat nog "
+                "niet verstuurd was, wordt eerst verstuurd, het oude profiel opzij gezet en een nieuw gemaakt.")) \
+                from None
         try:
             from leerrecht_desktop.store.syncstore import SyncStore
 
@@ -98,8 +112,31 @@ def run_enroll(args: argparse.Namespace, data_dir: Path) -> int:
         finally:
             case_files.lock()
     print(tr("Deze laptop is aangemeld als {user}.", user=args.user))
+    if report.rebound:
+        say(tr("Dit profiel is gekoppeld aan je bestaande account. Je dossiers komen terug zodra de beheerder "
+               "ze hersteld heeft; gebruik dan 'leerrecht sync'."))
     for error in report.errors:
         say(error)
+    return EXIT_OK
+
+
+def _reset_profile(args: argparse.Namespace, data_dir: Path, server: str, pin: str | None) -> int:
+    """`enroll --reset-profile`: the old folder whose passphrase is forgotten (sync/reenrol.py)."""
+    from leerrecht_desktop.sync.reenrol import reenrol_forgotten, unsent_changes
+
+    say(tr("Je oude profiel wordt vervangen: eerst worden {n} niet-verstuurde wijzigingen verstuurd, dan wordt "
+           "het oude profiel opzij gezet in {path}.", n=unsent_changes(data_dir), path=str(data_dir / "backups")))
+    code = _enrol_code()
+    secret, confirm = new_passphrase()
+    if secret != confirm:
+        raise CliError(tr("De twee wachtwoordzinnen zijn niet gelijk. Typ ze opnieuw."))
+    done = reenrol_forgotten(data_dir, server, args.user, code, secret, pinned_sha256=pin, ca_file=args.ca_file)
+    print(tr("Deze laptop is opnieuw aangemeld als {user}, met je nieuwe wachtwoordzin.", user=args.user))
+    say(tr("{n} niet-verstuurde wijzigingen zijn verstuurd. Het oude profiel staat in {path}.",
+           n=done.delivery.delivered, path=str(done.set_aside)))
+    if done.delivery.quarantined:
+        say(tr("{n} wijzigingen die de server eerder weigerde, bleven in die kopie.", n=done.delivery.quarantined))
+    say(tr("Je dossiers komen terug zodra de beheerder ze hersteld heeft; gebruik dan 'leerrecht sync'."))
     return EXIT_OK
 
 

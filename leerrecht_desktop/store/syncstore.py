@@ -14,29 +14,36 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, delete, func, select, update
 
 from leerrecht_core.crypto.local import open_local, seal_local
-from leerrecht_core.crypto.records import RecordHeader, SealedRecord
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import StoreError
+from leerrecht_desktop.store.locked_outbox import (
+    PENDING,
+    QUARANTINED,
+    Outgoing,
+    chunks,
+    count,
+    mark_pushed,
+    outgoing,
+    sealed_from_row,
+    set_seqs,
+)
 
-PENDING = "pending"
-QUARANTINED = "quarantined"
+# Re-exported: the outbox's names have always been importable from here.
+__all__ = ["PENDING", "QUARANTINED", "NotEnrolled", "Outgoing", "PendingMember", "Quarantined", "StoredConflict",
+           "SyncState", "SyncStore", "sealed_from_row"]
+
 # A passphrase change not yet sent to the server: a row in `settings` (no schema change), its value the
 # base64 of a blob sealed under the local key (it holds the new authentication key).
 PENDING_PASSPHRASE_KEY = "sync.pending_passphrase_change"
-
-
-# Below SQLite's limit on bound parameters (32,766 since 3.32; 999 before).
-IN_CHUNK = 500
-
-
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i:i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
+# Set when the server said this laptop was replaced by a new enrolment of the account (a reset): a
+# plain settings row (no schema change); the laptop then never syncs again, and never wipes.
+REPLACED_KEY = "sync.replaced_at"
 
 
 def _now() -> str:
@@ -58,12 +65,6 @@ class SyncState:
     cursor: int
     last_success_at: str | None
     pinned_sha256: str | None
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    outbox_id: int
-    sealed: SealedRecord
 
 
 @dataclass(frozen=True)
@@ -90,15 +91,6 @@ class PendingMember:
     action: str
     user_id: str
     grants: list[dict[str, Any]]
-
-
-def sealed_from_row(row: Row[Any]) -> SealedRecord:
-    header = RecordHeader(
-        record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
-        revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
-        key_version=row.key_version, deleted=bool(row.deleted),
-    )
-    return SealedRecord(header, row.nonce, row.ciphertext, row.signature)
 
 
 class SyncStore:
@@ -159,6 +151,16 @@ class SyncStore:
         with write_transaction(self.engine) as conn:
             conn.execute(delete(t.sync_state))
             conn.execute(delete(t.settings).where(t.settings.c.key == PENDING_PASSPHRASE_KEY))
+
+    def mark_replaced(self) -> None:
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.settings).where(t.settings.c.key == REPLACED_KEY))
+            conn.execute(t.settings.insert().values(key=REPLACED_KEY, value=_now()))
+
+    def replaced(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.settings.c.key).where(t.settings.c.key == REPLACED_KEY)).first() \
+                is not None
 
     # -- a passphrase change waiting for the server ------------------------------------------------
 
@@ -320,24 +322,7 @@ class SyncStore:
     # -- outbox ----------------------------------------------------------------------------------
 
     def outgoing(self, limit: int) -> list[Outgoing]:
-        """Up to `limit` pending revisions, oldest first, at most one per record (its lowest revision):
-        a later one may only go once the server accepted the one it is based on."""
-        # In SQL, stopping at `limit` (reading the whole outbox for every batch made a first push of a
-        # large data set quadratic): a pending row qualifies when its revision is the record's lowest
-        # unsent one (pending or quarantined). A record whose first unsent revision is quarantined
-        # waits for the user's retry or discard.
-        unsent, queued = t.records.alias("unsent"), t.outbox.alias("queued")
-        first_unsent = (select(func.min(unsent.c.revision))
-                        .select_from(queued.join(unsent, unsent.c.revision_id == queued.c.revision_id))
-                        .where(unsent.c.record_id == t.records.c.record_id).scalar_subquery())
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.outbox.c.id.label("outbox_id"), t.records)
-                .join(t.records, t.records.c.revision_id == t.outbox.c.revision_id)
-                .where(t.outbox.c.state == PENDING, t.records.c.revision == first_unsent)
-                .order_by(t.outbox.c.id).limit(limit)
-            ).all()
-        return [Outgoing(r.outbox_id, sealed_from_row(r)) for r in rows]
+        return outgoing(self.engine, limit)
 
     def requeue_lost(self, conn: Connection, high_water: int) -> int:
         """The server was restored to a backup that ends at `high_water`: this user's revisions it
@@ -357,7 +342,7 @@ class SyncStore:
     def forget_registrations(self, conn: Connection, case_ids: list[str]) -> None:
         """Cases the server no longer knows (restored from an older backup): registered again at the
         next step of the sync, from this laptop's keys."""
-        for chunk in _chunks(case_ids):
+        for chunk in chunks(case_ids):
             conn.execute(delete(t.sync_cases).where(t.sync_cases.c.case_id.in_(chunk)))
 
     def registered_case_ids(self) -> list[str]:
@@ -365,9 +350,7 @@ class SyncStore:
             return sorted(conn.execute(select(t.sync_cases.c.case_id)).scalars())
 
     def pending_count(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(t.outbox)
-                                    .where(t.outbox.c.state == PENDING)).scalar_one())
+        return count(self.engine)
 
     def local_revisions(self, conn: Connection, record_id: str) -> list[Row[Any]]:
         """Revisions of a record that the server has not accepted (pending or quarantined), oldest first."""
@@ -385,9 +368,7 @@ class SyncStore:
 
     def mark_pushed(self, conn: Connection, pushed: dict[str, int | None]) -> None:
         """Revisions the server took (revision_id -> seq): out of the outbox, seq noted."""
-        self.set_seqs(conn, pushed)
-        for chunk in _chunks(list(pushed)):
-            conn.execute(delete(t.outbox).where(t.outbox.c.revision_id.in_(chunk)))
+        mark_pushed(conn, pushed)
 
     def note_attempt(self, revision_ids: list[str]) -> None:
         with write_transaction(self.engine) as conn:
@@ -433,7 +414,7 @@ class SyncStore:
     def existing_revisions(self, conn: Connection, revision_ids: list[str]) -> set[str]:
         """Which of these revisions this laptop has (a pulled page asks once, not per revision)."""
         found: set[str] = set()
-        for chunk in _chunks(revision_ids):
+        for chunk in chunks(revision_ids):
             found.update(conn.execute(select(t.records.c.revision_id)
                                       .where(t.records.c.revision_id.in_(chunk))).scalars())
         return found
@@ -441,7 +422,7 @@ class SyncStore:
     def with_local_revisions(self, conn: Connection, record_ids: list[str]) -> set[str]:
         """Which of these records have revisions the server has not accepted (they need a merge)."""
         found: set[str] = set()
-        for chunk in _chunks(record_ids):
+        for chunk in chunks(record_ids):
             found.update(conn.execute(
                 select(t.records.c.record_id).distinct()
                 .join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
@@ -452,10 +433,7 @@ class SyncStore:
         self.set_seqs(conn, {revision_id: seq})
 
     def set_seqs(self, conn: Connection, seqs: dict[str, int | None]) -> None:
-        rows = [{"rid": rid, "seq": seq} for rid, seq in seqs.items() if seq is not None]
-        if rows:
-            conn.execute(update(t.records).where(t.records.c.revision_id == bindparam("rid"))
-                         .values(server_seq=bindparam("seq")), rows)
+        set_seqs(conn, seqs)
 
     def revision_taken(self, conn: Connection, record_id: str, revision: int) -> bool:
         return conn.execute(select(t.records.c.revision_id).where(

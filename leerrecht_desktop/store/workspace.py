@@ -60,7 +60,7 @@ class Workspace(DataFolder):
 
     def create_profile(
         self, *, name: str, role: str, team: str, passphrase: str, confirm: str | None = None,
-        kdf: KdfParams | None = None,
+        kdf: KdfParams | None = None, user_id: str | None = None,
     ) -> CaseFiles:
         errors = []
         if not name.strip():
@@ -79,7 +79,8 @@ class Workspace(DataFolder):
             raise ProfileExists(tr("Er bestaat al een profiel in deze map. Ontgrendel het met je wachtwoordzin."))
 
         params = kdf or KdfParams.from_env()
-        user_id = str(uuid.uuid4())
+        # `user_id`: a profile made anew for an existing account (sync/reenrol.py), else a new user.
+        user_id = user_id or str(uuid.uuid4())
         secrets = UserSecrets.generate(user_id)
         master = derive_master_key(passphrase, params)
         profile = UserProfile(user_id, name.strip(), role, team.strip())

@@ -15,7 +15,6 @@ import platform
 from pathlib import Path
 
 from leerrecht_core.crypto.kdf import PURPOSE_AUTH, KdfParams, derive_master_key, derive_subkey
-from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import (
     EnrolRequest,
     KdfJson,
@@ -26,6 +25,7 @@ from leerrecht_core.protocol import (
     SessionResponse,
 )
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.profile_rebind import rebind_user_id, set_profile
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
@@ -58,8 +58,11 @@ def _transport(server_url: str, pinned_sha256: str | None, ca_file: str | None) 
 
 def enrol(workspace: Workspace, case_files: CaseFiles, server_url: str, username: str, code: str,
           passphrase: str, *, pinned_sha256: str | None = None, ca_file: str | None = None,
-          transport: Transport | None = None) -> SyncReport:
-    """Enrol the first laptop of a user; returns the report of registering the local cases."""
+          transport: Transport | None = None, profile_from_server: bool = False) -> SyncReport:
+    """Enrol the first laptop of a user (or the first after a reset); returns the report of registering
+    the local cases. When `report.rebound`, the profile took the account's user id and `case_files` is
+    locked: unlock the workspace again. `profile_from_server`: the local name, role and team become the
+    server's (a profile made anew by sync/reenrol.py)."""
     store = SyncStore(case_files)
     workspace.verify_passphrase(passphrase)  # the same throttling as unlock
     kdf_json = workspace.kdf_json()
@@ -83,15 +86,27 @@ def enrol(workspace: Workspace, case_files: CaseFiles, server_url: str, username
                                                             device_name=request.device_name), SessionResponse)
         except ServerRefused:
             raise EnrolmentInvalid(str(_invalid()), "enrolment_invalid", 400) from None
+    report = SyncReport()
     if session.user.user_id != case_files.user.user_id:
-        raise SyncError(tr("De server koppelde je aan een ander profiel dan dit. Meld dit aan je coördinator."))
+        # Enrolling again after a reset: the server keeps the account's user id and this profile, made
+        # fresh with `leerrecht init`, takes it (refused if it holds cases: they name the other id).
+        case_files = rebind_user_id(workspace, case_files, passphrase, session.user.user_id)
+        store = SyncStore(case_files)
+        report.rebound = True
+    if profile_from_server:
+        set_profile(workspace, case_files, name=session.user.display_name, role=session.user.role,
+                    team=session.user.team_name)
     store.save_enrolment(server_url=transport.server_url, device_id=session.device_id,
                          device_token=session.device_token, team_id=session.user.team_id, role=session.user.role,
                          recovery_public=session.recovery_public, pinned_sha256=transport.pinned_sha256)
     transport.with_token(session.device_token)
-    # Cases made before enrolment go to the server now (and any that fail, at the next sync).
     engine = SyncEngine(case_files, transport)
-    report = SyncReport()
+    if report.rebound:
+        # The wrapped secrets the server got were sealed for the profile's former id: send them again,
+        # sealed for the account's, the way a passphrase change goes (queued if the server is away).
+        queue_passphrase_change(workspace, case_files, passphrase)
+        engine.send_passphrase_change(report)
+    # Cases made before enrolment go to the server now (and any that fail, at the next sync).
     engine.refresh_directory(report)
     engine.register_cases(report)
     return report

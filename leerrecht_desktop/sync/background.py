@@ -16,7 +16,13 @@ from typing import Protocol
 
 from leerrecht_desktop.sync.engine import SyncReport
 from leerrecht_desktop.sync.errors import SyncError
-from leerrecht_desktop.sync.transport import DeviceRevoked, Unauthorized, Unreachable, backoff_delays
+from leerrecht_desktop.sync.transport import (
+    DeviceReplaced,
+    DeviceRevoked,
+    Unauthorized,
+    Unreachable,
+    backoff_delays,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ class SyncStatus:
     last_success_at: str | None = None
     last_error: str | None = None  # a user-worded sentence, never content
     stopped: bool = False  # needs the user (revoked device, enrol again)
+    replaced: bool = False  # replaced by a new enrolment of the account: stopped for good, nothing wiped
 
 
 class BackgroundSync:
@@ -69,6 +76,9 @@ class BackgroundSync:
                 self._delays = self._new_delays()
             self._set(replace(self.status(), online=False, last_error=str(exc)))
             return next(self._delays)
+        except DeviceReplaced as exc:
+            self._set(replace(self.status(), online=True, last_error=str(exc), stopped=True, replaced=True))
+            return None
         except (DeviceRevoked, Unauthorized) as exc:
             self._set(replace(self.status(), online=True, last_error=str(exc), stopped=True))
             return None

@@ -12,6 +12,7 @@ resumes where it stopped and never skips a revision."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -37,13 +38,24 @@ from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
-from leerrecht_desktop.sync.transport import DeviceRevoked, ServerRefused, Transport
+from leerrecht_desktop.sync.transport import DeviceReplaced, DeviceRevoked, ServerRefused, Transport
 from leerrecht_desktop.sync.wire import sealed_bytes, to_wire
 
-__all__ = ["SyncEngine", "SyncProgress", "SyncReport"]
+__all__ = ["SyncEngine", "SyncProgress", "SyncReport", "replaced_message"]
 
 log = logging.getLogger(__name__)
 MAX_PUSH_ROUNDS = 10_000
+
+
+def replaced_message(unsent: int) -> str:
+    """What a replaced laptop tells its user (docs/sync-client.md, "A replaced laptop")."""
+    if unsent == 0:
+        return tr("Deze laptop is vervangen door een nieuwe aanmelding van jouw account. Wat nog niet verstuurd "
+                  "was, is verstuurd; deze laptop synchroniseert niet meer. De dossiers blijven hier leesbaar "
+                  "tot je ze wist.")
+    return tr("Deze laptop is vervangen door een nieuwe aanmelding van jouw account en synchroniseert niet meer. "
+              "{n} wijzigingen konden niet meer verstuurd worden; ze blijven op deze laptop. Meld dit aan je "
+              "coördinator. De dossiers blijven hier leesbaar tot je ze wist.", n=unsent)
 
 
 class SyncEngine(MembershipSync, IncomingPages):
@@ -67,6 +79,9 @@ class SyncEngine(MembershipSync, IncomingPages):
         Every page moves the cursor / clears the outbox in its own transaction, so the next round
         resumes there: nothing skipped, nothing twice."""
         report = SyncReport()
+        if self.store.replaced():
+            raise DeviceReplaced(replaced_message(self.store.pending_count()), "device_replaced", 401)
+        self.transport.unsent = self.store.pending_count()
         self._refused.clear()
         self._directory_fresh = False
         self._progress, self._cancel, self._counts = progress, cancel, {}
@@ -84,12 +99,17 @@ class SyncEngine(MembershipSync, IncomingPages):
             self.send_member_changes(report)
             self._push_conflicted = False
             self.push(report)
+            self.transport.unsent = self.store.pending_count()
             self.pull(report)
             if self._push_conflicted:
                 # The pull merged the refused revisions with every server revision in order; send the result.
                 self.push(report)
         except Cancelled:
             report.cancelled = True
+        except DeviceReplaced:
+            self._progress, self._cancel = None, None
+            self.leave_replaced(report)
+            raise DeviceReplaced(replaced_message(self.store.pending_count()), "device_replaced", 401) from None
         except DeviceRevoked:
             self.wipe()
             raise
@@ -100,6 +120,17 @@ class SyncEngine(MembershipSync, IncomingPages):
         report.remaining_conflicts = self.store.conflict_count()
         report.waiting = self.store.pending_count()
         return report
+
+    def leave_replaced(self, report: SyncReport) -> None:
+        """The server answered `device_replaced` (the account was reset and enrolled again elsewhere):
+        it still takes this laptop's pushes, so send what was not sent yet, then note that this laptop
+        is replaced. Nothing is wiped. A push that can't reach the server raises (Unreachable) before
+        anything is noted, so the next round tries again."""
+        # If not even a push is taken any more, what is left stays here, and the message says how much.
+        with contextlib.suppress(DeviceReplaced):
+            self.push(report)
+        self.store.mark_replaced()
+        log.info("this laptop was replaced by a new enrolment; it syncs no more")
 
     def wipe(self) -> None:
         """A revoked device: erase every case, forget the enrolment, drop the keys."""

@@ -20,10 +20,15 @@ from pydantic import BaseModel, ValidationError
 
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import API_PREFIX, ErrorBody
+from leerrecht_desktop import __version__
 from leerrecht_desktop.sync.errors import SyncError
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Sent with every request, for the beheerder's `admin list-devices` (docs/threat-model.md lists both):
+# which app version a laptop runs, and how many of its changes were still unsent at its last contact.
+CLIENT_HEADER = "X-Leerrecht-Client"
+UNSENT_HEADER = "X-Leerrecht-Unsent"
 
 
 class InsecureServerAddress(SyncError):
@@ -51,6 +56,12 @@ class Unauthorized(ServerRefused):
 
 class DeviceRevoked(ServerRefused):
     pass
+
+
+class DeviceReplaced(DeviceRevoked):
+    """This laptop was replaced by a new enrolment of the same account (a reset): only a push is still
+    taken. A subclass of DeviceRevoked so every path that stops on a revocation stops on it too; the
+    engine catches it first, delivers the outbox and never wipes (sync/engine.py)."""
 
 
 class Forbidden(ServerRefused):
@@ -85,6 +96,8 @@ def _messages() -> dict[str, tuple[type[ServerRefused], str]]:
                                           "met 'leerrecht enroll'.")),
         "device_revoked": (DeviceRevoked, tr("Deze laptop is ingetrokken op de server. De dossiers op deze "
                                              "laptop worden gewist.")),
+        "device_replaced": (DeviceReplaced, tr("Deze laptop is vervangen door een nieuwe aanmelding van jouw "
+                                               "account en synchroniseert niet meer.")),
         "forbidden": (Forbidden, tr("Je hebt geen toegang tot dit dossier op de server.")),
         "not_found": (NotFound, tr("De server kent dit niet (meer).")),
         "conflict": (ConflictError, tr("De server heeft dit al in een andere versie.")),
@@ -148,6 +161,8 @@ class Transport:
                  client: httpx.Client | None = None):
         self.server_url = check_server_url(server_url)
         self.token = token
+        # The outbox count the engine last saw (None: not known, e.g. while enrolling); sent as UNSENT_HEADER.
+        self.unsent: int | None = None
         self.pinned_sha256 = normalise_pin(pinned_sha256)
         if self.pinned_sha256 and not self.server_url.startswith("https://"):
             raise SyncError(tr("Een vastgepind certificaat kan alleen met https://."))
@@ -180,7 +195,9 @@ class Transport:
         self._send("POST", path, body, None)
 
     def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None) -> httpx.Response:
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", CLIENT_HEADER: __version__}
+        if self.unsent is not None:
+            headers[UNSENT_HEADER] = str(self.unsent)
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         content = None

@@ -44,7 +44,9 @@ def status_text(status: SyncStatus, waiting: int, last_success_at: str | None,
                 today: dt.date | None = None) -> str:
     """One line for an enrolled laptop, e.g. "Gesynchroniseerd om 14:32 · 0 wachtend"."""
     parts: list[str] = []
-    if status.stopped:
+    if status.replaced:
+        parts.append(tr("Vervangen door een nieuwe aanmelding: deze laptop synchroniseert niet meer"))
+    elif status.stopped:
         parts.append(tr("Synchroniseren gestopt"))
     elif status.online is False:
         parts.append(tr("Offline"))

@@ -91,8 +91,18 @@ class SyncActionsMixin(CasePaneMixin):
         self.store_events.changed(None if pulled_new else [])
 
     def _sync_stopped(self, reason: str) -> None:
-        """The loop gave up. A revoked device has been wiped by the engine: say so and lock."""
+        """The loop gave up. A revoked device has been wiped by the engine: say so and lock. A replaced
+        one (its account was enrolled again elsewhere) keeps its cases: the indicator and the status bar
+        say it is replaced, and nothing is locked."""
         case_files = self.case_files
+        if self.sync.status.replaced:
+            loop = self.sync.detach()
+            if loop is not None:
+                self.runner.submit(loop.stop)
+            self.sync.text_changed.emit(self.sync.text())
+            self._update_sync_actions()
+            self.statusBar().showMessage(reason, 0)
+            return
 
         def done(enrolled: bool) -> None:
             if enrolled:  # the server refused the login: linking again (a new code) is the way out
