@@ -16,6 +16,7 @@ from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_seale
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Record, encode
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.former_keys import open_signed
 from leerrecht_desktop.store.sealed_store import SealedStore, now_text
 
 # A pulled page's revisions in one executemany on the driver's cursor: through SQLAlchemy's per-row
@@ -66,7 +67,7 @@ class SyncHooks(SealedStore):
         header = sealed.header
         Kind(header.kind)  # a kind this version knows (the wire format already restricts it)
         _, case_key = self._case_key(conn, header.case_id, header.key_version)
-        payload = open_sealed(sealed, case_key, self._signer(conn, header.author_id))
+        payload = open_signed(sealed, case_key, self._signer(conn, header.author_id))
         return None if header.deleted else payload
 
     def head_row(self, conn: Connection, record_id: str) -> Row[Any] | None:

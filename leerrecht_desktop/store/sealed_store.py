@@ -20,11 +20,10 @@ from leerrecht_core.crypto.errors import CryptoError, TamperedRecord
 from leerrecht_core.crypto.keys import (
     UserSecrets,
     WrappedKey,
-    public_signing_key,
     unwrap_case_key,
 )
 from leerrecht_core.crypto.local import open_local, seal_local
-from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord, seal
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.models.codec import from_dict, to_dict
@@ -37,6 +36,7 @@ from leerrecht_desktop.store.bookkeeping import Bookkeeping, head_refused
 from leerrecht_desktop.store.data_folder import DataFolder
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
+from leerrecht_desktop.store.former_keys import open_signed, signers
 from leerrecht_desktop.store.user_profile import UserProfile
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class SealedStore:
         # of few cases, and an unwrap is an X25519 exchange plus HKDF.
         self._version_keys: dict[str, dict[int, bytes]] = {}
         self._summaries: dict[str, CaseSummary] | None = None
-        self._signers: dict[str, Ed25519PublicKey] = {}
+        self._signers: dict[str, list[Ed25519PublicKey]] = {}
         self._lock = threading.RLock()
         self._batch_conn: Connection | None = None
         self._dirty_summaries: set[str] | None = None  # inside batch() and sync_transaction()
@@ -319,13 +319,14 @@ class SealedStore:
         self._version_keys.setdefault(case_id, {})[row.key_version] = key
         return row.key_version, key
 
-    def _signer(self, conn: Connection, author_id: str) -> Ed25519PublicKey:
+    def _signer(self, conn: Connection, author_id: str) -> list[Ed25519PublicKey]:
+        """The author's current signing key, then their former ones (store/former_keys.py)."""
         if author_id not in self._signers:
             row = self.bookkeeping.known_keys_row(conn, author_id)
             if row is None:
                 raise TamperedRecord(
                     tr("Een deel van een dossier komt van een onbekende auteur en wordt niet getoond."))
-            self._signers[author_id] = public_signing_key(row.signing_public)
+            self._signers[author_id] = signers(conn, self.secrets.local_key, author_id, row.signing_public)
         return self._signers[author_id]
 
     def _open_row(self, conn: Connection, row: Row[Any]) -> Record | None:
@@ -337,7 +338,7 @@ class SealedStore:
         )
         sealed = SealedRecord(header, row.nonce, row.ciphertext, row.signature)
         _, case_key = self._case_key(conn, row.case_id, row.key_version)
-        payload = open_sealed(sealed, case_key, self._signer(conn, row.author_id))
+        payload = open_signed(sealed, case_key, self._signer(conn, row.author_id))
         if row.deleted:
             return None
         kind = Kind(row.kind)

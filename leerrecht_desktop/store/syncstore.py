@@ -44,6 +44,9 @@ PENDING_PASSPHRASE_KEY = "sync.pending_passphrase_change"
 # Set when the server said this laptop was replaced by a new enrolment of the account (a reset): a
 # plain settings row (no schema change); the laptop then never syncs again, and never wipes.
 REPLACED_KEY = "sync.replaced_at"
+# Set once this profile read the directory: until then the former keys it lists are taken on first use
+# also for this user (a profile made anew after a reset), see sync/directory.py.
+DIRECTORY_SEEN_KEY = "sync.directory_seen"
 
 
 def _now() -> str:
@@ -199,6 +202,23 @@ class SyncStore:
                 self.case_files.bookkeeping.insert_known_keys(conn, user_id, exchange_public, signing_public)
                 return True
             return bool(row.exchange_public == exchange_public and row.signing_public == signing_public)
+
+    def replace_keys(self, user_id: str, exchange_public: bytes, signing_public: bytes) -> None:
+        """A colleague's new keys after a reset, accepted with a notice by the caller (sync/directory.py);
+        written by `remember_keys`, so the row is what every other known_keys row is."""
+        with write_transaction(self.engine) as conn:
+            conn.execute(delete(t.known_keys).where(t.known_keys.c.user_id == user_id))
+        self.remember_keys(user_id, exchange_public, signing_public)
+
+    def directory_seen(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.settings.c.key).where(t.settings.c.key == DIRECTORY_SEEN_KEY)).first() \
+                is not None
+
+    def note_directory_seen(self) -> None:
+        if not self.directory_seen():
+            with write_transaction(self.engine) as conn:
+                conn.execute(t.settings.insert().values(key=DIRECTORY_SEEN_KEY, value=_now()))
 
     def known_keys(self, user_id: str) -> tuple[bytes, bytes] | None:
         with self.engine.connect() as conn:

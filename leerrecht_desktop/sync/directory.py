@@ -5,6 +5,7 @@ the round itself is `SyncEngine`'s (sync/engine.py)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Literal
@@ -29,9 +30,12 @@ from leerrecht_core.protocol import (
     grant_message,
 )
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.former_keys import add_former_keys
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
 from leerrecht_desktop.sync.transport import DeviceRevoked, ServerRefused, SyncError, Transport
+
+log = logging.getLogger("leerrecht_desktop.sync.engine")
 
 
 class DirectorySync:
@@ -77,13 +81,15 @@ class DirectorySync:
         directory = self.transport.get("/directory", DirectoryResponse)
         self._directory_fresh = True
         self._directory = {}
+        first_directory = not self.store.directory_seen()
         for entry in directory.users:
-            if self.store.remember_keys(entry.user_id, entry.exchange_public, entry.signing_public):
+            if self._accept_keys(entry, report, first_directory):
                 self._directory[entry.user_id] = entry
             else:
                 report.errors.append(tr(
                     "De server geeft voor een collega andere sleutels dan eerder. Die worden niet gebruikt; "
                     "meld dit aan je coördinator."))
+        self.store.note_directory_seen()
         self.case_files.forget_signers()
         state = self.store.state()
         if directory.recovery_public is not None:
@@ -93,6 +99,34 @@ class DirectorySync:
                 report.errors.append(tr(
                     "De server geeft een andere herstelsleutel dan eerder. Die wordt niet gebruikt; meld dit aan "
                     "je coördinator."))
+
+    def _accept_keys(self, entry: DirectoryEntry, report: SyncReport, first_directory: bool) -> bool:
+        """Trust on first use, and again after a reset (docs/threat-model.md, "After a reset"): a user's
+        former signing keys are taken when this laptop meets the user (or, for its own user, reads the
+        directory for the first time); later, only the key this laptop knew moves to the former ones,
+        when the server lists it as former: the new keys are then accepted, with a notice. Anything
+        else that differs is refused. Revisions signed before stay verifiable either way."""
+        local_key = self.case_files.secrets.local_key
+        engine = self.case_files.engine
+        former: list[bytes] = list(getattr(entry, "former_signing_public", None) or [])  # until the protocol has it
+        known = self.store.known_keys(entry.user_id)
+        current = (entry.exchange_public, entry.signing_public)
+        if known is None or (first_directory and entry.user_id == self.me):
+            accepted = self.store.remember_keys(entry.user_id, *current)
+            if accepted:
+                add_former_keys(engine, local_key, entry.user_id, former)
+            return accepted
+        if known == current:
+            return True
+        if known[1] not in former or entry.user_id == self.me:
+            return False  # our own keys change only on this laptop; another's only as the reset says
+        add_former_keys(engine, local_key, entry.user_id, [known[1]])
+        self.store.replace_keys(entry.user_id, entry.exchange_public, entry.signing_public)
+        report.errors.append(tr(
+            "{name} heeft nieuwe sleutels (opnieuw aangemeld na een reset). Wat {name} eerder schreef, blijft "
+            "geldig; wat je vanaf nu met {name} deelt, gebruikt de nieuwe sleutels.", name=entry.display_name))
+        log.info("a colleague's keys changed with a reset; accepted with a notice")
+        return True
 
     def _exchange_public(self, user_id: str) -> bytes | None:
         keys = self.store.known_keys(user_id)

@@ -243,7 +243,10 @@ class SyncEngine(MembershipSync, IncomingPages):
             for event in sorted(page.memberships, key=lambda e: e.seq):
                 if event.user_id == self.me:
                     final[event.case_id] = event.action
-            added = [c for c, action in final.items() if action == "added" and not self.store.registered(c)]
+            # A case registered here without a key of ours (shared before a reset, when our old key
+            # can't be used) comes again as added once its grants were recovered: fetch it anew.
+            added = [c for c, action in final.items()
+                     if action == "added" and (not self.store.registered(c) or not self.store.key_versions(c))]
             if added:
                 self.fetch_cases(added, report, history_upto=cursor)
                 self.resume_histories(report)

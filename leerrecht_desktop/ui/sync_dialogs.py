@@ -85,6 +85,8 @@ class EnrolDialog(QDialog):
     """Server address, user name, enrolment code and the worker's own passphrase → `account.enrol`."""
 
     enrolled = Signal()
+    # After a reset, a fresh profile took the account's user id: its session is locked (unlock again).
+    rebound = Signal()
 
     def __init__(self, workspace: Workspace, case_files: CaseFiles, parent: QWidget | None = None,
                  enrol_fn: Callable[..., Any] = enrol, *, runner: TaskRunner | None = None):
@@ -169,14 +171,16 @@ class EnrolDialog(QDialog):
         # closed meanwhile (the app locked) is dropped.
         NetworkOp(self, lambda: run(workspace, case_files, server, username, code, passphrase),
                   runner=self.runner) \
-            .success(lambda _r: self._finished(None)).failure(self._finished).run()
+            .success(lambda report: self._finished(None, bool(getattr(report, "rebound", False)))) \
+            .failure(self._finished).run()
 
-    def _finished(self, exc: BaseException | None) -> None:
+    def _finished(self, exc: BaseException | None, rebound: bool = False) -> None:
         self._set_busy(False)
         if exc is None:
             self.passphrase_edit.clear()
             self.code_edit.clear()
-            self.enrolled.emit()
+            # A rebound profile's session is locked: the window locks instead of starting the sync loop.
+            (self.rebound if rebound else self.enrolled).emit()
             self.accept()
             return
         key = enrol_error_field(exc)

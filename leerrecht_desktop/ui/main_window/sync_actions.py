@@ -77,9 +77,17 @@ class SyncActionsMixin(CasePaneMixin):
         def make() -> EnrolDialog:
             dialog = EnrolDialog(self.workspace, self.case_files, self, runner=self.runner)
             dialog.enrolled.connect(self._enrolled)
+            dialog.rebound.connect(self._rebound)
             return dialog
 
         self.dialogs.open("enrol", make)
+
+    def _rebound(self) -> None:
+        """Enrolled after a reset from a fresh profile: it took the account's user id, and the session
+        it had is locked; unlocking opens the profile as it is now."""
+        self.lock()
+        self.statusBar().showMessage(tr("Dit profiel is gekoppeld aan je bestaande account. Ontgrendel opnieuw; "
+                                        "je dossiers komen terug zodra de beheerder ze hersteld heeft."), 0)
 
     def _enrolled(self) -> None:
         self.statusBar().showMessage(tr("Deze laptop is gekoppeld aan de server."), 8000)
