@@ -21,11 +21,12 @@ from leerrecht_desktop.models.records import decode, encode
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
-from leerrecht_desktop.sync.account import login_new_laptop
+from leerrecht_desktop.sync.account import enrol, login_new_laptop
 from leerrecht_desktop.sync.background import SyncStatus
 from leerrecht_desktop.sync.transport import Unauthorized
 from leerrecht_desktop.ui.application import Shell
 from leerrecht_desktop.ui.main_window import MainWindow
+from leerrecht_desktop.ui.reenrol_dialog import ResetProfileDialog
 from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, field_label
 from leerrecht_desktop.ui.sync_status import status_text
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -57,6 +58,9 @@ def test_the_indicator_says_synced_offline_and_conflicts_at_a_glance() -> None:
         "Offline · 1 wijziging wacht · nog nooit gesynchroniseerd")
     assert status_text(SyncStatus(online=True, conflicts=2), 0, at, today).endswith(" · 2 conflicten")
     assert status_text(SyncStatus(), 3, None, today) == "Verbinden met de server… · 3 wachtend"
+    replaced = SyncStatus(online=True, stopped=True, replaced=True)
+    assert status_text(replaced, 0, at, today) == (
+        "Vervangen door een nieuwe aanmelding: deze laptop synchroniseert niet meer")
 
 
 def test_conflict_paths_get_dutch_labels_where_known() -> None:
@@ -437,3 +441,74 @@ def test_a_passphrase_changed_in_the_app_reaches_the_server_for_a_further_laptop
     workspace, case_files = login_new_laptop(tmp_path / "b", server.url, "fictieve.wisselaar", new)
     assert case_files.user.user_id == laptop.user_id
     workspace.close()
+
+
+# -- after a reset (issue 11) ----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_replaced_laptop_says_so_in_the_status_bar_keeps_its_cases_and_stops(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path,
+        windows: list[tuple[MainWindow, TaskRunner, Laptop]]) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM,
+                      before=1)
+    case_id = SyncStore(laptop.case_files).local_case_ids()[0]
+    window = open_window(qtbot, windows, laptop)
+    qtbot.waitUntil(lambda: synced(window), timeout=WAIT)
+    # The worker got a new laptop through a reset: this one is replaced.
+    code = server.admin("reset-user", "fictieve.werker").strip().splitlines()[-1]
+    fresh = new_profile(tmp_path / "b", "Fictieve Werker", "onderwijsassistent", TEAM)
+    enrol(fresh.workspace, fresh.case_files, server.url, "fictieve.werker", code, PASSPHRASE)
+    fresh.close()
+    add_note(window, laptop.case_files, case_id)
+    qtbot.waitUntil(lambda: "1 wachtend" in window.sync_label.text(), timeout=WAIT)
+
+    window.act_sync_now.trigger()
+    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Vervangen door een nieuwe aanmelding"),
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: "Wat nog niet verstuurd was, is verstuurd" in window.statusBar().currentMessage(),
+                    timeout=WAIT)
+    shot(window, "replaced.png")
+    window.runner.wait_idle()
+    assert not window.is_locked and window.revoked_box is None
+    store = SyncStore(laptop.case_files)
+    assert store.replaced() and store.pending_count() == 0
+    assert store.local_case_ids() == [case_id]  # never wiped
+
+
+@pytest.mark.slow
+def test_the_forgotten_passphrase_dialog_confirms_delivers_and_sets_the_old_profile_aside(
+        qtbot: QtBot, server: ServerProcess, tmp_path: Path) -> None:
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM,
+                      before=1)
+    laptop.sync()
+    case_id = SyncStore(laptop.case_files).local_case_ids()[0]
+    laptop.case_files.save(case_id, FollowUpNote(occurred_on=dt.date(2025, 2, 3), text="Fictief, niet verstuurd"))
+    laptop.close()
+    code = server.admin("reset-user", "fictieve.werker").strip().splitlines()[-1]
+    runner = TaskRunner()
+    try:
+        dialog = ResetProfileDialog(laptop.data_dir, runner=runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitUntil(lambda: "1 wijzigingen zijn nog niet verstuurd" in dialog.unsent_label.text(), timeout=WAIT)
+        for edit, text in ((dialog.server_edit, server.url), (dialog.username_edit, "fictieve.werker"),
+                           (dialog.code_edit, code), (dialog.passphrase_edit, "een nieuwe zin om te onthouden"),
+                           (dialog.confirm_edit, "een nieuwe zin om te onthouden")):
+            qtbot.keyClicks(edit, text)
+        assert not dialog.ok_button.isEnabled()  # the explicit confirmation first
+        dialog.confirm_check.setChecked(True)
+        shot(dialog, "reset-profile.png")
+        done: list[str] = []
+        dialog.replaced.connect(done.append)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(done), timeout=WAIT)
+        assert Path(done[0]).exists() and Path(done[0]).parent == laptop.data_dir / "backups"
+    finally:
+        runner.wait_idle()
+    ws = Workspace(laptop.data_dir)
+    try:
+        cf = ws.unlock("een nieuwe zin om te onthouden")
+        assert cf.user.user_id == laptop.user_id and cf.user.name == "Fictieve Werker"
+        cf.lock()
+    finally:
+        ws.close()
