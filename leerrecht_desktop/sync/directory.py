@@ -30,7 +30,7 @@ from leerrecht_core.protocol import (
     grant_message,
 )
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.former_keys import add_former_keys
+from leerrecht_desktop.store.former_keys import add_former_keys, former_keys
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
 from leerrecht_desktop.sync.transport import DeviceRevoked, ServerRefused, SyncError, Transport
@@ -202,7 +202,7 @@ class DirectorySync:
                     raise CryptoError
                 message = grant_message(case_id, grant.recipient_id, grant.key_version, grant.ephemeral_public,
                                         grant.ciphertext)
-                public_signing_key(keys[1]).verify(grant.signature, message)
+                self._verify_grant_signature(grant.granted_by, keys[1], grant.signature, message)
                 unwrap_case_key(WrappedKey(grant.ephemeral_public, grant.ciphertext), case_id, grant.key_version,
                                 self.me, secrets.exchange)
             except (CryptoError, InvalidSignature, ValueError):
@@ -220,6 +220,18 @@ class DirectorySync:
         else:
             self.store.mark_registered(case_id, list(case_state.members), conn)
             self.store.start_history(conn, case_id, history_upto)
+
+    def _verify_grant_signature(self, granter: str, current: bytes, signature: bytes, message: bytes) -> None:
+        """InvalidSignature unless the granter's current key or one of their former keys (a grant made
+        before their reset) signed `message`."""
+        former = former_keys(self.case_files.engine, self.case_files.secrets.local_key, granter)
+        for raw in [current, *former]:
+            try:
+                public_signing_key(raw).verify(signature, message)
+                return
+            except InvalidSignature:
+                continue
+        raise InvalidSignature
 
     def fetch_cases(self, case_ids: list[str], report: SyncReport, *, history_upto: int = 0) -> None:
         """The states of many cases, a few round trips in all; each accepted in one transaction per request."""

@@ -62,9 +62,12 @@ class ResetProfileDialog(QDialog):
         labels = {"server": tr("Serveradres"), "username": tr("Gebruikersnaam"), "code": tr("Nieuwe koppelcode"),
                   "passphrase": tr("Nieuwe wachtwoordzin"), "confirm": tr("Nieuwe wachtwoordzin nog een keer")}
         grid = field_grid([(labels[key], field, self.errors[key]) for key, field in self.fields.items()])
-        self.confirm_check = QCheckBox(tr("Ik ben mijn wachtwoordzin vergeten. Verstuur eerst wat nog niet verstuurd "
-                                          "was en zet het oude profiel dan opzij in {path}.",
-                                          path=str(self.data_dir / "backups")))
+        # A checkbox does not wrap: the short confirmation, and what it does in a label above it.
+        self.steps_label = QLabel(tr("Eerst wordt verstuurd wat nog niet verstuurd was. Pas als alles aangekomen is, "
+                                     "gaat het oude profiel naar {path}: er wordt niets gewist.",
+                                     path=str(self.data_dir / "backups")))
+        self.steps_label.setWordWrap(True)
+        self.confirm_check = QCheckBox(tr("Ik ben mijn wachtwoordzin vergeten: vervang mijn profiel."))
         self.general_error = error_label()
         self.general_error.setObjectName("banner")
         self.progress = busy_bar()
@@ -79,6 +82,7 @@ class ResetProfileDialog(QDialog):
         layout.addWidget(self.unsent_label)
         layout.addSpacing(6)
         layout.addLayout(grid)
+        layout.addWidget(self.steps_label)
         layout.addWidget(self.confirm_check)
         layout.addWidget(self.general_error)
         layout.addWidget(self.progress)
