@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
+from leerrecht_core.crypto.recovery import recovery_grant_key, verify_recovery_grant_tag
 from sqlalchemy import Connection
 
 from leerrecht_core.crypto.errors import CryptoError
@@ -20,6 +21,7 @@ from leerrecht_core.protocol import (
     MAX_CASE_STATES,
     MAX_PULL_LIMIT,
     MAX_PUSH_BATCH,
+    RECOVERY_GRANTER,
     RECOVERY_RECIPIENT,
     CaseState,
     CaseStatesRequest,
@@ -108,7 +110,7 @@ class DirectorySync:
         else that differs is refused. Revisions signed before stay verifiable either way."""
         local_key = self.case_files.secrets.local_key
         engine = self.case_files.engine
-        former: list[bytes] = list(getattr(entry, "former_signing_public", None) or [])  # until the protocol has it
+        former = list(entry.former_signing_public)
         known = self.store.known_keys(entry.user_id)
         current = (entry.exchange_public, entry.signing_public)
         if known is None or (first_directory and entry.user_id == self.me):
@@ -193,6 +195,11 @@ class DirectorySync:
                 continue
             if self.store.has_key(case_id, grant.key_version, conn):
                 continue
+            if grant.granted_by == RECOVERY_GRANTER:
+                if self._recovered_grant_ok(case_id, grant, report):
+                    self.store.store_own_grant(case_id, grant.key_version, grant.ephemeral_public, grant.ciphertext,
+                                               conn)
+                continue
             keys = self.store.known_keys(grant.granted_by)
             if keys is None and not self._directory_fresh:
                 self.refresh_directory(report)  # a colleague not seen before
@@ -220,6 +227,29 @@ class DirectorySync:
         else:
             self.store.mark_registered(case_id, list(case_state.members), conn)
             self.store.start_history(conn, case_id, history_upto)
+
+    def _recovered_grant_ok(self, case_id: str, grant: KeyGrant, report: SyncReport) -> bool:
+        """A grant made by `recover-user` (granted_by RECOVERY_GRANTER): its HMAC tag must verify under
+        the key agreed between our exchange key and the recovery public key pinned at enrolment (the
+        server can't compute it), and it must unwrap with our key. Else refused, said, used for nothing."""
+        recovery_public = self.store.state().recovery_public
+        secrets = self.case_files.secrets
+        try:
+            if recovery_public is None:
+                raise CryptoError
+            key = recovery_grant_key(secrets.exchange, recovery_public, self.me)
+            if not verify_recovery_grant_tag(key, case_id, grant.recipient_id, grant.key_version,
+                                             grant.ephemeral_public, grant.ciphertext, grant.signature):
+                raise CryptoError
+            unwrap_case_key(WrappedKey(grant.ephemeral_public, grant.ciphertext), case_id, grant.key_version,
+                            self.me, secrets.exchange)
+        except (CryptoError, ValueError):
+            report.refused += 1
+            report.errors.append(tr("Een herstelde dossiersleutel is niet gemaakt met de herstelsleutel van je "
+                                    "organisatie en wordt niet gebruikt. Meld dit aan je coördinator."))
+            log.warning("refused a recovered grant whose tag does not verify")
+            return False
+        return True
 
     def _verify_grant_signature(self, granter: str, current: bytes, signature: bytes, message: bytes) -> None:
         """InvalidSignature unless the granter's current key or one of their former keys (a grant made

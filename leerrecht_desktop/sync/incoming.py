@@ -7,16 +7,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Row, select
 
 from leerrecht_core.crypto.errors import CryptoError
-from leerrecht_core.crypto.records import SealedRecord
+from leerrecht_core.crypto.records import SealedRecord, verify
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import WireRevision
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.former_keys import signers
 from leerrecht_desktop.sync.directory import DirectorySync
 from leerrecht_desktop.sync.merge import merge_deleted
 from leerrecht_desktop.sync.progress import SyncReport
@@ -97,12 +99,32 @@ class IncomingPages(DirectorySync):
     def _fetch_missing_keys(self, revisions: list[WireRevision], report: SyncReport) -> None:
         # One lookup per distinct author (a page holds many revisions of few authors).
         missing_authors = {a for a in {w.author_id for w in revisions} if self.store.known_keys(a) is None}
-        if missing_authors and not self._directory_fresh:
+        if not self._directory_fresh and (missing_authors or self._signed_by_unknown_key(revisions)):
             self.refresh_directory(report)
         needed = {(w.case_id, w.key_version) for w in revisions}
         missing = sorted({c for c, v in needed if not self.store.has_key(c, v)})
         if missing:
             self.fetch_cases(missing, report)
+
+    def _signed_by_unknown_key(self, revisions: list[WireRevision]) -> bool:
+        """Did a known colleague sign with a key this laptop does not know (new keys after a reset)? Then
+        the directory is read before the page is applied, so their revisions are not refused for it.
+        Checked on each author's first and last revision of the page only: a page is mostly one key per
+        author, and this costs two signature checks per author instead of one per revision."""
+        by_author: dict[str, list[WireRevision]] = {}
+        for w in revisions:
+            by_author.setdefault(w.author_id, []).append(w)
+        for author, theirs in by_author.items():
+            keys = self.store.known_keys(author)
+            if keys is None:
+                continue
+            with self.case_files.engine.connect() as conn:
+                known = signers(conn, self.case_files.secrets.local_key, author, keys[1])
+            for w in {theirs[0].revision_id: theirs[0], theirs[-1].revision_id: theirs[-1]}.values():
+                sealed = from_wire(w)
+                if not any(_verifies(sealed, key) for key in known):
+                    return True
+        return False
 
     def apply_page(self, conn: Connection, wires: list[WireRevision], report: SyncReport) -> None:
         """Apply incoming revisions in order. Most are new revisions of records with no unsent local
@@ -201,3 +223,11 @@ class IncomingPages(DirectorySync):
             self._merge(conn, sealed, payload, wire.seq, local, report)
         else:
             self._store_incoming(conn, sealed, payload, wire.seq, report)
+
+
+def _verifies(sealed: SealedRecord, key: Ed25519PublicKey) -> bool:
+    try:
+        verify(sealed, key)
+    except CryptoError:
+        return False
+    return True

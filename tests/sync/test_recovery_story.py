@@ -50,6 +50,20 @@ def recover_user(server: ServerProcess, username: str, recovery_private: str) ->
                           stdin=subprocess.DEVNULL)
 
 
+def sync_folder(data_dir: Path, passphrase: str) -> None:
+    ws = Workspace(data_dir)
+    try:
+        cf = ws.unlock(passphrase)
+        engine = SyncEngine.for_case_files(cf)
+        try:
+            engine.sync_once()
+        finally:
+            engine.transport.close()
+        cf.lock()
+    finally:
+        ws.close()
+
+
 def reset_code(server: ServerProcess, username: str) -> str:
     return server.admin("reset-user", username).strip().splitlines()[-1]
 
@@ -173,13 +187,7 @@ def test_a_failed_delivery_sets_nothing_aside_and_a_second_try_finishes(story: S
     done = reenrol_forgotten(old, story.server.url, "werker1", code, NEW_PASSPHRASE)
     assert done.delivery.delivered == 1 and done.set_aside.exists()
     story.recover()
-    ws = Workspace(old)
-    try:
-        cf = ws.unlock(NEW_PASSPHRASE)
-        SyncEngine.for_case_files(cf).sync_once()
-        cf.lock()
-    finally:
-        ws.close()
+    sync_folder(old, NEW_PASSPHRASE)
     story.assert_back(old, NEW_PASSPHRASE)
 
 
@@ -251,11 +259,5 @@ def test_a_replaced_laptop_delivers_what_it_had_stops_and_keeps_its_cases(story:
     old.close()
 
     story.recover()
-    ws = Workspace(tmp_path / "nieuw")
-    try:
-        cf = ws.unlock(NEW_PASSPHRASE)
-        SyncEngine.for_case_files(cf).sync_once()
-        cf.lock()
-    finally:
-        ws.close()
+    sync_folder(tmp_path / "nieuw", NEW_PASSPHRASE)
     story.assert_back(tmp_path / "nieuw", NEW_PASSPHRASE)
