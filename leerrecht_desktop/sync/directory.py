@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
-from leerrecht_core.crypto.recovery import recovery_grant_key, verify_recovery_grant_tag
 from sqlalchemy import Connection
 
 from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.crypto.keys import WrappedKey, public_signing_key, unwrap_case_key, wrap_case_key
+from leerrecht_core.crypto.recovery import recovery_grant_key, verify_recovery_grant_tag
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import (
     MAX_CASE_STATES,

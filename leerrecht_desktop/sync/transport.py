@@ -19,16 +19,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from leerrecht_core.i18n import tr
-from leerrecht_core.protocol import API_PREFIX, ErrorBody
+from leerrecht_core.protocol import API_PREFIX, CLIENT_UNSENT_HEADER, CLIENT_VERSION_HEADER, ErrorBody
 from leerrecht_desktop import __version__
 from leerrecht_desktop.sync.errors import SyncError
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-# Sent with every request, for the beheerder's `admin list-devices` (docs/threat-model.md lists both):
-# which app version a laptop runs, and how many of its changes were still unsent at its last contact.
-CLIENT_HEADER = "X-Leerrecht-Client"
-UNSENT_HEADER = "X-Leerrecht-Unsent"
 
 
 class InsecureServerAddress(SyncError):
@@ -195,9 +191,11 @@ class Transport:
         self._send("POST", path, body, None)
 
     def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None) -> httpx.Response:
-        headers = {"Accept": "application/json", CLIENT_HEADER: __version__}
+        # For the beheerder's `admin list-devices` (docs/threat-model.md §8): which app version this
+        # laptop runs, and how many of its changes were still unsent at its last contact.
+        headers = {"Accept": "application/json", CLIENT_VERSION_HEADER: __version__}
         if self.unsent is not None:
-            headers[UNSENT_HEADER] = str(self.unsent)
+            headers[CLIENT_UNSENT_HEADER] = str(self.unsent)
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         content = None

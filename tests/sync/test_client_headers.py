@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from leerrecht_core.protocol import CLIENT_UNSENT_HEADER as UNSENT_HEADER
+from leerrecht_core.protocol import CLIENT_VERSION_HEADER as CLIENT_HEADER
 from leerrecht_desktop import __version__
-from leerrecht_desktop.sync.transport import CLIENT_HEADER, UNSENT_HEADER
 from tests.kits.synckit import Laptop, ServerProcess, make_case
 
 

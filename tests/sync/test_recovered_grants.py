@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from leerrecht_core.crypto.keys import new_case_key, wrap_case_key
-from leerrecht_core.crypto.recovery import parse_recovery_private, recovery_grant_key, recovery_grant_tag
+from leerrecht_core.crypto.recovery import recovery_grant_key, recovery_grant_tag
 from leerrecht_core.protocol import RECOVERY_GRANTER, CaseState, KeyGrant
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.progress import SyncReport
@@ -43,7 +43,8 @@ def _offer(laptop: Laptop, case_id: str, grant: KeyGrant) -> SyncReport:
 
 def test_a_recovered_grant_needs_the_pinned_recovery_key_s_tag(server: ServerProcess, tmp_path: Path) -> None:
     server.admin("create-team", "Noord")
-    recovery = parse_recovery_private(server.admin("create-recovery-key").strip().splitlines()[-1])
+    printed = server.admin("create-recovery-key").strip().splitlines()[-1]
+    recovery = X25519PrivateKey.from_private_bytes(bytes.fromhex(printed))
     laptop = enrolled(server, tmp_path / "w", "werker1", "Fictieve Werker Een", "netsterk", "Noord")
     try:
         store = SyncStore(laptop.case_files)
