@@ -508,7 +508,9 @@ def test_the_forgotten_passphrase_dialog_confirms_delivers_and_sets_the_old_prof
     ws = Workspace(laptop.data_dir)
     try:
         cf = ws.unlock("een nieuwe zin om te onthouden")
-        assert cf.user.user_id == laptop.user_id and cf.user.name == "Fictieve Werker"
+        # The old name was sealed under the forgotten passphrase: the new profile has the server's.
+        shown = server.query("SELECT display_name FROM users WHERE username = ?", ("fictieve.werker",))[0][0]
+        assert cf.user.user_id == laptop.user_id and cf.user.name == shown
         cf.lock()
     finally:
         ws.close()
