@@ -24,6 +24,7 @@ from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import application_icon
 from leerrecht_desktop.ui.crash import install_crash_handler
 from leerrecht_desktop.ui.main_window import MainWindow
+from leerrecht_desktop.ui.reenrol_dialog import ResetProfileDialog
 from leerrecht_desktop.ui.style import apply_style
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import FirstStartWindow, UnlockWindow
@@ -67,6 +68,7 @@ class Shell(QObject):
         if self.unlock_window is None:
             self.unlock_window = UnlockWindow(self.workspace, self.runner)
             self.unlock_window.unlocked.connect(self.enter)
+            self.unlock_window.forgot.connect(self.reset_profile)
         self.unlock_window.prepare()
         if self.main_window is not None and self.main_window.isVisible():
             self.unlock_window.setGeometry(self.main_window.geometry())
@@ -75,6 +77,31 @@ class Shell(QObject):
             _show_sized(self.unlock_window, 900, 640)
         self.unlock_window.raise_()
         self.unlock_window.activateWindow()
+
+    def reset_profile(self) -> None:
+        """"Wachtwoordzin vergeten…": a new profile after a reset (ui/reenrol_dialog.py); the workspace
+        lets go of the old database before it is set aside, and is opened again afterwards."""
+        dialog = ResetProfileDialog(self.workspace.data_dir, self.unlock_window, runner=self.runner,
+                                    before=self.workspace.close)
+        dialog.replaced.connect(self._profile_replaced)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _profile_replaced(self, set_aside: str) -> None:
+        if self.main_window is not None:  # a locked session of the old profile: it is gone
+            self.main_window.hide()
+            self.main_window.dispose()
+            self.main_window.deleteLater()
+            self.main_window = None
+        self.workspace = Workspace(self.workspace.data_dir)
+        if self.unlock_window is not None:
+            self.unlock_window.hide()
+            self.unlock_window.deleteLater()
+            self.unlock_window = None
+        self.show_unlock()
+        QMessageBox.information(self.unlock_window, tr("Leerrecht"), tr(
+            "Je nieuwe profiel is klaar: ontgrendel met je nieuwe wachtwoordzin. Je dossiers komen terug zodra de "
+            "beheerder ze hersteld heeft. Het oude profiel staat in {path}.", path=set_aside))
 
     def enter(self, case_files: CaseFiles) -> None:
         """An unlocked session: show the main window (a new one, or the same one after a lock)."""

@@ -331,6 +331,8 @@ class FirstStartWindow(_DoorWindow):
 class UnlockWindow(_DoorWindow):
     """Ask the passphrase. After a wrong one, the store makes you wait; the button counts down."""
 
+    forgot = Signal()  # "Wachtwoordzin vergeten…": the Shell offers a new profile (ui/reenrol_dialog.py)
+
     def __init__(self, workspace: Workspace, runner: TaskRunner):
         super().__init__(
             workspace, runner, tr("Leerrecht is vergrendeld"),
@@ -348,6 +350,10 @@ class UnlockWindow(_DoorWindow):
         self.body.addWidget(self.passphrase_edit)
         self.body.addWidget(self.error)
         self.body.addWidget(self.show_check)
+        self.forgot_button = QPushButton(tr("Wachtwoordzin vergeten…"))
+        self.forgot_button.setFlat(True)
+        self.forgot_button.clicked.connect(self.forgot.emit)
+        self.body.addWidget(self.forgot_button)
         self.button.setText(tr("Ontgrendelen"))
         self.passphrase_edit.returnPressed.connect(self.submit)
 

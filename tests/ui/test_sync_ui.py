@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from leerrecht_desktop.models.entries import FollowUpNote
@@ -514,3 +515,46 @@ def test_the_forgotten_passphrase_dialog_confirms_delivers_and_sets_the_old_prof
         cf.lock()
     finally:
         ws.close()
+
+
+@pytest.mark.slow
+def test_forgotten_passphrase_from_the_unlock_window_to_a_new_profile(qtbot: QtBot, server: ServerProcess,
+                                                                      tmp_path: Path) -> None:
+    """The whole application: "Wachtwoordzin vergeten…" on the unlock window, the dialog, then the unlock
+    window of the new profile opens with the new passphrase."""
+    laptop = enrolled(server, tmp_path / "a", "fictieve.werker", "Fictieve Werker", "onderwijsassistent", TEAM,
+                      before=1)
+    laptop.case_files.lock()
+    code = server.admin("reset-user", "fictieve.werker").strip().splitlines()[-1]
+    runner = TaskRunner()
+    shell = Shell(laptop.workspace, runner)
+    new = "een nieuwe zin om te onthouden"
+    try:
+        shell.start()
+        door = shell.unlock_window
+        assert door is not None
+        qtbot.waitUntil(door.isVisible)
+        qtbot.mouseClick(door.forgot_button, Qt.MouseButton.LeftButton)
+        dialog = door.findChild(ResetProfileDialog)
+        assert dialog is not None
+        for edit, text in ((dialog.server_edit, server.url), (dialog.username_edit, "fictieve.werker"),
+                           (dialog.code_edit, code), (dialog.passphrase_edit, new), (dialog.confirm_edit, new)):
+            qtbot.keyClicks(edit, text)
+        dialog.confirm_check.setChecked(True)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: shell.unlock_window is not None and shell.unlock_window is not door, timeout=WAIT)
+        for box in shell.unlock_window.findChildren(QMessageBox):
+            assert "Je nieuwe profiel is klaar" in box.text()
+            box.close()
+        qtbot.keyClicks(shell.unlock_window.passphrase_edit, new)
+        qtbot.mouseClick(shell.unlock_window.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: shell.main_window is not None and shell.main_window.isVisible(), timeout=WAIT)
+    finally:
+        for w in (shell.main_window, shell.unlock_window):
+            if w is not None:
+                w.hide()
+        if shell.main_window is not None:
+            shell.main_window.dispose()
+        runner.wait_idle()
+        shell.workspace.close()
+        laptop.workspace.close()
