@@ -12,14 +12,13 @@ import dataclasses
 from sqlalchemy import delete, func, select, update
 
 from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
-from leerrecht_core.crypto.local import seal_local
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import StoreError
 from leerrecht_desktop.store.syncstore import SyncStore
-from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.store.workspace import Workspace, seal_profile
 
 
 class ProfileNotEmpty(StoreError):
@@ -46,7 +45,7 @@ def rebind_user_id(workspace: Workspace, case_files: CaseFiles, passphrase: str,
     with write_transaction(workspace.engine) as conn:
         conn.execute(update(t.vault).values(
             user_id=user_id, wrapped_secrets=secrets.wrap(derive_subkey(master, PURPOSE_WRAP)),
-            sealed_profile=seal_local(secrets.local_key, "profile", user_id, dataclasses.asdict(profile))))
+            sealed_profile=seal_profile(secrets, dataclasses.asdict(profile))))
         conn.execute(delete(t.known_keys).where(t.known_keys.c.user_id == old_id))
     case_files.lock()
     rebound = CaseFiles(workspace, profile, secrets)
@@ -60,6 +59,6 @@ def set_profile(workspace: Workspace, case_files: CaseFiles, *, name: str, role:
     one's are sealed under a key that can't be opened any more)."""
     profile = dataclasses.replace(case_files.user, name=name.strip(), role=role, team=team.strip())
     with write_transaction(workspace.engine) as conn:
-        conn.execute(update(t.vault).values(sealed_profile=seal_local(
-            case_files.secrets.local_key, "profile", profile.user_id, dataclasses.asdict(profile))))
+        conn.execute(update(t.vault).values(
+            sealed_profile=seal_profile(case_files.secrets, dataclasses.asdict(profile))))
     case_files.user = profile
