@@ -99,9 +99,14 @@ class Shell(QObject):
             self.unlock_window.deleteLater()
             self.unlock_window = None
         self.show_unlock()
-        QMessageBox.information(self.unlock_window, tr("Leerrecht"), tr(
+        # Opened, not exec'd: this runs inside the dialog's task callback, and a nested event loop there
+        # would hold the task runner (and the unlock window behind it) until the box is closed.
+        box = QMessageBox(QMessageBox.Icon.Information, tr("Leerrecht"), tr(
             "Je nieuwe profiel is klaar: ontgrendel met je nieuwe wachtwoordzin. Je dossiers komen terug zodra de "
-            "beheerder ze hersteld heeft. Het oude profiel staat in {path}.", path=set_aside))
+            "beheerder ze hersteld heeft. Het oude profiel staat in {path}.", path=set_aside),
+            QMessageBox.StandardButton.Ok, self.unlock_window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def enter(self, case_files: CaseFiles) -> None:
         """An unlocked session: show the main window (a new one, or the same one after a lock)."""
