@@ -85,6 +85,8 @@ class AssignDialog(QDialog):
         for signal in (self.from_combo.currentIndexChanged, self.to_combo.currentIndexChanged):
             signal.connect(self._update)
         self.confirm_check.toggled.connect(self._update)
+        for hidden in (self.count_label, self.keep_check, self.confirm_check):
+            hidden.setVisible(False)  # until the colleagues are known (_update)
         self._run(partial(handover_choices, case_files), self._show_choices)
 
     def _run(self, work: Callable[[], Any], shown: Callable[[Any], None]) -> None:
@@ -124,6 +126,11 @@ class AssignDialog(QDialog):
         moving = self.case_id is not None or (self.from_combo.currentData() not in (None, self.to_combo.currentData()))
         self.count_label.setText(tr("{n} dossier(s) gaan naar {name}.", n=n, name=to) if n and to else "")
         self.confirm_check.setText(tr("Ja, draag {n} dossier(s) over aan {name}.", n=n, name=to))
+        # Nothing to confirm or keep until there is someone to hand over to: no empty check box.
+        ready = bool(n and to)
+        self.count_label.setVisible(ready)
+        self.confirm_check.setVisible(ready)
+        self.keep_check.setVisible(self.choices is not None)
         allowed = self.choices is not None and (self.case_id is not None or self.choices.is_coordinator)
         self.ok_button.setEnabled(bool(allowed and n and to and moving and self.confirm_check.isChecked()))
 

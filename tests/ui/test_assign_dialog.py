@@ -102,3 +102,22 @@ def test_only_a_coordinator_sees_the_action_for_all_cases(qtbot: QtBot, tmp_path
         window.dispose()
         runner.wait_idle()
         worker.close()
+
+
+def test_an_unenrolled_laptop_gets_the_reason_and_no_empty_check_box(qtbot: QtBot, tmp_path: Path) -> None:
+    """Seen on a screenshot: before the colleagues were known, the confirmation showed as a box without text."""
+    from tests.kits.synckit import new_profile
+
+    worker = new_profile(tmp_path / "w", "Fictieve Coordinator", "coordinator", TEAM)
+    runner = TaskRunner()
+    dialog = AssignDialog(worker.case_files, None, runner=runner)
+    qtbot.addWidget(dialog)
+    try:
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=WAIT)
+        assert "nog niet aangemeld" in dialog.error.text()
+        assert not dialog.confirm_check.isVisible() and not dialog.keep_check.isVisible()
+        assert not dialog.ok_button.isEnabled()
+    finally:
+        runner.wait_idle()
+        worker.close()
