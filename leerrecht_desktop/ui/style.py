@@ -77,6 +77,9 @@ QPushButton[primary="true"] {{
 QPushButton[primary="true"]:hover {{ background: {ACCENT_DARK}; }}
 QPushButton[primary="true"]:disabled {{ background: #9fb8c6; border-color: #9fb8c6; color: #f4f6f8; }}
 QPushButton[danger="true"] {{ color: {ERROR}; }}
+QPushButton[link="true"] {{ background: transparent; border: none; color: {ACCENT}; padding: 6px 0; }}
+QPushButton[link="true"]:hover {{ text-decoration: underline; }}
+QPushButton[link="true"]:focus {{ border: none; text-decoration: underline; }}
 QToolButton#action::menu-button {{ border-left: 1px solid {BORDER}; width: 18px; }}
 QTableView, QTreeView {{
     background: {SURFACE}; alternate-background-color: #f7f9fa; border: 1px solid {BORDER}; border-radius: 6px;

@@ -208,11 +208,11 @@ class _DoorWindow(QWidget):
         self.button.setDefault(True)
         self.button.setMinimumHeight(38)
         self.button.clicked.connect(self.submit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.button)
+        self.button_row = QHBoxLayout()
+        self.button_row.addStretch(1)
+        self.button_row.addWidget(self.button)
         self.card_layout.addSpacing(6)
-        self.card_layout.addLayout(buttons)
+        self.card_layout.addLayout(self.button_row)
 
     @property
     def busy(self) -> bool:
@@ -351,9 +351,10 @@ class UnlockWindow(_DoorWindow):
         self.body.addWidget(self.error)
         self.body.addWidget(self.show_check)
         self.forgot_button = QPushButton(tr("Wachtwoordzin vergeten…"))
-        self.forgot_button.setFlat(True)
+        mark(self.forgot_button, "link")  # a way out, not an action beside "Ontgrendelen"
+        self.forgot_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.forgot_button.clicked.connect(self.forgot.emit)
-        self.body.addWidget(self.forgot_button)
+        self.button_row.insertWidget(0, self.forgot_button)
         self.button.setText(tr("Ontgrendelen"))
         self.passphrase_edit.returnPressed.connect(self.submit)
 
