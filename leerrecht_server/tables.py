@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0004"
 SEQ_COUNTER = "seq"
 
 # Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
@@ -151,6 +151,37 @@ login_attempts = sa.Table(
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("ip", sa.String(64), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
+)
+
+# What a laptop could no longer push (its device revoked, its user removed from the case), kept for a
+# coordinator of the team to accept into the case or discard (protocol_held_apart). The sealed
+# revision exactly as pushed; for a case the server never knew, its key wrapped for the recovery key.
+held_apart = sa.Table(
+    "held_apart", metadata,
+    sa.Column("item_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("team_id", sa.String(36), nullable=False),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.Column("reason", sa.String(16), nullable=False),  # revoked | removed
+    sa.Column("revision_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("base_revision", sa.Integer, nullable=True),
+    sa.Column("author_id", sa.String(36), nullable=False),
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("nonce", sa.LargeBinary, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("recovery_ephemeral", sa.LargeBinary, nullable=True),
+    sa.Column("recovery_ciphertext", sa.LargeBinary, nullable=True),
+    sa.Column("received_at", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | accepted | discarded
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", sa.String(32), nullable=True),
+    sa.Column("accepted_as", sa.String(36), nullable=True),
+    sa.Index("ix_held_apart_team_status", "team_id", "status"),
 )
 
 audit_log = sa.Table(

@@ -89,3 +89,17 @@ def mark_pushed(conn: Connection, pushed: dict[str, int | None]) -> None:
     set_seqs(conn, pushed)
     for chunk in chunks(list(pushed)):
         conn.execute(delete(t.outbox).where(t.outbox.c.revision_id.in_(chunk)))
+
+
+def unsent(engine: Engine, case_ids: list[str] | None = None) -> list[tuple[SealedRecord, str]]:
+    """Every revision the server has not taken (pending or quarantined), with its outbox state, record by
+    record in revision order: what a laptop hands in when it may no longer push (sync/held_apart.py)."""
+    query = (select(t.records, t.outbox.c.state).join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
+             .order_by(t.records.c.case_id, t.records.c.record_id, t.records.c.revision))
+    with engine.connect() as conn:
+        if case_ids is None:
+            rows = list(conn.execute(query).all())
+        else:
+            rows = [r for chunk in chunks(case_ids)
+                    for r in conn.execute(query.where(t.records.c.case_id.in_(chunk))).all()]
+    return [(sealed_from_row(r), r.state) for r in rows]

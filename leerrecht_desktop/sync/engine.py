@@ -35,6 +35,7 @@ from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
+from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
@@ -110,9 +111,11 @@ class SyncEngine(MembershipSync, IncomingPages):
             self._progress, self._cancel = None, None
             self.leave_replaced(report)
             raise DeviceReplaced(replaced_message(self.store.pending_count()), "device_replaced", 401) from None
-        except DeviceRevoked:
-            self.wipe()
-            raise
+        except DeviceRevoked as revoked:
+            self._progress, self._cancel = None, None
+            message = self.leave_revoked()
+            raise DeviceRevoked(f"{revoked} {message}" if message else str(revoked), revoked.code,
+                                revoked.status) from None
         finally:
             self._progress, self._cancel = None, None
         if not report.cancelled:
@@ -132,11 +135,20 @@ class SyncEngine(MembershipSync, IncomingPages):
         self.store.mark_replaced()
         log.info("this laptop was replaced by a new enrolment; it syncs no more")
 
-    def wipe(self) -> None:
-        """A revoked device: erase every case, forget the enrolment, drop the keys."""
+    def leave_revoked(self) -> str | None:
+        """The server answered `device_revoked` (a lost or retired laptop): hand in what was not sent
+        yet to the held-apart queue, then wipe. A case whose changes could not be handed in stays (the
+        returned sentence says so); if the server can't be reached, nothing is wiped and the next round
+        tries again."""
+        done = hand_in(self, "revoked")
+        self.wipe(keep=set(done.kept))
+        return handed_in_message(done, "revoked")
+
+    def wipe(self, keep: set[str] | None = None) -> None:
+        """A revoked device: erase every case (but `keep`), forget the enrolment, drop the keys."""
         case_ids = set(self.store.local_case_ids()) | set(self._all_key_cases())
         with self.case_files.batch():
-            for case_id in case_ids:
+            for case_id in case_ids - (keep or set()):
                 self.case_files.erase_case(case_id)
         self.case_files.checkpoint()
         self.store.clear()
@@ -251,12 +263,17 @@ class SyncEngine(MembershipSync, IncomingPages):
                 self.fetch_cases(added, report, history_upto=cursor)
                 self.resume_histories(report)
             self._fetch_missing_keys(page.revisions, report)
+            # Removed from a case: what this laptop had not sent of it goes to the held-apart queue first.
+            # A case with a change the server would not hold stays here (read-only: the server refuses
+            # its pushes); an unreachable server raises before the page is applied, so it comes again.
+            removed = [c for c, action in final.items() if action == "removed"]
+            keep = self._hand_in_removed(removed, report) if removed else set()
             if page.more and page.next_cursor > cursor:
                 ahead = (page.next_cursor, prefetch.submit(self._fetch_page, page.next_cursor))
             with self.case_files.sync_transaction() as conn:
                 self.apply_page(conn, page.revisions, report)
-                for case_id, action in final.items():
-                    if action == "removed":
+                for case_id in removed:
+                    if case_id not in keep:
                         self.case_files.erase_case(case_id)
                 self.store.set_cursor(conn, page.next_cursor)
             if any(action == "removed" for action in final.values()):
@@ -266,6 +283,16 @@ class SyncEngine(MembershipSync, IncomingPages):
             if not page.more or page.next_cursor <= cursor:
                 return
             cursor = page.next_cursor
+
+    def _hand_in_removed(self, case_ids: list[str], report: SyncReport) -> set[str]:
+        done = hand_in(self, "removed", case_ids)
+        # What the push of this round refused ("not a member") was handed in, not left in quarantine.
+        report.quarantined = max(0, report.quarantined - done.from_quarantine)
+        report.held_apart += done.held
+        message = handed_in_message(done, "removed")
+        if message:
+            report.errors.append(message)
+        return set(done.kept)
 
     def recover_from_restore(self, high_water: int, report: SyncReport) -> int:
         """The server went back in time (restored from a backup): give it back what it lost of ours.

@@ -68,7 +68,8 @@ def reported_metadata(request: Request) -> tuple[str | None, int | None]:
     return version, unsent
 
 
-def _authenticate(request: Request, engine: Engine, settings: Settings, ip: str, *, may_push_only: bool) -> Caller:
+def _authenticate(request: Request, engine: Engine, settings: Settings, ip: str, *, may_push_only: bool,
+                  may_deliver: bool = False) -> Caller:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "A device token is required (Authorization: Bearer ...).")
@@ -85,6 +86,10 @@ def _authenticate(request: Request, engine: Engine, settings: Settings, ip: str,
             or (unsent is not None and unsent != row.unsent_reported)):
         with write_transaction(engine) as conn:
             crud.touch_last_seen(conn, row.device_id, app_version=version, unsent=unsent)
+    if may_deliver:
+        # Revoked, replaced or of a disabled user: it may still hand in what it could not push, for a
+        # coordinator to review (protocol_held_apart); nothing it delivers goes into a case by itself.
+        return Caller(row.device_id, row.user_id, row.username, row.role, row.team_id, row.signing_public, ip)
     if row.revoked_at is not None or row.state not in ("active", "replaced") or row.status not in LISTED_STATUSES:
         # The client erases its case data when it sees this code.
         raise ApiError(401, "device_revoked", "This device has been revoked.")
@@ -105,7 +110,13 @@ def pushing_device(request: Request, engine: EngineDep, settings: SettingsDep, i
     return _authenticate(request, engine, settings, ip, may_push_only=True)
 
 
+def delivering_device(request: Request, engine: EngineDep, settings: SettingsDep, ip: ClientIp) -> Caller:
+    """Any device whose token the server issued, revoked ones included: for the held-apart delivery."""
+    return _authenticate(request, engine, settings, ip, may_push_only=True, may_deliver=True)
+
+
 CurrentDevice = Annotated[Caller, Depends(current_device)]
+DeliveringDevice = Annotated[Caller, Depends(delivering_device)]
 PushingDevice = Annotated[Caller, Depends(pushing_device)]
 CaseIdPath = Annotated[str, Path(pattern=UUID_PATTERN)]
 Cursor = Annotated[int, Query(ge=0, le=MAX_SEQ)]

@@ -60,7 +60,7 @@ def to_wire(r: Any) -> p.WireRevision:
         nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature, seq=int(r.seq))
 
 
-def _signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool:
+def signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool:
     for signer in signers:
         try:
             verify(record, signer)
@@ -86,7 +86,7 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
     header = RecordHeader(record_id=rev.record_id, revision_id=rev.revision_id, case_id=rev.case_id, kind=rev.kind,
                           revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
                           key_version=rev.key_version, deleted=rev.deleted)
-    if not _signed_by_any(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signers):
+    if not signed_by_any(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signers):
         return rejected("signature does not verify")
     stored = conn.execute(sa.select(revisions.c.seq, revisions.c.signature)
                           .where(revisions.c.revision_id == rev.revision_id)).first()
