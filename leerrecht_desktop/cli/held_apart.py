@@ -52,10 +52,10 @@ def _review(data_dir: Path) -> Iterator[HeldApartReview]:
 
 
 def _line(item: HeldApartItem) -> str:
-    from leerrecht_desktop.sync.held_apart_review import reason_word, status_word
+    from leerrecht_desktop.sync.held_apart_review import reason_word, received_text, status_word
 
     return "\t".join([
-        str(item.item_id), item.received_at[:16].replace("T", " "), item.case_id, item.kind,
+        str(item.item_id), received_text(item), item.case_id, item.kind,
         item.author_name, reason_word(item.reason), status_word(item.status)
         + ("" if item.openable else " (" + tr("alleen met de herstelsleutel") + ")")])
 

@@ -9,6 +9,7 @@ told which revision carries it, so the queue keeps who accepted what, and as whi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from leerrecht_core.protocol_held_apart import (
 )
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.sync.engine import SyncEngine
 from leerrecht_desktop.sync.merge import merge_deleted, resolve
@@ -34,9 +36,18 @@ from leerrecht_desktop.sync.progress import SyncReport
 from leerrecht_desktop.sync.transport import ConflictError, Forbidden, NotFound, SyncError
 from leerrecht_desktop.sync.wire import from_wire
 
+
 def status_word(status: str) -> str:
     """An item's status in words (looked up each time, so in the language chosen now)."""
     return {"pending": tr("wacht"), "accepted": tr("overgenomen"), "discarded": tr("weggegooid")}[status]
+
+
+def received_text(item: HeldApartItem) -> str:
+    """When the server received the item, in this computer's time zone ("2026-12-03 06:57")."""
+    try:
+        return dt.datetime.fromisoformat(item.received_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return item.received_at[:16].replace("T", " ")
 
 
 def reason_word(reason: str) -> str:
@@ -178,3 +189,43 @@ class HeldApartReview:
             if conflict.path:
                 merged = resolve(merged, conflict.path, conflict.mine)
         return False, merged
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    """An item as the window lists it: the case's name when the case is on this laptop."""
+    item: HeldApartItem
+    case_name: str | None
+
+
+def _session(case_files: CaseFiles) -> tuple[SyncEngine, HeldApartReview]:
+    engine = SyncEngine.for_case_files(case_files)
+    return engine, HeldApartReview(engine)
+
+
+def list_held_apart(case_files: CaseFiles) -> list[ListedItem]:
+    """The team's undecided items, with the names of the cases this laptop holds (for the window)."""
+    engine, review = _session(case_files)
+    try:
+        items = review.items()
+    finally:
+        engine.transport.close()
+    names = {s.case_id: s.full_name for s in case_files.summaries()}
+    return [ListedItem(item, names.get(item.case_id)) for item in items]
+
+
+def open_held_apart(case_files: CaseFiles, item_id: int) -> OpenedItem:
+    engine, review = _session(case_files)
+    try:
+        return review.open(item_id)
+    finally:
+        engine.transport.close()
+
+
+def decide_held_apart(case_files: CaseFiles, item_id: int, *, accept: bool) -> HeldApartItem:
+    engine, review = _session(case_files)
+    try:
+        return review.accept(item_id) if accept else review.discard(item_id)
+    finally:
+        engine.transport.close()
+

@@ -213,7 +213,8 @@ def field_labels() -> dict[str, str]:
         "notes": tr("Notities"), "purpose": tr("Doel"), "observations": tr("Observaties"),
         "agreements": tr("Afspraken"), "next_step": tr("Volgende stap"), "next_step_on": tr("Volgende stap op"),
         "channel": tr("Kanaal"), "with_whom": tr("Met wie"), "topics": tr("Onderwerpen"), "measure": tr("Maatregel"),
-        "answers": tr("Antwoorden"), "place": tr("Plaats"),
+        "answers": tr("Antwoorden"), "place": tr("Plaats"), "author_name": tr("Geschreven door"),
+        "done": tr("Gedaan"),
     }
 
 

@@ -43,7 +43,8 @@ def test_a_coordinator_reviews_held_apart_changes_from_the_command_line(tmp_path
         lines = listed.stdout.strip().splitlines()
         assert len(lines) == 1 and case_id in lines[0] and "Fictieve Werker B" in lines[0]
         number = lines[0].split("\t")[0]
-        assert refusal(run("held-apart", "--data-dir", tmp_path / "a")) == "leerrecht: Alleen een coördinator bekijkt apart gezette wijzigingen en beslist erover."
+        assert refusal(run("held-apart", "--data-dir", tmp_path / "a")) == (
+            "leerrecht: Alleen een coördinator bekijkt apart gezette wijzigingen en beslist erover.")
 
         shown = run("held-apart", "--data-dir", tmp_path / "c", "--show", number)
         assert shown.returncode == 0 and "Fictief, apart gezet" in shown.stdout

@@ -54,6 +54,7 @@ class ActionHost(Protocol):
     def sync_now(self) -> None: ...
     def open_enrol(self) -> None: ...
     def open_quarantine(self) -> None: ...
+    def open_held_apart(self) -> None: ...
     def open_about(self) -> None: ...
 
 
@@ -148,6 +149,13 @@ def _quarantine(window: ActionHost) -> None:
     window.open_quarantine()
 
 
+@main_action("held_apart", lambda: tr("Apart gezette wijzigingen…"), None,
+             lambda: tr("Wat een ingetrokken laptop of een verwijderde collega nog niet had verstuurd: overnemen of "
+                        "weggooien"))
+def _held_apart(window: ActionHost) -> None:
+    window.open_held_apart()
+
+
 def _open_assign(window: ActionHost, case_id: str | None) -> None:
     """The hand-over dialog (one case, or every case of a colleague); after it, every view follows
     the store (store_changed) and the status bar says whether it went out or waits for the server."""
@@ -209,6 +217,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
     # The team's figures are the coordinator's task; others see only their own cases anyway.
     actions["overview"].setVisible(host.case_files.user.role == Role.COORDINATOR)
     actions["assign_all"].setVisible(host.case_files.user.role == Role.COORDINATOR)
+    actions["held_apart"].setVisible(host.case_files.user.role == Role.COORDINATOR)
+    actions["held_apart"].setEnabled(False)  # until the store says this laptop is enrolled
     actions["sync_now"].setEnabled(False)  # until the store says this laptop is enrolled
     actions["quarantine"].setEnabled(False)
     actions["about"].setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
@@ -217,8 +227,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
 
 # The menus and the toolbar by action name; None is a separator.
 CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "assign_case", "erase", None, "lock", "quit"]
-EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", None, "overview", "assign_all", None,
-              "about"]
+EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", None, "overview",
+              "assign_all", None, "about"]
 
 
 def build_menus(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:

@@ -71,6 +71,7 @@ class WindowBase(QMainWindow):
     act_sync_now: QAction
     act_enrol: QAction
     act_quarantine: QAction
+    act_held_apart: QAction
     act_about: QAction
 
     # -- running store work ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.queries import case_conflicts, is_enrolled, last_sync_if_enrolled
 from leerrecht_desktop.store.syncstore import StoredConflict
+from leerrecht_desktop.ui.held_apart_dialog import HeldApartDialog
 from leerrecht_desktop.ui.main_window.case_pane import CasePaneMixin
 from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, EnrolDialog, QuarantineDialog, ShareDialog
 
@@ -48,6 +49,7 @@ class SyncActionsMixin(CasePaneMixin):
         self.case_view.share_button.setVisible(self.sync.enrolled)
         self.case_view.assign_button.setVisible(self.sync.enrolled)
         self.act_quarantine.setEnabled(normal and self.sync.enrolled)
+        self.act_held_apart.setEnabled(normal and self.sync.enrolled)
 
     def _show_sync_text(self, text: str) -> None:
         self.sync_label.setText(text)
@@ -188,6 +190,18 @@ class SyncActionsMixin(CasePaneMixin):
             return dialog
 
         self.dialogs.open("quarantine", make)
+
+    def open_held_apart(self) -> None:
+        """A coordinator's review of what revoked laptops and removed members handed in."""
+        if self.is_locked:
+            return
+
+        def make() -> HeldApartDialog:
+            dialog = HeldApartDialog(self.case_files, self, runner=self.runner)
+            dialog.changed.connect(self.store_events.changed)
+            return dialog
+
+        self.dialogs.open("held_apart", make)
 
     def _quarantine_changed(self, retried: bool) -> None:
         # Retried or left out, the record's current version may be another one now: reload it all.
