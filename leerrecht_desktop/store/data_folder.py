@@ -21,7 +21,7 @@ from leerrecht_desktop.store.database import (
     prune_backups,
     write_transaction,
 )
-from leerrecht_desktop.store.errors import DataDirMissing
+from leerrecht_desktop.store.errors import DataDirMissing, StoreError
 
 DEFAULT_IDLE_LOCK_MINUTES = 10
 
@@ -47,8 +47,13 @@ class DataFolder:
         try:
             self.engine = self._open(without_shared_memory=False)
         except Exception as exc:
-            if not (read_only and disk_full(exc)):
+            if not disk_full(exc):
                 raise
+            if not read_only:
+                log.warning("the disk is full: the database can't be opened for writing")
+                raise StoreError(tr(
+                    "De schijf waarop je Leerrecht-gegevens staan, is vol. Er is niets veranderd. Maak plaats vrij "
+                    "door bestanden te verwijderen of te verplaatsen, en probeer dan opnieuw.")) from None
             log.warning("the disk is full: the database is opened for reading, without shared memory")
             self.engine = self._open(without_shared_memory=True)
         prune_backups(data_dir)  # copies from earlier upgrades age out (see store/database.py)
