@@ -131,7 +131,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:
         if isinstance(sys.exc_info()[1], OSError):
             self.failed = True
-            stream, self.stream = self.stream, None  # type: ignore[assignment]
+            stream, self.stream = self.stream, None
             if stream is not None:
                 with contextlib.suppress(OSError, ValueError):
                     stream.close()  # what is still buffered can't be written either
