@@ -47,7 +47,8 @@ class DataFolder:
         try:
             self.engine = self._open(without_shared_memory=False)
         except Exception as exc:
-            if not disk_full(exc):
+            # A StoreError says it already (no copy could be made before an upgrade, an upgrade failed).
+            if isinstance(exc, StoreError) or not disk_full(exc):
                 raise
             if not read_only:
                 log.warning("the disk is full: the database can't be opened for writing")

@@ -215,7 +215,8 @@ class Workspace(DataFolder):
         the one length every Leerrecht writes, or not the bytes this folder recorded for its user
         (`vault_check`). A wrong passphrase and a damaged blob fail AES-GCM alike; these tell them apart."""
         blob = row.wrapped_secrets
-        damaged = not isinstance(blob, bytes) or len(blob) != wrapped_secrets_length()
+        damaged = (not isinstance(row.user_id, str) or not row.user_id
+                   or not isinstance(blob, bytes) or len(blob) != wrapped_secrets_length())
         if not damaged and conn is not None:
             recorded = conn.execute(
                 select(t.settings.c.value).where(t.settings.c.key == VAULT_CHECK_SETTING)).scalar()
@@ -228,10 +229,10 @@ class Workspace(DataFolder):
     # -- counting tries ------------------------------------------------------------------------
 
     def unlock_wait_seconds(self) -> float:
-        row = self._vault_row()
-        wait, clock_back = _wait_at(row, self.clock())
+        now = self.clock()
+        wait, clock_back = _wait_at(self._vault_row(), now)
         if clock_back:
-            self._write_if_room("clock set back", last_failed_at=self.clock())
+            self._write_if_room("clock set back", last_failed_at=now)
         return wait
 
     def _claim_attempt(self) -> tuple[Row[Any], int]:
@@ -241,18 +242,15 @@ class Workspace(DataFolder):
         including this try; a right passphrase resets it afterwards (`_open_secrets`)."""
         try:
             with write_transaction(self.engine) as conn:
-                row = self._vault_row(conn)
-                self._kdf_params(row)
-                self._check_wrapped(row, conn)
+                row = self._checked_vault_row(conn)
                 now = self.clock()
                 wait, clock_back = _wait_at(row, now)
-                if wait > 0:
-                    if clock_back:
-                        conn.execute(update(t.vault).values(last_failed_at=now))
-                    failures = -1
-                else:
+                if wait <= 0:
                     failures = row.failed_attempts + 1
                     conn.execute(update(t.vault).values(failed_attempts=failures, last_failed_at=now))
+                    return row, failures
+                if clock_back:
+                    conn.execute(update(t.vault).values(last_failed_at=now))
         except OperationalError as exc:
             if not disk_full(exc):
                 raise
@@ -260,16 +258,20 @@ class Workspace(DataFolder):
             # disk has room, and whoever can fill this account's disk can copy the file, against which
             # the delay does nothing anyway (docs/threat-model.md §5). The delay that is due still holds.
             log.warning("the disk is full: this unlock attempt is not counted")
-            row = self._vault_row()
-            self._kdf_params(row)
             with self.engine.connect() as conn:
-                self._check_wrapped(row, conn)
+                row = self._checked_vault_row(conn)
             wait, _clock_back = _wait_at(row, self.clock())
-            failures = -1 if wait > 0 else row.failed_attempts + 1
-        if failures < 0:
-            raise UnlockThrottled(
-                tr("Te veel foute pogingen. Probeer opnieuw over {wait}.", wait=seconds(math.ceil(wait))), wait)
-        return row, failures
+            if wait <= 0:
+                return row, row.failed_attempts + 1
+        raise UnlockThrottled(
+            tr("Te veel foute pogingen. Probeer opnieuw over {wait}.", wait=seconds(math.ceil(wait))), wait)
+
+    def _checked_vault_row(self, conn: Connection) -> Row[Any]:
+        """The vault row, refused as damaged if no passphrase could open it."""
+        row = self._vault_row(conn)
+        self._kdf_params(row)
+        self._check_wrapped(row, conn)
+        return row
 
     def _write_if_room(self, what: str, **values: Any) -> None:
         """Bookkeeping of the delay that may be skipped on a full disk (with a warning in the log)."""

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 
 from leerrecht_desktop import logs
 from leerrecht_desktop.store.workspace import Workspace
-from tests.kits.storekit import PASSPHRASE, WORKER_NAME, fictitious_profile, note
+from tests.kits.storekit import PASSPHRASE, WORKER_NAME, fictitious_profile, note, raw_execute
 
 ROOT = Path(__file__).resolve().parents[2]
 WRONG = "rode fiets op de markt"
@@ -126,6 +127,21 @@ def test_a_wrong_passphrase_on_a_full_disk_is_refused_in_one_line(full_disk: Pat
     result = leerrecht(full_disk, "cases", "--data-dir", full_disk / "data", passphrase=WRONG)
     assert result.returncode == 1
     assert one_line(result).startswith("leerrecht: Die wachtwoordzin klopt niet.")
+
+
+def test_a_delay_already_due_still_holds_on_a_full_disk(small_disk: Path) -> None:
+    data_dir = small_disk / "data"
+    ws = Workspace(data_dir, create=True)
+    try:
+        ws.create_profile(name=WORKER_NAME, role="brugfiguur", team="Team Fictief", passphrase=PASSPHRASE)
+    finally:
+        ws.close()
+    raw_execute(data_dir, "UPDATE vault SET failed_attempts = 6, last_failed_at = ?", (time.time(),))
+    (small_disk / "log").mkdir(mode=0o700)
+    fill(small_disk)
+    result = leerrecht(small_disk, "cases", "--data-dir", data_dir)
+    assert result.returncode == 1
+    assert one_line(result).startswith("leerrecht: Te veel foute pogingen. Probeer opnieuw over")
 
 
 def test_a_command_that_writes_says_the_disk_is_full(full_disk: Path) -> None:

@@ -433,6 +433,15 @@ def test_damaged_wrapped_secrets_are_a_damaged_profile_and_not_counted(
     assert ws.unlock(PASSPHRASE).user.name == WORKER_NAME
 
 
+@pytest.mark.parametrize("column", ["user_id", "wrapped_secrets"])
+def test_an_emptied_vault_column_is_a_damaged_profile(ws: Workspace, kdf_calls: list[str], column: str) -> None:
+    raw_execute(ws.data_dir, f"UPDATE vault SET {column} = ''")
+    with pytest.raises(VaultDamaged):
+        ws.unlock(PASSPHRASE)
+    assert kdf_calls == []
+    assert raw_query(ws.data_dir, "SELECT failed_attempts FROM vault") == [(0,)]
+
+
 def test_a_wrong_passphrase_on_an_intact_vault_is_still_counted(ws: Workspace, clock: FakeClock) -> None:
     assert fail(ws).wait_seconds == 1
     clock.advance(1)
