@@ -183,8 +183,9 @@ class Workspace(DataFolder):
         return data
 
     def wrapped_secrets(self) -> bytes:
-        row = self._vault_row()
-        self._check_wrapped(row, None)
+        with self.engine.connect() as conn:
+            row = self._vault_row(conn)
+            self._check_wrapped(row, conn)
         return bytes(row.wrapped_secrets)
 
     # -- unlock --------------------------------------------------------------------------------
@@ -210,18 +211,20 @@ class Workspace(DataFolder):
             log.warning("the vault's key derivation parameters are damaged")
             raise _vault_damaged() from None
 
-    def _check_wrapped(self, row: Row[Any], conn: Connection | None) -> None:
-        """Refuse, before any passphrase is tried, wrapped secrets that no passphrase could open: not of
-        the one length every Leerrecht writes, or not the bytes this folder recorded for its user
-        (`vault_check`). A wrong passphrase and a damaged blob fail AES-GCM alike; these tell them apart."""
+    def _check_wrapped(self, row: Row[Any], conn: Connection) -> None:
+        """Refuse, before any passphrase is tried, wrapped secrets that no passphrase could open: not the
+        bytes this folder recorded for its user (`vault_check`), or, where nothing usable is recorded
+        (a folder from before the check), not of the one length `UserSecrets.wrap` writes. A wrong
+        passphrase and a damaged blob fail AES-GCM alike; this tells them apart."""
         blob = row.wrapped_secrets
-        damaged = (not isinstance(row.user_id, str) or not row.user_id
-                   or not isinstance(blob, bytes) or len(blob) != wrapped_secrets_length())
-        if not damaged and conn is not None:
+        damaged = not isinstance(row.user_id, str) or not row.user_id or not isinstance(blob, bytes)
+        if not damaged:
             recorded = conn.execute(
                 select(t.settings.c.value).where(t.settings.c.key == VAULT_CHECK_SETTING)).scalar()
-            damaged = (recorded is not None and not _check_is_stale(recorded, row.user_id)
-                       and recorded != vault_check(row.user_id, blob))
+            if recorded is not None and not _check_is_stale(recorded, row.user_id):
+                damaged = recorded != vault_check(row.user_id, blob)
+            else:
+                damaged = len(blob) != wrapped_secrets_length()
         if damaged:
             log.warning("the vault's wrapped secrets are damaged")
             raise _vault_damaged()

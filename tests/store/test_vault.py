@@ -3,15 +3,19 @@ passphrase. A fake clock stands in for the wall clock, so no test waits or measu
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from leerrecht_core.crypto.errors import WrongPassphrase
-from leerrecht_core.crypto.kdf import KdfParams
+from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
+from leerrecht_core.crypto.keys import UserSecrets
 from leerrecht_core.i18n import set_language
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store import workspace as workspace_module
@@ -440,6 +444,33 @@ def test_an_emptied_vault_column_is_a_damaged_profile(ws: Workspace, kdf_calls: 
         ws.unlock(PASSPHRASE)
     assert kdf_calls == []
     assert raw_query(ws.data_dir, "SELECT failed_attempts FROM vault") == [(0,)]
+
+
+def test_wrapped_secrets_of_another_length_from_the_server_are_not_taken_for_damage(
+    data_dir: Path, clock: FakeClock
+) -> None:
+    # A further laptop adopts what the server holds; a later Leerrecht may wrap one more field. The
+    # check recorded at adoption is what counts then, not the length this version writes.
+    secrets = UserSecrets.generate("fictieve-gebruiker")
+    params = KdfParams.minimum()
+    key = derive_subkey(derive_master_key(PASSPHRASE, params), PURPOSE_WRAP)
+    ad = b"leerrecht/v1/user-secrets|fictieve-gebruiker"
+    ours = secrets.wrap(key)
+    plain = json.loads(AESGCM(key).decrypt(ours[:12], ours[12:], ad))
+    plain["later"] = base64.b64encode(b"een veld van een latere versie").decode()
+    nonce = os.urandom(12)
+    blob = nonce + AESGCM(key).encrypt(nonce, json.dumps(plain).encode(), ad)
+    assert len(blob) != len(ours)
+    w = Workspace(data_dir, create=True, clock=clock)
+    try:
+        w.adopt_profile(user_id="fictieve-gebruiker", kdf=params.to_json(), wrapped_secrets=blob,
+                        exchange_public=secrets.exchange_public, signing_public=secrets.signing_public,
+                        passphrase=PASSPHRASE, name=WORKER_NAME, role="netsterk", team="Team Fictief")
+        assert fail(w).wait_seconds == 1
+        clock.advance(1)
+        assert w.unlock(PASSPHRASE).user.name == WORKER_NAME
+    finally:
+        w.close()
 
 
 def test_a_wrong_passphrase_on_an_intact_vault_is_still_counted(ws: Workspace, clock: FakeClock) -> None:
