@@ -304,14 +304,18 @@ class Workspace(DataFolder):
         """After the right passphrase: the count back to zero, and the check of the wrapped secrets
         recorded if it is missing or was made for another user id (a folder from before it existed, a
         profile given the account's user id at enrolment)."""
-        check = vault_check(row.user_id, bytes(row.wrapped_secrets))
+        opened = (row.user_id, bytes(row.wrapped_secrets))
         try:
             with write_transaction(self.engine) as conn:
                 conn.execute(update(t.vault).values(failed_attempts=0, last_failed_at=None))
+                # Only for the very bytes just opened: a passphrase changed meanwhile by another process
+                # wrote other ones, with their own check.
+                current = conn.execute(select(t.vault.c.user_id, t.vault.c.wrapped_secrets)).first()
                 recorded = conn.execute(
                     select(t.settings.c.value).where(t.settings.c.key == VAULT_CHECK_SETTING)).scalar()
-                if recorded != check:
-                    _record_vault_check(conn, row.user_id, bytes(row.wrapped_secrets))
+                if current is not None and (current[0], bytes(current[1])) == opened \
+                        and recorded != vault_check(*opened):
+                    _record_vault_check(conn, *opened)
         except OperationalError as exc:
             if not disk_full(exc):
                 raise

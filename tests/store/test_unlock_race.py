@@ -148,3 +148,32 @@ def test_a_try_is_counted_before_argon2id_runs_and_a_right_one_resets_it(
         assert raw_query(folder, "SELECT failed_attempts, last_failed_at FROM vault") == [(0, None)]
     finally:
         ws.close()
+
+
+def test_a_passphrase_changed_during_an_unlock_keeps_its_check(
+    folder: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process changes the passphrase while this one is in Argon2id with the old one: this unlock
+    # succeeds on the secrets it read, and must not record its (old) wrapped secrets as the folder's.
+    new_passphrase = "groene tram naar de Grote Markt"
+    real = workspace_module.derive_master_key
+    other = Workspace(folder, clock=clock)
+    changed: list[bool] = []
+
+    def meanwhile(passphrase: str, params: KdfParams) -> bytes:
+        if not changed:
+            changed.append(True)
+            clock.advance(1)  # past the delay this very try set
+            other.change_passphrase(PASSPHRASE, new_passphrase, new_passphrase)
+        return real(passphrase, params)
+
+    monkeypatch.setattr(workspace_module, "derive_master_key", meanwhile)
+    ws = Workspace(folder, clock=clock)
+    try:
+        ws.unlock(PASSPHRASE).lock()
+        assert changed == [True]
+        monkeypatch.setattr(workspace_module, "derive_master_key", real)
+        assert ws.unlock(new_passphrase).user.name == WORKER_NAME
+    finally:
+        ws.close()
+        other.close()
