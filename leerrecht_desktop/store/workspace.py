@@ -37,7 +37,8 @@ __all__ = ["DEFAULT_IDLE_LOCK_MINUTES", "MAX_DELAY_SECONDS", "UserProfile", "Wor
 
 MAX_DELAY_SECONDS = 60.0
 # The `settings` row recording which wrapped secrets this folder wrote (`vault_check`), so a damaged blob
-# is told apart from a wrong passphrase; a settings row, no schema change.
+# is told apart from a wrong passphrase; a settings row, no schema change. Whatever rewrites
+# `vault.wrapped_secrets` should record it (`_record_vault_check`) in the same transaction.
 VAULT_CHECK_SETTING = "vault_check"
 
 log = logging.getLogger(__name__)
@@ -72,22 +73,34 @@ def wrapped_secrets_length() -> int:
     return len(UserSecrets.generate("length").wrap(bytes(32)))
 
 
-def vault_check(user_id: str, wrapped: bytes) -> str:
-    """What `settings.vault_check` holds: the user id, and a SHA-256 of the wrapped secrets bound to it.
-    No secret: a hash of a ciphertext stored beside it."""
-    digest = hashlib.sha256(b"leerrecht/v1/vault-check|" + user_id.encode() + b"|" + wrapped).hexdigest()
-    return f"{user_id}:{digest}"
+def vault_check(user_id: str, salt: bytes, wrapped: bytes) -> str:
+    """What `settings.vault_check` holds: for which user id and Argon2id salt it was made, and a SHA-256
+    of the wrapped secrets bound to both. No secret: a hash of a ciphertext stored beside it."""
+    digest = hashlib.sha256(b"leerrecht/v1/vault-check|%s|%s|%s" % (user_id.encode(), salt.hex().encode(), wrapped))
+    return json.dumps({"user_id": user_id, "salt": salt.hex(), "sha256": digest.hexdigest()}, sort_keys=True)
 
 
-def _check_is_stale(recorded: str, user_id: str) -> bool:
-    # Recorded for another user id: the profile was given the account's id since (store/profile_rebind.py
-    # re-wraps the secrets without knowing of the check), so the check says nothing about the blob.
-    return recorded.rpartition(":")[0] != user_id
+def _check_applies(recorded: str | None, user_id: str, salt: bytes) -> bool:
+    """Whether the recorded check was made for this user id and salt. One made for others says nothing
+    about the blob: the vault was rewritten by something that doesn't know of the check, e.g. a profile
+    given the account's user id at enrolment (store/profile_rebind.py), or a passphrase changed (always
+    with a new salt) by an older Leerrecht. The next unlock then records it anew."""
+    try:
+        data = json.loads(recorded) if recorded is not None else None
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("user_id") == user_id and data.get("salt") == salt.hex()
 
 
-def _record_vault_check(conn: Connection, user_id: str, wrapped: bytes) -> None:
+def _record_vault_check(conn: Connection, user_id: str, salt: bytes, wrapped: bytes) -> None:
     conn.execute(delete(t.settings).where(t.settings.c.key == VAULT_CHECK_SETTING))
-    conn.execute(t.settings.insert().values(key=VAULT_CHECK_SETTING, value=vault_check(user_id, wrapped)))
+    conn.execute(t.settings.insert().values(key=VAULT_CHECK_SETTING, value=vault_check(user_id, salt, wrapped)))
+
+
+def _recorded_check(conn: Connection) -> str | None:
+    value: str | None = conn.execute(
+        select(t.settings.c.value).where(t.settings.c.key == VAULT_CHECK_SETTING)).scalar()
+    return value
 
 
 def _vault_damaged() -> VaultDamaged:
@@ -146,7 +159,7 @@ class Workspace(DataFolder):
             ))
             Bookkeeping.under(secrets.local_key).insert_known_keys(
                 conn, user_id, secrets.exchange_public, secrets.signing_public)
-            _record_vault_check(conn, user_id, wrapped)
+            _record_vault_check(conn, user_id, params.salt, wrapped)
         return CaseFiles(self, profile, secrets)
 
     def adopt_profile(self, *, user_id: str, kdf: dict[str, Any], wrapped_secrets: bytes, exchange_public: bytes,
@@ -172,7 +185,7 @@ class Workspace(DataFolder):
                 failed_attempts=0, last_failed_at=None,
             ))
             Bookkeeping.under(secrets.local_key).insert_known_keys(conn, user_id, exchange_public, signing_public)
-            _record_vault_check(conn, user_id, wrapped_secrets)
+            _record_vault_check(conn, user_id, params.salt, wrapped_secrets)
         return CaseFiles(self, profile, secrets)
 
     def kdf_json(self) -> dict[str, Any]:
@@ -213,16 +226,16 @@ class Workspace(DataFolder):
 
     def _check_wrapped(self, row: Row[Any], conn: Connection) -> None:
         """Refuse, before any passphrase is tried, wrapped secrets that no passphrase could open: not the
-        bytes this folder recorded for its user (`vault_check`), or, where nothing usable is recorded
-        (a folder from before the check), not of the one length `UserSecrets.wrap` writes. A wrong
-        passphrase and a damaged blob fail AES-GCM alike; this tells them apart."""
+        bytes this folder recorded for its user and salt (`vault_check`), or, where nothing that applies
+        is recorded (a folder from before the check), not of the one length `UserSecrets.wrap` writes.
+        A wrong passphrase and a damaged blob fail AES-GCM alike; this tells them apart."""
         blob = row.wrapped_secrets
         damaged = not isinstance(row.user_id, str) or not row.user_id or not isinstance(blob, bytes)
         if not damaged:
-            recorded = conn.execute(
-                select(t.settings.c.value).where(t.settings.c.key == VAULT_CHECK_SETTING)).scalar()
-            if recorded is not None and not _check_is_stale(recorded, row.user_id):
-                damaged = recorded != vault_check(row.user_id, blob)
+            salt = self._kdf_params(row).salt
+            recorded = _recorded_check(conn)
+            if _check_applies(recorded, row.user_id, salt):
+                damaged = recorded != vault_check(row.user_id, salt, blob)
             else:
                 damaged = len(blob) != wrapped_secrets_length()
         if damaged:
@@ -304,18 +317,17 @@ class Workspace(DataFolder):
         """After the right passphrase: the count back to zero, and the check of the wrapped secrets
         recorded if it is missing or was made for another user id (a folder from before it existed, a
         profile given the account's user id at enrolment)."""
-        opened = (row.user_id, bytes(row.wrapped_secrets))
+        opened = (row.user_id, row.kdf, bytes(row.wrapped_secrets))
+        check = vault_check(row.user_id, self._kdf_params(row).salt, opened[2])
         try:
             with write_transaction(self.engine) as conn:
                 conn.execute(update(t.vault).values(failed_attempts=0, last_failed_at=None))
-                # Only for the very bytes just opened: a passphrase changed meanwhile by another process
-                # wrote other ones, with their own check.
-                current = conn.execute(select(t.vault.c.user_id, t.vault.c.wrapped_secrets)).first()
-                recorded = conn.execute(
-                    select(t.settings.c.value).where(t.settings.c.key == VAULT_CHECK_SETTING)).scalar()
-                if current is not None and (current[0], bytes(current[1])) == opened \
-                        and recorded != vault_check(*opened):
-                    _record_vault_check(conn, *opened)
+                # Only for the very vault just opened: a passphrase changed meanwhile by another process
+                # wrote another one, with its own check.
+                current = conn.execute(select(t.vault.c.user_id, t.vault.c.kdf, t.vault.c.wrapped_secrets)).first()
+                if current is not None and (current[0], current[1], bytes(current[2])) == opened \
+                        and _recorded_check(conn) != check:
+                    _record_vault_check(conn, row.user_id, self._kdf_params(row).salt, opened[2])
         except OperationalError as exc:
             if not disk_full(exc):
                 raise
@@ -357,4 +369,4 @@ class Workspace(DataFolder):
         wrapped = secrets.wrap(derive_subkey(master, PURPOSE_WRAP))
         with write_transaction(self.engine) as conn:
             conn.execute(update(t.vault).values(kdf=json.dumps(params.to_json()), wrapped_secrets=wrapped))
-            _record_vault_check(conn, row.user_id, wrapped)
+            _record_vault_check(conn, row.user_id, params.salt, wrapped)

@@ -498,16 +498,41 @@ def test_a_folder_without_the_check_still_catches_a_cut_blob_and_records_the_che
         ws.unlock(PASSPHRASE)
 
 
+def _recorded_check(ws: Workspace) -> dict[str, Any]:
+    (value,) = raw_query(ws.data_dir, "SELECT value FROM settings WHERE key = 'vault_check'")[0]
+    recorded: dict[str, Any] = json.loads(value)
+    return recorded
+
+
 def test_a_check_made_for_another_user_id_is_not_taken_for_damage(ws: Workspace, clock: FakeClock) -> None:
     # A profile given the account's user id at enrolment (store/profile_rebind.py) re-wraps its secrets
     # without renewing the check: a wrong passphrase then is a wrong passphrase, and the right one
     # records the check anew.
-    raw_execute(ws.data_dir, "UPDATE settings SET value = 'een-ander-id:00' WHERE key = 'vault_check'")
+    other = {**_recorded_check(ws), "user_id": "een-ander-id", "sha256": "00"}
+    raw_execute(ws.data_dir, "UPDATE settings SET value = ? WHERE key = 'vault_check'", (json.dumps(other),))
     assert fail(ws).wait_seconds == 1
     clock.advance(1)
     ws.unlock(PASSPHRASE)
-    (recorded,) = raw_query(ws.data_dir, "SELECT value FROM settings WHERE key = 'vault_check'")[0]
-    assert recorded.startswith(raw_query(ws.data_dir, "SELECT user_id FROM vault")[0][0] + ":")
+    assert _recorded_check(ws)["user_id"] == raw_query(ws.data_dir, "SELECT user_id FROM vault")[0][0]
+
+
+def test_a_passphrase_changed_by_an_older_version_is_not_taken_for_damage(
+    ws: Workspace, clock: FakeClock
+) -> None:
+    # An older Leerrecht (same schema) changes the passphrase without knowing of the check: new salt,
+    # new wrapped secrets, the old check left as it was.
+    (old_check,) = raw_query(ws.data_dir, "SELECT value FROM settings WHERE key = 'vault_check'")[0]
+    ws.change_passphrase(PASSPHRASE, NEW_PASSPHRASE, NEW_PASSPHRASE)
+    raw_execute(ws.data_dir, "UPDATE settings SET value = ? WHERE key = 'vault_check'", (old_check,))
+    assert fail(ws, PASSPHRASE).wait_seconds == 1  # the old passphrase is wrong, not "damaged"
+    clock.advance(1)
+    ws.unlock(NEW_PASSPHRASE)
+    # Recorded anew at that unlock: damage is told again from then on.
+    assert _recorded_check(ws)["salt"] == json.loads(raw_query(ws.data_dir, "SELECT kdf FROM vault")[0][0])["salt"]
+    (blob,) = raw_query(ws.data_dir, "SELECT wrapped_secrets FROM vault")[0]
+    raw_execute(ws.data_dir, "UPDATE vault SET wrapped_secrets = ?", (flip_byte(blob, 50),))
+    with pytest.raises(VaultDamaged):
+        ws.unlock(NEW_PASSPHRASE)
 
 
 def test_a_passphrase_change_renews_the_check(ws: Workspace, data_dir: Path, clock: FakeClock) -> None:
