@@ -13,6 +13,7 @@ import getpass
 import io
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
@@ -115,7 +116,27 @@ class OneLineFormatter(logging.Formatter):
 
 
 class PrivateRotatingFileHandler(RotatingFileHandler):
-    """A RotatingFileHandler whose files are created 0600 (rotation renames them, keeping that)."""
+    """A RotatingFileHandler whose files are created 0600 (rotation renames them, keeping that).
+
+    A write that fails (a full disk, a folder gone) ends the log for this run, quietly: logging's own
+    handling would print a traceback on stderr for every record, and a command must still work (or
+    refuse in one line) when the log can't be written."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            self.failed = True
+            stream, self.stream = self.stream, None
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()  # what is still buffered can't be written either
+            return
+        super().handleError(record)
 
     def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.cli.common import (
     EXIT_OK,
+    CliError,
     Parser,
     UsageError,
     exists_refusal,
@@ -21,6 +23,9 @@ from leerrecht_desktop.cli.common import (
     writable_folder_probe,
 )
 from leerrecht_desktop.models.enums import CaseStatus
+
+# A full disk, or a full quota.
+_NO_ROOM = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 def add_export(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
@@ -45,7 +50,7 @@ def _status_label(status: str) -> str:
 
 
 def run_cases(args: argparse.Namespace, data_dir: Path) -> int:
-    with workspace(data_dir) as ws:
+    with workspace(data_dir, read_only=True) as ws:
         case_files = ws.unlock(passphrase())
         try:
             summaries = case_files.summaries()
@@ -58,7 +63,7 @@ def run_cases(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def run_export(args: argparse.Namespace, data_dir: Path) -> int:
-    with workspace(data_dir) as ws:
+    with workspace(data_dir, read_only=True) as ws:
         out = Path(args.out).expanduser().absolute()
         folder = out.parent
         if out.is_dir():
@@ -77,10 +82,17 @@ def run_export(args: argparse.Namespace, data_dir: Path) -> int:
                     data = case_files.export()
                 finally:
                     case_files.lock()
-                json.dump(data, fh, ensure_ascii=False, indent=2)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+                try:
+                    json.dump(data, fh, ensure_ascii=False, indent=2)
+                    fh.write("\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                except OSError as exc:
+                    if exc.errno not in _NO_ROOM:
+                        raise
+                    raise CliError(tr(
+                        "Er is niet genoeg plaats in {path} voor de export. Er is niets geschreven. Maak plaats "
+                        "vrij, of kies met --out een andere schijf (bv. een USB-stick).", path=str(folder))) from None
             os.chmod(tmp, 0o600)
             _publish(tmp, out, overwrite=args.force)
         except BaseException:

@@ -100,9 +100,10 @@ def new_passphrase() -> tuple[str, str]:
 
 
 @contextlib.contextmanager
-def workspace(data_dir: Path) -> Iterator[Workspace]:
-    """An existing workspace, with the language of its settings in force."""
-    ws = Workspace(data_dir)
+def workspace(data_dir: Path, *, read_only: bool = False) -> Iterator[Workspace]:
+    """An existing workspace, with the language of its settings in force. `read_only`: a command that
+    only reads, and must work on a full disk (see `DataFolder`)."""
+    ws = Workspace(data_dir, read_only=read_only)
     try:
         set_language(ws.language)
         yield ws

@@ -4,22 +4,37 @@ needed before unlock (language, auto-lock time). The profile and unlocking are `
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from leerrecht_core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, tr
 from leerrecht_desktop.store import tables as t
-from leerrecht_desktop.store.database import database_path, migrate, open_engine, prune_backups, write_transaction
-from leerrecht_desktop.store.errors import DataDirMissing
+from leerrecht_desktop.store.database import (
+    database_path,
+    disk_full,
+    migrate,
+    open_engine,
+    prune_backups,
+    write_transaction,
+)
+from leerrecht_desktop.store.errors import DataDirMissing, StoreError
 
 DEFAULT_IDLE_LOCK_MINUTES = 10
 
+log = logging.getLogger(__name__)
+
 
 class DataFolder:
-    def __init__(self, data_dir: Path, *, create: bool = False, clock: Callable[[], float] = time.time):
+    """`read_only`: the caller only reads (`leerrecht cases`, `export`): on a full disk the database is
+    opened without the shared-memory file SQLite would have to create first (see `open_engine`), and
+    the unlock delay's bookkeeping is skipped rather than refused (store/workspace.py)."""
+
+    def __init__(self, data_dir: Path, *, create: bool = False, clock: Callable[[], float] = time.time,
+                 read_only: bool = False):
         data_dir = Path(data_dir).expanduser()
         if not create and not database_path(data_dir).exists():
             raise DataDirMissing(
@@ -28,14 +43,31 @@ class DataFolder:
             )
         self.data_dir = data_dir
         self.clock = clock
-        self.engine = open_engine(data_dir)
+        self.read_only = read_only
+        try:
+            self.engine = self._open(without_shared_memory=False)
+        except Exception as exc:
+            # A StoreError says it already (no copy could be made before an upgrade, an upgrade failed).
+            if isinstance(exc, StoreError) or not disk_full(exc):
+                raise
+            if not read_only:
+                log.warning("the disk is full: the database can't be opened for writing")
+                raise StoreError(tr(
+                    "De schijf waarop je Leerrecht-gegevens staan, is vol. Er is niets veranderd. Maak plaats vrij "
+                    "door bestanden te verwijderen of te verplaatsen, en probeer dan opnieuw.")) from None
+            log.warning("the disk is full: the database is opened for reading, without shared memory")
+            self.engine = self._open(without_shared_memory=True)
+        prune_backups(data_dir)  # copies from earlier upgrades age out (see store/database.py)
+
+    def _open(self, *, without_shared_memory: bool) -> Engine:
+        engine = open_engine(self.data_dir, without_shared_memory=without_shared_memory)
         try:
             # Upgrades an older schema (keeping a copy first; restored if it fails) and refuses a newer one.
-            migrate(self.engine)
+            migrate(engine)
         except BaseException:
-            self.engine.dispose()  # nothing of ours keeps the file open after a refusal
+            engine.dispose()  # nothing of ours keeps the file open after a refusal
             raise
-        prune_backups(data_dir)  # copies from earlier upgrades age out (see store/database.py)
+        return engine
 
     def close(self) -> None:
         self.engine.dispose()

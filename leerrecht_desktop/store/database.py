@@ -4,6 +4,7 @@ kept before an upgrade (restored if the upgrade fails)."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import os
 import sqlite3
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__
@@ -50,6 +51,34 @@ class UpgradeFailed(StoreError):
         self.restored = restored
 
 
+# What SQLite says when the disk is full: no room for a page (FULL), or none for the shared memory
+# (-shm) a WAL database needs as soon as a first connection opens it (IOERR_SHMSIZE).
+_DISK_FULL_ERRORS = frozenset({"SQLITE_FULL", "SQLITE_IOERR_SHMSIZE"})
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (SQLAlchemy's, the driver's, or an OSError) comes from a full disk or quota."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlite_errorname", None) in _DISK_FULL_ERRORS:
+            return True
+        if isinstance(current, OSError) and current.errno in _DISK_FULL_ERRNOS:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
+def _on_connect_exclusive(dbapi_conn: Any, record: Any) -> None:
+    # Before the first access: SQLite then keeps the WAL index in the process's memory instead of in
+    # the -shm file, which a full disk has no room for. The price: this connection holds the file
+    # locked until it is closed, so the engine has this one connection only (`open_engine`).
+    dbapi_conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    _on_connect(dbapi_conn, record)
+
+
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     # WAL: readers never block the writer. synchronous=FULL: a commit that returned survives a power
@@ -72,7 +101,10 @@ def backup_dir(data_dir: Path) -> Path:
     return data_dir / BACKUP_DIRNAME
 
 
-def open_engine(data_dir: Path) -> Engine:
+def open_engine(data_dir: Path, *, without_shared_memory: bool = False) -> Engine:
+    """The engine of the data folder's database. `without_shared_memory`: for reading on a full disk
+    (`DataFolder(read_only=True)`): one connection in exclusive locking mode, which needs no -shm file;
+    other processes wait for it (busy timeout) until it is closed."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = database_path(data_dir)
     if not path.exists():
@@ -82,12 +114,16 @@ def open_engine(data_dir: Path) -> Engine:
     else:
         # A copied or restored file may have come with looser rights; SQLite gives -wal/-shm the same.
         os.chmod(path, 0o600)
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 10},
-        poolclass=QueuePool, pool_size=2, max_overflow=2,
-    )
-    event.listen(engine, "connect", _on_connect)
+    if without_shared_memory:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10},
+                               poolclass=StaticPool)
+    else:
+        engine = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"check_same_thread": False, "timeout": 10},
+            poolclass=QueuePool, pool_size=2, max_overflow=2,
+        )
+    event.listen(engine, "connect", _on_connect_exclusive if without_shared_memory else _on_connect)
     event.listen(engine, "begin", _begin)
     return engine
 

@@ -22,6 +22,11 @@ class ProfileExists(StoreError):
     pass
 
 
+class VaultDamaged(StoreError):
+    """The stored profile (its Argon2id parameters or wrapped secrets) is damaged: no passphrase can open
+    it, so it is said as such and never counted as a wrong try."""
+
+
 class UnlockThrottled(WrongPassphrase):
     """Too many wrong tries in a row: wait `wait_seconds` before the next one."""
 

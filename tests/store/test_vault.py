@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
+from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.crypto.kdf import KdfParams
 from leerrecht_core.i18n import set_language
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store import workspace as workspace_module
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled
+from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled, VaultDamaged
 from leerrecht_desktop.store.workspace import MAX_DELAY_SECONDS, Workspace
 from tests.kits.storekit import (
     PASSPHRASE,
@@ -270,8 +270,9 @@ def test_a_lowered_kdf_cost_in_the_file_is_refused(ws: Workspace) -> None:
     params = json.loads(stored)
     params["memory_kib"] = 1024
     raw_execute(ws.data_dir, "UPDATE vault SET kdf = ?", (json.dumps(params),))
-    with pytest.raises(CryptoError, match="beschadigd"):
+    with pytest.raises(VaultDamaged, match="beschadigd"):
         ws.unlock(PASSPHRASE)
+    assert raw_query(ws.data_dir, "SELECT failed_attempts FROM vault") == [(0,)]
 
 
 # -- changing the passphrase ------------------------------------------------------------------------
