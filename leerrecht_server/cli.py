@@ -85,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     after.add_argument("--db", default=argparse.SUPPRESS, help="database URL, as before the action")
     asub = admin.add_subparsers(dest="action", required=True, parser_class=_Parser)
 
-    def action(name: str, **kwargs: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = asub.add_parser(name, parents=[after], **kwargs)
+    def action(name: str, help: str | None = None) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = asub.add_parser(name, parents=[after], help=help)
         return parser
 
     p = action("create-team")
