@@ -122,8 +122,8 @@ class _Base64Schema:
     length), not as the bytes it decodes to, which is what pydantic would say by itself."""
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
-        inner = handler(schema)
-        if inner.get("format") != "binary":  # the response side: a plain string, base64 encoded
+        inner = handler(schema)  # with the field's limits, in bytes
+        if handler.mode == "serialization":  # an answer: a base64 string, no limits to promise
             return {"type": "string", "contentEncoding": "base64"}
         return b64_length_schema(inner.get("minLength"), inner.get("maxLength"))
 
