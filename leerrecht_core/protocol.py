@@ -136,12 +136,15 @@ B64 = Annotated[
 ]
 
 
+def has_control_character(text: str) -> bool:
+    """A control character (C0 with NUL, tab and line breaks, DEL, C1) or a lone surrogate: in no
+    name, code or id. PostgreSQL can't store a NUL (a database error there, not a refusal)."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
 def _no_control_characters(value: str) -> str:
-    """Refuses control characters (C0 with NUL, DEL, C1) and lone surrogates, which no name holds and
-    which PostgreSQL can't store (a NUL is a database error there, not a refusal)."""
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs"):
-            raise ValueError("must not contain control characters (such as NUL, tab or a line break)")
+    if has_control_character(value):
+        raise ValueError("must not contain control characters (such as NUL, tab or a line break)")
     return value
 
 

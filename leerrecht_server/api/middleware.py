@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
+from leerrecht_core.protocol import has_control_character
 from leerrecht_server.api.errors import error_response
-
-
-def has_control_character(text: str) -> bool:
-    """A control character (C0 with NUL, DEL, C1) or a lone surrogate: in no name, id or number."""
-    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
 
 
 def _path_and_query_refused(scope: MutableMapping[str, Any]) -> bool:

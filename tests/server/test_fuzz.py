@@ -14,6 +14,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,11 @@ def flatmap_body(_context: Any, body: Any) -> st.SearchStrategy[Any]:
                      st.sampled_from(paths), st.sampled_from(CONTROL), st.integers(0, 200))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def fuzz_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database for the module: a SQLite file, or a fresh PostgreSQL schema (as conftest's db_url)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'server.sqlite3'}"
+@contextmanager
+def _database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a PostgreSQL schema of its own (as conftest's db_url)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'server.sqlite3'}"
         return
     url = sa.make_url(PG_URL)
     try:
@@ -106,32 +107,39 @@ def fuzz_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     name = f"t_{uuid.uuid4().hex[:16]}"
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {name}"))
-    yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture(scope="module", params=["anonymous", "token"])
-def target(request: pytest.FixtureRequest, fuzz_db: str,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A real server over that database; with "token", the headers of an enrolled user's laptop that
-    has registered a case (so the authenticated routes get past the token check)."""
-    server = ServerProcess(fuzz_db, tmp_path_factory.mktemp("fuzz-log") / "server.log")
-    engine = open_engine(fuzz_db)
     try:
-        headers: dict[str, str] = {}
-        if request.param == "token":
-            with httpx.Client(base_url=server.url, timeout=30) as http:
-                world = World(http, engine)
-                world.recovery_key()
-                anna = world.user(f"anna{uuid.uuid4().hex[:6]}")
-                world.register(anna)
-                headers = anna.headers
-        yield {"url": server.url, "headers": headers, "log": server.log_path}
+        yield url.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
     finally:
-        engine.dispose()
-        server.stop()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=[("sqlite", "anonymous"), ("sqlite", "token"),
+                                        ("postgresql", "anonymous"), ("postgresql", "token")],
+                ids=["sqlite-anonymous", "sqlite-token", "postgresql-anonymous", "postgresql-token"])
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A real server over a database of its own (the failed logins of one run don't rate-limit the
+    next one's enrolment); with "token", the headers of an enrolled user's laptop that has registered
+    a case, so the authenticated routes get past the token check."""
+    kind, caller = request.param
+    folder = tmp_path_factory.mktemp("fuzz")
+    with _database(kind, folder) as url:
+        server = ServerProcess(url, folder / "server.log")
+        engine = open_engine(url)
+        try:
+            headers: dict[str, str] = {}
+            if caller == "token":
+                with httpx.Client(base_url=server.url, timeout=30) as http:
+                    world = World(http, engine)
+                    world.recovery_key()
+                    anna = world.user("anna")
+                    world.register(anna)
+                    headers = anna.headers
+            yield {"url": server.url, "headers": headers}
+        finally:
+            engine.dispose()
+            server.stop()
 
 
 @schema.parametrize()
