@@ -35,7 +35,7 @@ from leerrecht_server.db import open_engine
 from .conftest import PG_URL, ServerProcess, World
 
 MAX_EXAMPLES = 15
-PROBE_EXAMPLES = 10
+PROBE_EXAMPLES = 8
 # /status answers 503 on purpose when the database is unhealthy (a monitor must notice); it takes
 # no input, and tests/server/test_operations.py covers it.
 EXCLUDED_PATHS = ["/v1/status"]
@@ -176,7 +176,7 @@ def test_every_body_the_schema_allows_is_accepted_by_its_model(method: str, path
     refused: list[str] = []
 
     @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-    @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def check(case: Any) -> None:
         try:
             model.model_validate(case.body)
