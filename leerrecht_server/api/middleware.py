@@ -14,7 +14,8 @@ def _path_and_query_refused(scope: MutableMapping[str, Any]) -> bool:
     """The path and the query string, percent-decoded, hold a control character. No path or query
     parameter of the API may hold one (ids, cursors, limits), and whatever the routes do with them
     never meets the database with one: PostgreSQL answers a NUL with an error, not a refusal."""
-    query = scope.get("query_string", b"").decode("latin-1")
+    # Undecodable bytes become lone surrogates, which count as control characters: no valid query has them.
+    query = scope.get("query_string", b"").decode("utf-8", errors="surrogateescape")
     decoded = unquote(query.replace("+", " "), errors="surrogateescape")
     return has_control_character(scope.get("path", "")) or has_control_character(decoded)
 

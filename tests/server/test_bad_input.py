@@ -160,6 +160,10 @@ def test_control_characters_in_names_and_codes_are_refused(world: World, client:
             body = world.enrol_body(bert, code)
             body[field] = body[field][:2] + char + body[field][2:]
             _refused_as_bad_input(client.post("/v1/enrol", json=body))
+    # A lone surrogate (valid JSON, no text) is refused the same way.
+    for raw in (b'{"username": "an\\ud800na"}', b'{"username": "\\udfff"}'):
+        _error(client.post("/v1/prelogin", content=raw, headers={"Content-Type": "application/json"}), 400,
+               "bad_request")
     # The good requests still work, and the refused ones counted as no failed login or enrolment.
     r = client.post("/v1/login", json={"username": "anna", "auth_key": base64.b64encode(anna.auth_key).decode(),
                                        "device_name": "Laptop 2"})
@@ -193,8 +197,12 @@ def test_control_characters_in_the_address_are_refused(world: World, client: Tes
         _refused_as_bad_input(client.get(f"/v1/cases/{case.case_id}{raw}", headers=anna.headers))
         _refused_as_bad_input(client.get(f"/v1/cases/{case.case_id}/history?after=0{raw}", headers=anna.headers))
         _refused_as_bad_input(client.post(f"/v1/prelogin?{raw}=1", json={"username": "anna"}))
-    # A plain address and an ordinary percent-encoded character still pass.
+    _refused_as_bad_input(client.get("/v1/pull?x=%ED%A0%80", headers=anna.headers))  # a surrogate, UTF-8 encoded
+    _refused_as_bad_input(client.get("/v1/pull?x=%FF", headers=anna.headers))  # not UTF-8 at all
+    # A plain address and ordinary (percent-encoded or not) letters still pass, also beyond Latin-1.
     assert client.get("/v1/pull?after=0&limit=10&x=%41", headers=anna.headers).status_code == 200
+    assert client.get("/v1/pull?x=%C4%80%C3%A9", headers=anna.headers).status_code == 200
+    assert client.get("/v1/pull?x=Āé", headers=anna.headers).status_code == 200
     assert client.get(f"/v1/cases/{case.case_id}", headers=anna.headers).status_code == 200
 
 
