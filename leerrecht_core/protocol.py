@@ -19,6 +19,10 @@ Bytes travel as standard base64 strings. Every endpoint below lives under API_PR
     POST /account/passphrase PassphraseChange -> 204        new wrap + auth key after a local change
     GET  /health                      -> {"status": "ok"}
 
+Names, codes and ids a person types or sees have shared limits (MAX_USERNAME_LEN and the like, in
+characters) and never hold a control character (`has_control_character`); both sides check them.
+In the OpenAPI schema a bytes field is the base64 text that travels, with its length in characters.
+
 Errors: every 4xx body is `ErrorBody` with a machine `code` and a plain English `detail`; the client
 maps codes to its own (Dutch) sentences. Codes: bad_request, unauthorized, device_revoked,
 device_replaced, forbidden, not_found, conflict, too_large, rate_limited, enrolment_invalid.
