@@ -19,6 +19,10 @@ Bytes travel as standard base64 strings. Every endpoint below lives under API_PR
     POST /account/passphrase PassphraseChange -> 204        new wrap + auth key after a local change
     GET  /health                      -> {"status": "ok"}
 
+Names, codes and ids a person types or sees have shared limits (MAX_USERNAME_LEN and the like, in
+characters) and never hold a control character (`has_control_character`); both sides check them.
+In the OpenAPI schema a bytes field is the base64 text that travels, with its length in characters.
+
 Errors: every 4xx body is `ErrorBody` with a machine `code` and a plain English `detail`; the client
 maps codes to its own (Dutch) sentences. Codes: bad_request, unauthorized, device_revoked,
 device_replaced, forbidden, not_found, conflict, too_large, rate_limited, enrolment_invalid.
@@ -36,13 +40,24 @@ operator's `list-devices`: `X-Leerrecht-Client: <app version>` (at most 32 print
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Literal
+import math
+import unicodedata
+from typing import Annotated, Any, Literal
 
 # Loaded first on purpose: with PySide6 imported (pytest-qt does), shiboken's import hook inspects
 # each new module, and reached pydantic's lazy attributes half-way through `from pydantic import
 # Field`, a circular import (a test module that imports this one first failed to load).
 import pydantic.errors  # noqa: F401  (isort: skip)
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+)
+from pydantic_core import CoreSchema
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
@@ -60,6 +75,13 @@ CLIENT_VERSION_HEADER = "X-Leerrecht-Client"
 CLIENT_UNSENT_HEADER = "X-Leerrecht-Unsent"
 MAX_CLIENT_VERSION_LEN = 32
 MAX_CLIENT_UNSENT = 10_000_000
+# Lengths of the names a person types or sees, in characters: the server's columns are this wide, and
+# the client refuses longer ones before they are sent (`leerrecht init`, enrolment).
+MAX_USERNAME_LEN = 64
+MAX_ENROLMENT_CODE_LEN = 64
+MAX_DISPLAY_NAME_LEN = 200
+MAX_DEVICE_NAME_LEN = 100
+MAX_TEAM_ID_LEN = 36
 
 
 def _b64decode(value: object) -> bytes:
@@ -73,11 +95,79 @@ def _b64decode(value: object) -> bytes:
         raise ValueError("not valid base64") from exc
 
 
+_B64_CHAR = "[A-Za-z0-9+/]"
+_B64_PATTERN = rf"^(?:{_B64_CHAR}{{4}})*(?:{_B64_CHAR}{{2}}==|{_B64_CHAR}{{3}}=)?$"
+
+
+def b64_length_schema(min_bytes: int | None, max_bytes: int | None) -> dict[str, Any]:
+    """The JSON schema of a base64 string that decodes to min_bytes..max_bytes bytes.
+
+    A length in bytes is not a length in characters: 32 bytes are 44 characters. For an exact length
+    the pattern says it all; for a range, the character lengths are chosen so that every string the
+    schema allows decodes to an allowed length (a string of L characters holds 3L/4 - 2 to 3L/4
+    bytes), a little narrower than what the server accepts rather than wider."""
+    schema: dict[str, Any] = {"type": "string", "contentEncoding": "base64"}
+    if min_bytes is not None and min_bytes == max_bytes:
+        full, rest = divmod(min_bytes, 3)
+        tail = {0: "", 1: f"{_B64_CHAR}{{2}}==", 2: f"{_B64_CHAR}{{3}}="}[rest]
+        schema["pattern"] = f"^{_B64_CHAR}{{{4 * full}}}{tail}$"
+        schema["minLength"] = schema["maxLength"] = 4 * math.ceil(min_bytes / 3)
+        return schema
+    schema["pattern"] = _B64_PATTERN
+    if min_bytes:
+        schema["minLength"] = 4 * math.ceil((min_bytes + 2) / 3)
+    if max_bytes is not None:
+        schema["maxLength"] = 4 * (max_bytes // 3)
+    return schema
+
+
+class _Base64Schema:
+    """Describes a B64 field in the OpenAPI schema as what travels (a base64 string of the right
+    length), not as the bytes it decodes to, which is what pydantic would say by itself."""
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        inner = handler(schema)  # with the field's limits, in bytes
+        if handler.mode == "serialization":  # an answer: a base64 string, no limits to promise
+            return {"type": "string", "contentEncoding": "base64"}
+        return b64_length_schema(inner.get("minLength"), inner.get("maxLength"))
+
+
 B64 = Annotated[
     bytes,
     BeforeValidator(_b64decode),
     PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str, when_used="json"),
+    _Base64Schema(),
 ]
+
+
+def has_control_character(text: str) -> bool:
+    """A control character (C0 with NUL, tab and line breaks, DEL, C1) or a lone surrogate: in no
+    name, code or id. PostgreSQL can't store a NUL (a database error there, not a refusal)."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
+def _no_control_characters(value: str) -> str:
+    if has_control_character(value):
+        raise ValueError("must not contain control characters (such as NUL, tab or a line break)")
+    return value
+
+
+# The OpenAPI side of the check above, so generated requests know it too.
+_NO_CONTROL_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+_NO_CONTROL = AfterValidator(_no_control_characters)
+
+
+def _text(max_length: int) -> Any:
+    """The constraints of a one-line name, code or id: 1..max_length characters (after the check
+    above: none of them a control character)."""
+    return Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": _NO_CONTROL_PATTERN})
+
+
+Username = Annotated[str, _text(MAX_USERNAME_LEN), _NO_CONTROL]
+EnrolmentCode = Annotated[str, _text(MAX_ENROLMENT_CODE_LEN), _NO_CONTROL]
+DisplayName = Annotated[str, _text(MAX_DISPLAY_NAME_LEN), _NO_CONTROL]
+DeviceName = Annotated[str, _text(MAX_DEVICE_NAME_LEN), _NO_CONTROL]
+TeamId = Annotated[str, _text(MAX_TEAM_ID_LEN), _NO_CONTROL]  # also a grant's recipient: a user id or "recovery"
 Uuid = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
 Kind = Literal["case", "home_visit", "family_contact", "wellbeing", "note", "support_measure"]
 Role = Literal["onderwijsassistent", "netsterk", "brugfiguur", "coordinator", "admin"]
@@ -106,7 +196,7 @@ class KdfJson(Model):
 
 
 class PreloginRequest(Model):
-    username: str = Field(min_length=1, max_length=64)
+    username: Username
 
 
 class PreloginResponse(Model):
@@ -116,22 +206,22 @@ class PreloginResponse(Model):
 
 
 class EnrolRequest(Model):
-    username: str = Field(min_length=1, max_length=64)
-    enrolment_code: str = Field(min_length=1, max_length=64)
+    username: Username
+    enrolment_code: EnrolmentCode
     user_id: Uuid  # the id of the laptop's existing local profile, adopted by the server
-    display_name: str = Field(min_length=1, max_length=200)
+    display_name: DisplayName
     kdf: KdfJson
     auth_key: B64 = Field(min_length=32, max_length=32)
     exchange_public: B64 = Field(min_length=32, max_length=32)
     signing_public: B64 = Field(min_length=32, max_length=32)
     wrapped_secrets: B64 = Field(min_length=28, max_length=4096)
-    device_name: str = Field(min_length=1, max_length=100)
+    device_name: DeviceName
 
 
 class LoginRequest(Model):
-    username: str = Field(min_length=1, max_length=64)
+    username: Username
     auth_key: B64 = Field(min_length=32, max_length=32)
-    device_name: str = Field(min_length=1, max_length=100)
+    device_name: DeviceName
 
 
 class UserInfo(Model):
@@ -184,7 +274,7 @@ class KeyGrant(Model):
     """A case key wrapped for one recipient (crypto.keys.wrap_case_key), signed by the granter over
     (case_id, key_version, recipient_id, ephemeral_public, ciphertext) so a server can't plant one."""
 
-    recipient_id: str = Field(min_length=1, max_length=36)
+    recipient_id: TeamId  # a user id or RECOVERY_RECIPIENT
     key_version: int = Field(ge=1)
     ephemeral_public: B64 = Field(min_length=32, max_length=32)
     ciphertext: B64 = Field(min_length=28, max_length=128)

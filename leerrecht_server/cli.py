@@ -79,33 +79,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin = sub.add_parser("admin", help="administer users, teams, devices, keys, audit log")
     db_option(admin)
+    # `--db` also after the action (`admin reset-user NAME --db URL`): the same option on every action,
+    # left out of the result when not given there, so one given before the action stays.
+    after = _Parser(add_help=False)
+    after.add_argument("--db", default=argparse.SUPPRESS, help="database URL, as before the action")
     asub = admin.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    p = asub.add_parser("create-team")
+
+    def action(name: str, help: str | None = None) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = asub.add_parser(name, parents=[after], help=help)
+        return parser
+
+    p = action("create-team")
     p.add_argument("name")
-    p = asub.add_parser("create-user")
+    p = action("create-user")
     p.add_argument("username")
     p.add_argument("--role", required=True)
     p.add_argument("--team", required=True)
-    p = asub.add_parser("reset-user")
+    p = action("reset-user")
     p.add_argument("username")
-    p = asub.add_parser("list-devices")
+    p = action("list-devices")
     p.add_argument("username", nargs="?")
-    p = asub.add_parser("revoke-device")
+    p = action("revoke-device")
     p.add_argument("device_id")
-    p = asub.add_parser("create-recovery-key")
+    p = action("create-recovery-key")
     p.add_argument("--replace", action="store_true")
     p.add_argument("--out", type=Path, default=None,
                    help="also write the private half to this file (0600) and a printable kit to FILE.pdf")
-    p = asub.add_parser("recover-user", help="a reset user's case keys back (the recovery key from "
-                                             "$LEERRECHT_RECOVERY_KEY or a hidden prompt)")
+    p = action("recover-user", help="a reset user's case keys back (the recovery key from "
+                                    "$LEERRECHT_RECOVERY_KEY or a hidden prompt)")
     p.add_argument("username")
-    asub.add_parser("list-users", help="users with role, team, status, laptops and last sync")
-    p = asub.add_parser("disable-user", help="login refused, laptops revoked (they wipe), history kept")
+    action("list-users", help="users with role, team, status, laptops and last sync")
+    p = action("disable-user", help="login refused, laptops revoked (they wipe), history kept")
     p.add_argument("username")
-    p = asub.add_parser("move-user", help="into another team")
+    p = action("move-user", help="into another team")
     p.add_argument("username")
     p.add_argument("--team", required=True)
-    p = asub.add_parser("export-audit")
+    p = action("export-audit")
     p.add_argument("--out", type=Path, required=True)
     return parser
 

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from leerrecht_core.i18n import set_language
+from leerrecht_core.protocol import MAX_DISPLAY_NAME_LEN, MAX_ENROLMENT_CODE_LEN, MAX_USERNAME_LEN
 from leerrecht_desktop import app
 from leerrecht_desktop.cli import common
 from leerrecht_desktop.store.database import database_path
@@ -38,8 +39,9 @@ ENTRY_KINDS = {"home_visit", "family_contact", "wellbeing", "note", "support_mea
 
 
 def run(*args: str | Path, passphrase: str | None = PASSPHRASE, stdin: str | None = None,
-        home: Path | None = None) -> subprocess.CompletedProcess[str]:
+        home: Path | None = None, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEERRECHT_")}
+    env.update(extra_env or {})
     env["LEERRECHT_KDF_PROFILE"] = "minimum"
     env["PYTHONIOENCODING"] = "utf-8"
     if home is not None:  # so a test that forgets --data-dir never touches the real data folder
@@ -331,6 +333,12 @@ INIT_REFUSALS: list[tuple[str, list[str], dict[str, Any], int, str]] = [
     ("missing-role", ["--name", "Fictieve Werker"], {}, 2, "--role"),
     ("no-passphrase", ["--name", "Fictieve Werker", "--role", "netsterk"], {"passphrase": None}, 1,
      "wachtwoordzin"),
+    # Longer than the server takes (issue 12: it passed init, then enroll said "onverwacht (ValidationError)").
+    ("name-too-long", ["--name", "Fictieve " + "W" * MAX_DISPLAY_NAME_LEN, "--role", "netsterk"], {}, 2,
+     f"hoogstens {MAX_DISPLAY_NAME_LEN}"),
+    ("name-with-a-tab", ["--name", "Fictieve\tWerker", "--role", "netsterk"], {}, 2, "onzichtbaar teken"),
+    ("name-with-an-escape", ["--name", "Fictieve\x1bWerker", "--role", "netsterk"], {}, 2,
+     "onzichtbaar teken"),
 ]
 
 
@@ -354,6 +362,62 @@ def test_failed_init_in_an_existing_empty_folder_keeps_the_folder(tmp_path: Path
     assert_refused(run("init", "--data-dir", data_dir, "--name", "Fictieve Werker", "--role", "netsterk",
                        passphrase="wachtwoord123"), 1)
     assert data_dir.is_dir() and list(data_dir.iterdir()) == []
+
+
+def test_a_name_at_the_server_limit_is_accepted(tmp_path: Path) -> None:
+    name = "É" * MAX_DISPLAY_NAME_LEN  # characters, not bytes
+    ok = run("init", "--data-dir", tmp_path / "d", "--name", name, "--role", "netsterk")
+    assert ok.returncode == 0, ok.stderr
+
+
+def _unused_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _enroll(data_dir: Path, user: str, code: str) -> subprocess.CompletedProcess[str]:
+    # Nothing listens there: each refusal below must come before any connection.
+    return run("enroll", "--data-dir", data_dir, "--server", f"http://127.0.0.1:{_unused_port()}", "--user", user,
+               extra_env={"LEERRECHT_ENROL_CODE": code})
+
+
+@pytest.mark.parametrize(("user", "code", "word"), [
+    ("w" * (MAX_USERNAME_LEN + 1), "ABCDE-FGHIJ", f"gebruikersnaam is te lang: de server neemt hoogstens "
+                                                 f"{MAX_USERNAME_LEN} tekens"),
+    ("werker1", "A" * (MAX_ENROLMENT_CODE_LEN + 1), f"aanmeldcode is te lang: hoogstens {MAX_ENROLMENT_CODE_LEN}"),
+    ("wer\x7fker1", "ABCDE-FGHIJ", "gebruikersnaam bevat een onzichtbaar teken"),
+], ids=["user-too-long", "code-too-long", "user-with-a-control-character"])
+def test_enroll_says_what_is_too_long_before_sending(tmp_path: Path, user: str, code: str, word: str) -> None:
+    data_dir = tmp_path / "d"
+    assert run("init", "--data-dir", data_dir, "--name", "Fictieve Werker", "--role", "netsterk").returncode == 0
+    line = assert_refused(_enroll(data_dir, user, code), 1)
+    assert word in line and "onverwacht" not in line and "ValidationError" not in line
+
+
+def test_enroll_of_a_second_laptop_says_the_user_name_is_too_long(tmp_path: Path) -> None:
+    line = assert_refused(_enroll(tmp_path / "leeg", "w" * (MAX_USERNAME_LEN + 1), "x"), 1)
+    assert "gebruikersnaam is te lang" in line
+    assert not (tmp_path / "leeg").exists()
+
+
+def test_enroll_says_an_older_profile_name_is_too_long(tmp_path: Path) -> None:
+    """A profile made before the limit: its name is refused by the client, in Dutch, before sending."""
+    from leerrecht_desktop.store.profile_rebind import set_profile
+
+    data_dir = tmp_path / "d"
+    assert run("init", "--data-dir", data_dir, "--name", "Fictieve Werker", "--role", "netsterk").returncode == 0
+    ws = Workspace(data_dir)
+    try:
+        case_files = ws.unlock(PASSPHRASE)
+        set_profile(ws, case_files, name="Fictieve " + "W" * MAX_DISPLAY_NAME_LEN, role="netsterk", team="")
+        case_files.lock()
+    finally:
+        ws.close()
+    line = assert_refused(_enroll(data_dir, "werker1", "ABCDE-FGHIJ"), 1)
+    assert f"naam in je profiel is te lang voor de server: hoogstens {MAX_DISPLAY_NAME_LEN}" in line
 
 
 @pytest.mark.parametrize("args", [["bestaat-niet"], ["demo"], ["export", "--data-dir", "x"], ["--onbekend"]],
@@ -540,3 +604,19 @@ def test_export_format_doc_names_every_key(populated: Populated) -> None:
         keys |= {f.name for f in dataclasses.fields(cls)}
     assert keys - documented == set()
     assert {f"`{kind}`" for kind in ("case", *ENTRY_KINDS)} <= set(re.findall(r"`[a-z_]+`", doc))
+
+
+@pytest.mark.parametrize("name", ["Fictieve " + "W" * MAX_DISPLAY_NAME_LEN, "Fictieve\nWerker", "Fictieve\x00Werker"],
+                         ids=["too-long", "line-break", "nul"])
+def test_the_workspace_refuses_the_same_names_as_init(tmp_path: Path, name: str) -> None:
+    """The window's new-profile form goes through Workspace.create_profile, not through init."""
+    from leerrecht_desktop.models.validation import ValidationError
+
+    ws = Workspace(tmp_path / "d", create=True)
+    try:
+        with pytest.raises(ValidationError) as refused:
+            ws.create_profile(name=name, role="netsterk", team="", passphrase=PASSPHRASE, confirm=PASSPHRASE)
+        assert [e.field for e in refused.value.errors] == ["name"]
+        assert not ws.has_profile()
+    finally:
+        ws.close()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from leerrecht_core.i18n import SUPPORTED_LANGUAGES, set_language, tr
+from leerrecht_core.protocol import MAX_DISPLAY_NAME_LEN, has_control_character
 from leerrecht_desktop.cli.common import (
     EXIT_OK,
     PASSPHRASE_ENV,
@@ -65,6 +66,13 @@ def run_init(args: argparse.Namespace, data_dir: Path) -> int:
     name = args.name.strip()
     if not name:
         raise UsageError(tr("Vul je naam in met --name."))
+    # The server's limits (leerrecht_core.protocol), said now rather than at `leerrecht enroll`.
+    if len(name) > MAX_DISPLAY_NAME_LEN:
+        raise UsageError(tr("Je naam is te lang: {n} tekens, de server neemt er hoogstens {max}. Kort hem in "
+                            "met --name.", n=len(name), max=MAX_DISPLAY_NAME_LEN))
+    if has_control_character(name):
+        raise UsageError(tr("Je naam bevat een onzichtbaar teken (zoals een tab of een regeleinde). Typ hem "
+                            "opnieuw met --name."))
     if database_path(data_dir).exists():
         # Say so before asking for a passphrase that could not be used anyway.
         with workspace(data_dir) as ws:

@@ -22,6 +22,7 @@ from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key
 from leerrecht_core.crypto.keys import UserSecrets
 from leerrecht_core.crypto.local import open_local, seal_local
 from leerrecht_core.i18n import seconds, tr
+from leerrecht_core.protocol import MAX_DISPLAY_NAME_LEN, has_control_character
 from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.models.passphrase import passphrase_problem
 from leerrecht_desktop.models.validation import FieldError, ValidationError
@@ -128,6 +129,12 @@ class Workspace(DataFolder):
         errors = []
         if not name.strip():
             errors.append(FieldError("name", tr("Vul je naam in.")))
+        elif len(name.strip()) > MAX_DISPLAY_NAME_LEN:  # what the server takes (enrolment would fail)
+            errors.append(FieldError("name", tr("Je naam is te lang: hoogstens {max} tekens.",
+                                                max=MAX_DISPLAY_NAME_LEN)))
+        elif has_control_character(name.strip()):
+            errors.append(FieldError("name", tr("Je naam bevat een onzichtbaar teken (zoals een tab of een "
+                                                "regeleinde). Typ hem opnieuw.")))
         if role not in {r.value for r in Role}:
             errors.append(FieldError(
                 "role", tr("Kies je rol: onderwijsassistent, netsterk, brugfiguur of coordinator.")))

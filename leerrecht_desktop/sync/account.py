@@ -16,6 +16,7 @@ from pathlib import Path
 
 from leerrecht_core.crypto.kdf import PURPOSE_AUTH, KdfParams, derive_master_key, derive_subkey
 from leerrecht_core.protocol import (
+    MAX_DEVICE_NAME_LEN,
     EnrolRequest,
     KdfJson,
     LoginRequest,
@@ -23,6 +24,7 @@ from leerrecht_core.protocol import (
     PreloginRequest,
     PreloginResponse,
     SessionResponse,
+    has_control_character,
 )
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.profile_rebind import rebind_user_id, set_profile
@@ -35,13 +37,16 @@ from leerrecht_desktop.sync.transport import (
     ServerRefused,
     SyncError,
     Transport,
+    outgoing,
     refusal,
 )
 
 
 def device_name() -> str:
-    # The machine's network name says which laptop a device is in the admin's list; trimmed to the limit.
-    return (platform.node() or "laptop")[:100]
+    # The machine's network name says which laptop a device is in the admin's list; trimmed to the limit,
+    # without the control characters the server refuses.
+    name = "".join(c for c in platform.node() if not has_control_character(c)).strip()
+    return (name or "laptop")[:MAX_DEVICE_NAME_LEN]
 
 
 def _invalid() -> ServerRefused:
@@ -68,8 +73,8 @@ def enrol(workspace: Workspace, case_files: CaseFiles, server_url: str, username
     kdf_json = workspace.kdf_json()
     params = KdfParams.from_json(kdf_json)
     secrets = case_files.secrets
-    request = EnrolRequest(
-        username=username.strip(), enrolment_code=code.strip(), user_id=case_files.user.user_id,
+    request = outgoing(
+        EnrolRequest, username=username.strip(), enrolment_code=code.strip(), user_id=case_files.user.user_id,
         display_name=case_files.user.name, kdf=KdfJson.model_validate(kdf_json),
         auth_key=auth_key(passphrase, params), exchange_public=secrets.exchange_public,
         signing_public=secrets.signing_public, wrapped_secrets=workspace.wrapped_secrets(),
@@ -118,11 +123,11 @@ def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase:
     """Set up a further laptop of an enrolled user in an empty data folder; returns the open workspace and
     the unlocked case files (the caller closes the workspace)."""
     transport = transport or _transport(server_url, pinned_sha256, ca_file)
-    pre = transport.post("/prelogin", PreloginRequest(username=username.strip()), PreloginResponse)
+    pre = transport.post("/prelogin", outgoing(PreloginRequest, username=username.strip()), PreloginResponse)
     params = KdfParams.from_json(pre.kdf.model_dump())
-    session = transport.post("/login", LoginRequest(username=username.strip(),
-                                                    auth_key=auth_key(passphrase, params),
-                                                    device_name=device_name()), SessionResponse)
+    session = transport.post("/login", outgoing(LoginRequest, username=username.strip(),
+                                                auth_key=auth_key(passphrase, params),
+                                                device_name=device_name()), SessionResponse)
     workspace = Workspace(data_dir, create=True)
     try:
         case_files = workspace.adopt_profile(

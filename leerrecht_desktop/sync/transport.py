@@ -84,6 +84,65 @@ class BadResponse(SyncError):
     pass
 
 
+class InvalidRequest(SyncError):
+    """What was typed (or is in the profile) can't be sent: too long for the server, empty, or with an
+    invisible control character. Said before anything goes out, with the field and what to do."""
+
+
+def outgoing(model: type[M], **fields: Any) -> M:
+    """A request for the server (a protocol model), or InvalidRequest in Dutch when a value breaks the
+    wire format's limits (protocol.MAX_USERNAME_LEN and the like), instead of pydantic's own error."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        raise _invalid_request(exc) from None
+
+
+def _invalid_request(exc: ValidationError) -> InvalidRequest:
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        kind = {"string_too_long": "too_long", "string_too_short": "empty"}.get(error["type"])
+        if kind is None and "control characters" in error.get("msg", ""):
+            kind = "control"
+        limit = int((error.get("ctx") or {}).get("max_length", 0))
+        message = _field_problem(field, kind, limit) if kind else None
+        if message:
+            return InvalidRequest(message)
+    # The field's name only: its value could be a person's name.
+    field = ".".join(str(x) for x in exc.errors()[0]["loc"]) if exc.errors() else ""
+    return InvalidRequest(tr("De app kon het verzoek aan de server niet opbouwen ({field}). Werk de app bij of "
+                             "meld dit aan je coördinator.", field=field))
+
+
+def _field_problem(field: str, kind: str, limit: int) -> str | None:
+    if field == "username":
+        return {"too_long": tr("Je gebruikersnaam is te lang: de server neemt hoogstens {max} tekens. Controleer "
+                               "de gebruikersnaam die je van de beheerder kreeg.", max=limit),
+                "control": tr("Je gebruikersnaam bevat een onzichtbaar teken (zoals een tab of een regeleinde). "
+                              "Typ hem opnieuw."),
+                "empty": tr("Vul je gebruikersnaam in.")}[kind]
+    if field == "enrolment_code":
+        return {"too_long": tr("De aanmeldcode is te lang: hoogstens {max} tekens. Controleer de code die je van "
+                               "de beheerder kreeg.", max=limit),
+                "control": tr("De aanmeldcode bevat een onzichtbaar teken (zoals een tab of een regeleinde). Typ "
+                              "ze opnieuw."),
+                "empty": tr("Vul de aanmeldcode van de beheerder in.")}[kind]
+    if field == "display_name":
+        return {"too_long": tr("De naam in je profiel is te lang voor de server: hoogstens {max} tekens. Maak een "
+                               "profiel met een kortere naam, of vraag je coördinator om hulp.", max=limit),
+                "control": tr("De naam in je profiel bevat een onzichtbaar teken (zoals een tab of een "
+                              "regeleinde). Maak een profiel met de naam zonder dat teken, of vraag je "
+                              "coördinator om hulp."),
+                "empty": tr("Je profiel heeft geen naam. Maak een profiel met je naam.")}[kind]
+    if field == "device_name":
+        return {"too_long": tr("De naam van deze laptop is te lang voor de server: hoogstens {max} tekens. Meld "
+                               "dit aan je coördinator.", max=limit),
+                "control": tr("De naam van deze laptop bevat een onzichtbaar teken. Meld dit aan je "
+                              "coördinator."),
+                "empty": tr("Deze laptop heeft geen naam. Meld dit aan je coördinator.")}[kind]
+    return None
+
+
 def _messages() -> dict[str, tuple[type[ServerRefused], str]]:
     return {
         "bad_request": (ServerRefused, tr("De server weigerde het verzoek als ongeldig. Werk de app bij of "

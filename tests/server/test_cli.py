@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from leerrecht_server import cli
+from leerrecht_server.core.config import DB_ENV
 from leerrecht_server.tables import devices, org_settings, users
 
 from .conftest import SERVER_BIN, World
@@ -89,6 +91,30 @@ def test_bad_arguments_give_one_line_and_nonzero_exit(db_url: str, engine: sa.En
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("leerrecht-server:"), (args, r.stderr)
         assert "Traceback" not in r.stderr
+
+
+def test_db_may_come_after_the_admin_action(db_url: str, engine: sa.Engine, tmp_path: Path) -> None:
+    """docs/server.md: every admin action takes `--db`, also after its name (issue 12, finding 9)."""
+    # No default database to fall back on: a --db that was not read would show as a new file here.
+    env = {k: v for k, v in os.environ.items() if k != DB_ENV}
+    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "data"))
+
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(SERVER_BIN), "admin", *args], capture_output=True, text=True, timeout=60, env=env)
+
+    assert admin("create-team", "Team Noord", "--db", db_url).returncode == 0
+    r = admin("create-user", "anna", "--db", db_url, "--role", "netsterk", "--team", "Team Noord")
+    assert r.returncode == 0, r.stderr
+    r = admin("reset-user", "anna", "--db", db_url)
+    assert r.returncode == 0, r.stderr
+    r = admin("--db", "sqlite:////nonexistent/never.sqlite3", "list-users", "--db", db_url)  # the later one wins
+    assert r.returncode == 0 and "anna" in r.stdout, r.stderr
+    assert admin("--db", db_url, "list-users").returncode == 0  # before the action, as always
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(users.c.username)).scalars().all() == ["anna"]
+    assert not (tmp_path / "home").exists() and not (tmp_path / "data").exists()
+    r = admin("list-users", "--db")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--db" in r.stderr
 
 
 def test_loopback_detection() -> None:
