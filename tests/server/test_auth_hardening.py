@@ -270,3 +270,35 @@ def test_concurrent_wrong_logins_never_get_more_hashes_than_the_limit(db_url: st
     assert _audited(engine, "enrol_failed") == statuses.count(403)
     with httpx.Client(base_url=urls[0], timeout=30) as http:
         assert http.post("/v1/enrol", json=world.enrol_body(bert, pending_code)).status_code == 429
+
+
+def test_migration_0003_over_a_0002_database(db_url: str) -> None:
+    """Existing users and devices keep working: no lineage yet, the old attempt rows are gone."""
+    from leerrecht_server.db import migrate, open_engine
+
+    engine = open_engine(db_url)
+    try:
+        migrate(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO login_attempts (username, ip, at) VALUES ('anna', '192.0.2.1', 1.0)"))
+            conn.execute(sa.text("INSERT INTO devices (device_id, user_id, token_hash, name, created_at, state) "
+                                 "VALUES ('d1', 'u1', 'h1', 'L1', '2025-01-01', 'active')"))
+        migrate(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(devices.c.device_id, devices.c.minted_by)).all() == [("d1", None)]
+            assert not sa.inspect(conn).has_table("login_attempts")
+            assert conn.execute(sa.select(sa.func.count()).select_from(auth_throttle)).scalar_one() == 0
+        from alembic import command
+        from alembic.config import Config
+
+        from leerrecht_server.db import MIGRATIONS_DIR, write_transaction
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with write_transaction(engine) as conn:  # and back
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0002")
+        with engine.connect() as conn:
+            assert sa.inspect(conn).has_table("login_attempts") and not sa.inspect(conn).has_table("auth_throttle")
+    finally:
+        engine.dispose()
