@@ -142,30 +142,21 @@ def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase:
     return workspace, case_files
 
 
-def _server_auth_key(store: SyncStore, workspace: Workspace, passphrase_now: str) -> bytes | None:
-    """The authentication key the server knows: the proof a passphrase change carries. While an
-    earlier change waits unsent it is that change's proof (the server never saw the one between);
-    otherwise the key of the passphrase the vault is wrapped with now. None for a change queued by an
-    app from before the proof (the server refuses it with a message; a fresh login mends that)."""
-    pending = store.pending_passphrase_change()
-    if pending is not None:
-        proof = PassphraseChange.model_validate(pending).old_auth_key
-        return proof
-    return auth_key(passphrase_now, KdfParams.from_json(workspace.kdf_json()))
-
-
 def change_passphrase(workspace: Workspace, case_files: CaseFiles, old: str, new: str,
                       confirm: str | None = None) -> bool:
     """Change the passphrase on this laptop (`Workspace.change_passphrase`, with its checks) and, when
     it is enrolled, queue the change for the server, proven with the old authentication key (no
     network: safe on the store's worker thread; the next sync sends it). True when queued. A wrong
     old passphrase is refused by the local change (throttled, as unlock); the proof derived from it
-    before is then dropped, never sent. Costs four Argon2id derivations."""
+    before is then dropped, never sent. Costs up to four Argon2id derivations."""
     store = SyncStore(case_files)
     if not store.is_enrolled():
         workspace.change_passphrase(old, new, confirm)
         return False
-    proof = _server_auth_key(store, workspace, old)
+    # The proof: the authentication key of the passphrase the server knows, `old` (unless an earlier
+    # change still waits: `_queue` keeps that one's proof, since the server never saw the one between).
+    proof = None if store.pending_passphrase_change() is not None else \
+        auth_key(old, KdfParams.from_json(workspace.kdf_json()))
     workspace.change_passphrase(old, new, confirm)
     _queue(workspace, store, new, proof)
     return True
@@ -188,6 +179,7 @@ def queue_passphrase_change(workspace: Workspace, case_files: CaseFiles, passphr
 
 
 def _queue(workspace: Workspace, store: SyncStore, passphrase: str, proof: bytes | None) -> None:
+    # A change queued by an app from before the proof has none: the server refuses it with a message.
     pending = store.pending_passphrase_change()
     if pending is not None:
         proof = PassphraseChange.model_validate(pending).old_auth_key
