@@ -66,29 +66,38 @@ def take_attempt(conn: Connection, limits: list[Limit], window_seconds: float) -
     concurrent requests in any number of processes can never take more than `limit` between them:
     on PostgreSQL the row lock makes a second UPDATE wait and re-check its WHERE on the committed
     row; on SQLite the write transaction (BEGIN IMMEDIATE) runs them one at a time. A window is
-    fixed: it starts at the first attempt and the count starts again once it has passed."""
+    fixed: it starts at the first attempt and the count starts again once it has passed. Callers
+    take their keys in one order (the user's key, then the address's), so two never wait on each other."""
     now = time.time()
-    expired = now - window_seconds
     for lim in limits:
-        _insert_missing(conn, lim.key_hash, now)
-        taken = conn.execute(
-            auth_throttle.update()
-            .where(auth_throttle.c.key_hash == lim.key_hash,
-                   sa.or_(auth_throttle.c.window_start <= expired, auth_throttle.c.hits < lim.limit))
-            .values(hits=sa.case((auth_throttle.c.window_start <= expired, 1), else_=auth_throttle.c.hits + 1),
-                    window_start=sa.case((auth_throttle.c.window_start <= expired, now),
-                                         else_=auth_throttle.c.window_start))).rowcount
-        if taken != 1:
+        if not _take_one(conn, lim, now, now - window_seconds):
             return False
-    # Keep the table small: a counter whose window is long over counts nothing.
-    conn.execute(auth_throttle.delete().where(auth_throttle.c.window_start < now - 2 * window_seconds))
+    # Keep the table small: a counter whose window is long over counts nothing. Rows another request
+    # holds are skipped (PostgreSQL), so pruning never waits on, or deadlocks with, a request.
+    stale = (sa.select(auth_throttle.c.key_hash).where(auth_throttle.c.window_start < now - 2 * window_seconds)
+             .with_for_update(skip_locked=True))
+    conn.execute(auth_throttle.delete().where(auth_throttle.c.key_hash.in_(stale)))
     return True
 
 
-def _insert_missing(conn: Connection, key_hash: str, now: float) -> None:
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(auth_throttle).values(key_hash=key_hash, hits=0, window_start=now)
-                 .on_conflict_do_nothing(index_elements=[auth_throttle.c.key_hash]))
+def _take_one(conn: Connection, lim: Limit, now: float, expired: float) -> bool:
+    key = auth_throttle.c.key_hash == lim.key_hash
+    for _ in range(3):
+        restart = auth_throttle.c.window_start <= expired
+        taken = conn.execute(auth_throttle.update().where(key, sa.or_(restart, auth_throttle.c.hits < lim.limit))
+                             .values(hits=sa.case((restart, 1), else_=auth_throttle.c.hits + 1),
+                                     window_start=sa.case((restart, now), else_=auth_throttle.c.window_start)))
+        if taken.rowcount == 1:
+            return True
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        # RETURNING, not rowcount: through SQLAlchemy, psycopg reports -1 here, inserted or skipped.
+        inserted = conn.execute(insert(auth_throttle).values(key_hash=lim.key_hash, hits=1, window_start=now)
+                                .on_conflict_do_nothing(index_elements=[auth_throttle.c.key_hash])
+                                .returning(auth_throttle.c.key_hash)).first()
+        if inserted is not None:
+            return True
+        # The row exists: used up, or another request inserted it just now (then the UPDATE sees it).
+    return False
 
 
 def give_back(conn: Connection, key_hash: str) -> None:

@@ -218,6 +218,31 @@ def test_wrong_codes_from_one_address_do_not_lock_out_the_real_user(db_url: str,
     assert keys and all("anna" not in k and "198.51" not in k for k in keys)
 
 
+def test_a_counter_starts_again_after_its_window_and_stale_ones_are_pruned(engine: sa.Engine) -> None:
+    from leerrecht_server.crud import auth as crud
+    from leerrecht_server.db import write_transaction
+
+    def take(key: str, limit: int = 2) -> bool:
+        with write_transaction(engine) as conn:
+            return crud.take_attempt(conn, [crud.Limit(key, limit)], 900)
+
+    assert [take("a"), take("a"), take("a")] == [True, True, False]
+    assert take("b")
+    with engine.begin() as conn:  # a's window is over; b's is long over
+        conn.execute(auth_throttle.update().where(auth_throttle.c.key_hash == "a").values(window_start=0.5e9))
+        conn.execute(auth_throttle.update().where(auth_throttle.c.key_hash == "b").values(window_start=0.0))
+    assert take("a")  # counted from 1 again, in a new window
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.select(auth_throttle.c.key_hash, auth_throttle.c.hits)).all())
+    assert rows == {"a": 1}  # b was pruned
+    # Both limits of one attempt, or neither: a used-up second key takes nothing from the first.
+    with write_transaction(engine) as conn:
+        assert not crud.take_attempt(conn, [crud.Limit("c", 5), crud.Limit("a", 1)], 900)
+        conn.rollback()
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(auth_throttle.c.hits).where(auth_throttle.c.key_hash == "c")).first() is None
+
+
 def _hammer(urls: list[str], n: int, request: Any) -> list[int]:
     """`n` requests at once (threads released together), spread over the servers in `urls`."""
     barrier = threading.Barrier(n)
