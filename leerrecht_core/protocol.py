@@ -16,7 +16,8 @@ Bytes travel as standard base64 strings. Every endpoint below lives under API_PR
     POST /push       PushRequest      -> PushResponse       outbox revisions, idempotent per revision_id
     GET  /pull?after=N&limit=M        -> PullPage           everything visible after cursor N
     GET  /cases/{id}/history?after=N&limit=M -> PullPage    a newly shared case's whole history
-    POST /account/passphrase PassphraseChange -> 204        new wrap + auth key after a local change
+    POST /account/passphrase PassphraseChange -> 204        new wrap + auth key after a local change,
+                                                            proven with the old auth key
     GET  /health                      -> {"status": "ok"}
 
 Names, codes and ids a person types or sees have shared limits (MAX_USERNAME_LEN and the like, in
@@ -25,7 +26,8 @@ In the OpenAPI schema a bytes field is the base64 text that travels, with its le
 
 Errors: every 4xx body is `ErrorBody` with a machine `code` and a plain English `detail`; the client
 maps codes to its own (Dutch) sentences. Codes: bad_request, unauthorized, device_revoked,
-device_replaced, forbidden, not_found, conflict, too_large, rate_limited, enrolment_invalid.
+device_replaced, forbidden, not_found, conflict, too_large, rate_limited, enrolment_invalid,
+passphrase_proof_invalid (403: a passphrase change without the right old auth key).
 
 `device_replaced` (401): the device's user was reset (forgotten passphrase, new laptop) and enrolled
 again, so this device is replaced, not revoked: its `POST /push` still works (what it had not sent
@@ -248,6 +250,10 @@ class PassphraseChange(Model):
     kdf: KdfJson
     auth_key: B64 = Field(min_length=32, max_length=32)
     wrapped_secrets: B64 = Field(min_length=28, max_length=4096)
+    # Proof of the passphrase the server knows now: the authentication key it last accepted (a
+    # token alone never changes the passphrase). Optional on the wire only so that a change queued
+    # by an older app is refused with `passphrase_proof_invalid` rather than as a malformed body.
+    old_auth_key: Annotated[B64, Field(min_length=32, max_length=32)] | None = None
 
 
 class DirectoryEntry(Model):

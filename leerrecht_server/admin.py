@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.protocol import Role
 from leerrecht_server import security
+from leerrecht_server.crud.devices import revoke_with_descendants
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
 
@@ -124,15 +125,16 @@ def list_devices(engine: Engine, username: str | None = None) -> list[DeviceInfo
                 for r in conn.execute(q)]
 
 
-def revoke_device(engine: Engine, device_id: str) -> None:
+def revoke_device(engine: Engine, device_id: str) -> list[str]:
+    """Revoke a device (it wipes at its next contact) and every device minted from it: a login with
+    an auth key this device's passphrase change set, and so on. Returns the ids of those others."""
     with write_transaction(engine) as conn:
         row = conn.execute(sa.select(devices.c.revoked_at).where(devices.c.device_id == device_id)).first()
         if row is None:
             raise AdminError(f"no device {device_id!r}")
-        if row.revoked_at is None:
-            conn.execute(devices.update().where(devices.c.device_id == device_id)
-                         .values(revoked_at=now_iso(), state="revoked"))
-        _audit(conn, "revoke_device", f"device {device_id}")
+        also = revoke_with_descendants(conn, device_id)
+        _audit(conn, "revoke_device", f"device {device_id}" + (f" minted {' '.join(also)}" if also else ""))
+    return also
 
 
 def create_recovery_key(engine: Engine, *, replace: bool = False) -> str:

@@ -89,3 +89,10 @@ def decoy_salt(server_secret: str, username: str) -> str:
 
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def throttle_key(server_secret: str, *parts: str) -> str:
+    """The row key of an attempt counter ("login-user", name; "ip", address; ...): keyed under the
+    server secret, so the table holds neither names nor addresses, nor a hash one could try names on."""
+    message = "|".join(("throttle", *parts)).encode("utf-8")
+    return hmac.new(bytes.fromhex(server_secret), message, hashlib.sha256).hexdigest()

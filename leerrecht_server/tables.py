@@ -1,7 +1,7 @@
 """The server's schema as SQLAlchemy Core tables (queries use these; migrations create them).
 
 Only what DESIGN.md section 4 lists: teams, users, devices, org settings, cases, memberships, key
-grants, sealed revisions (plus their heads and the sequence counter), login attempts, audit log.
+grants, sealed revisions (plus their heads and the sequence counter), attempt counters, audit log.
 Nothing here holds plaintext case content: ciphertexts, nonces and signatures are opaque bytes."""
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ users = sa.Table(
     # awaiting_recovery (enrolled again with new keys, case keys not yet recovered) | disabled
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
+    # The device whose passphrase change set the current auth key; None when an enrolment set it.
+    sa.Column("auth_set_by", sa.String(36), nullable=True),
 )
 
 devices = sa.Table(
@@ -62,6 +64,9 @@ devices = sa.Table(
     # What the laptop reported at its last contact (X-Leerrecht-Client, X-Leerrecht-Unsent).
     sa.Column("app_version", sa.String(32), nullable=True),
     sa.Column("unsent_reported", sa.Integer, nullable=True),
+    # A device made by login: the users.auth_set_by of that moment (the device whose passphrase
+    # change set the auth key it logged in with). Revoking a device revokes what it minted.
+    sa.Column("minted_by", sa.String(36), nullable=True, index=True),
 )
 
 user_keys = sa.Table(
@@ -145,12 +150,13 @@ counters = sa.Table(
     sa.Column("value", sa.BigInteger, nullable=False),
 )
 
-login_attempts = sa.Table(
-    "login_attempts", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("ip", sa.String(64), nullable=False),
-    sa.Column("at", sa.Float, nullable=False),
+# Attempt counters of the login, enrolment and passphrase-change limits: one row per limited key
+# (a SHA-256, never the name or address itself), taken by a conditional UPDATE before the slow hash.
+auth_throttle = sa.Table(
+    "auth_throttle", metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.Float, nullable=False, index=True),
 )
 
 # What a laptop could no longer push (its device revoked, its user removed from the case), kept for a

@@ -109,7 +109,8 @@ def enrol(workspace: Workspace, case_files: CaseFiles, server_url: str, username
     if report.rebound:
         # The wrapped secrets the server got were sealed for the profile's former id: send them again,
         # sealed for the account's, the way a passphrase change goes (queued if the server is away).
-        queue_passphrase_change(workspace, case_files, passphrase)
+        # The proof is the authentication key just enrolled with (the same passphrase).
+        queue_passphrase_change(workspace, case_files, passphrase, proof=request.auth_key)
         engine.send_passphrase_change(report)
     # Cases made before enrolment go to the server now (and any that fail, at the next sync).
     engine.refresh_directory(report)
@@ -146,35 +147,66 @@ def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase:
     return workspace, case_files
 
 
-def queue_passphrase_change(workspace: Workspace, case_files: CaseFiles, passphrase: str) -> bool:
-    """The local half of `push_passphrase_change`, without the network (safe on the store's worker
-    thread): queue the change, sealed, for the next sync. False when this laptop is not enrolled."""
+def change_passphrase(workspace: Workspace, case_files: CaseFiles, old: str, new: str,
+                      confirm: str | None = None) -> bool:
+    """Change the passphrase on this laptop (`Workspace.change_passphrase`, with its checks) and, when
+    it is enrolled, queue the change for the server, proven with the old authentication key (no
+    network: safe on the store's worker thread; the next sync sends it). True when queued. A wrong
+    old passphrase is refused by the local change (throttled, as unlock); the proof derived from it
+    before is then dropped, never sent. Costs up to four Argon2id derivations."""
+    store = SyncStore(case_files)
+    if not store.is_enrolled():
+        workspace.change_passphrase(old, new, confirm)
+        return False
+    # The proof: the authentication key of the passphrase the server knows, `old` (unless an earlier
+    # change still waits: `_queue` keeps that one's proof, since the server never saw the one between).
+    proof = None if store.pending_passphrase_change() is not None else \
+        auth_key(old, KdfParams.from_json(workspace.kdf_json()))
+    workspace.change_passphrase(old, new, confirm)
+    _queue(workspace, store, new, proof)
+    return True
+
+
+def queue_passphrase_change(workspace: Workspace, case_files: CaseFiles, passphrase: str, *,
+                            proof: bytes | None) -> bool:
+    """Queue, sealed, for the next sync: the server is to take the Argon2id parameters, authentication
+    key and wrap of `passphrase` (the one the vault is wrapped with now), proven with `proof`, the
+    authentication key the server knows (an earlier change still waiting keeps its own proof). False
+    when this laptop is not enrolled."""
     store = SyncStore(case_files)
     if not store.is_enrolled():
         return False
     # Never send an authentication key for anything but the passphrase the vault is wrapped with now:
     # the server would then lock this user out of every further laptop.
     workspace.verify_passphrase(passphrase)
-    kdf_json = workspace.kdf_json()
-    change = PassphraseChange(kdf=KdfJson.model_validate(kdf_json),
-                              auth_key=auth_key(passphrase, KdfParams.from_json(kdf_json)),
-                              wrapped_secrets=workspace.wrapped_secrets())
-    store.set_pending_passphrase_change(change.model_dump(mode="json"))
+    _queue(workspace, store, passphrase, proof)
     return True
 
 
-def push_passphrase_change(workspace: Workspace, case_files: CaseFiles, transport: Transport | None,
-                           passphrase: str) -> bool:
-    """Call right after a successful local `Workspace.change_passphrase(old, passphrase)`: tell the
-    server the new Argon2id parameters, authentication key and wrapped secrets, so a further laptop
-    logs in with the NEW passphrase (and no longer with the old one).
+def _queue(workspace: Workspace, store: SyncStore, passphrase: str, proof: bytes | None) -> None:
+    # A change queued by an app from before the proof has none: the server refuses it with a message.
+    pending = store.pending_passphrase_change()
+    if pending is not None:
+        proof = PassphraseChange.model_validate(pending).old_auth_key
+    kdf_json = workspace.kdf_json()
+    change = PassphraseChange(kdf=KdfJson.model_validate(kdf_json),
+                              auth_key=auth_key(passphrase, KdfParams.from_json(kdf_json)),
+                              wrapped_secrets=workspace.wrapped_secrets(), old_auth_key=proof)
+    store.set_pending_passphrase_change(change.model_dump(mode="json"))
 
-    The change is first queued, sealed under the local key (`SyncStore.set_pending_passphrase_change`),
-    then sent; if the server can't be reached (or refuses) it stays queued and the next
-    `SyncEngine.sync_once` sends it. Returns True when the server has it, False when it waits (or when
-    this laptop is not enrolled: then there is nothing to tell). `transport` defaults to one built from
-    the enrolment. Costs two Argon2id derivations (check, then the authentication key)."""
-    if not queue_passphrase_change(workspace, case_files, passphrase):
+
+def push_passphrase_change(workspace: Workspace, case_files: CaseFiles, transport: Transport | None,
+                           old: str, new: str, confirm: str | None = None) -> bool:
+    """`change_passphrase`, then send it now: the server takes the new Argon2id parameters,
+    authentication key and wrapped secrets (proven with the old authentication key), so a further
+    laptop logs in with the NEW passphrase (and no longer with the old one), and every other laptop
+    of the account is replaced (it sends what it had not sent, then stops).
+
+    If the server can't be reached (or refuses) the change stays queued, sealed under the local key
+    (`SyncStore.set_pending_passphrase_change`), and the next `SyncEngine.sync_once` sends it. Returns
+    True when the server has it, False when it waits (or when this laptop is not enrolled: then there
+    is nothing to tell). `transport` defaults to one built from the enrolment."""
+    if not change_passphrase(workspace, case_files, old, new, confirm):
         return False
     own = transport is None
     if transport is None:

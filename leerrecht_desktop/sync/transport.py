@@ -158,6 +158,9 @@ def _messages() -> dict[str, tuple[type[ServerRefused], str]]:
         "conflict": (ConflictError, tr("De server heeft dit al in een andere versie.")),
         "too_large": (ServerRefused, tr("Dit is te groot om naar de server te sturen.")),
         "rate_limited": (RateLimited, tr("Te veel pogingen na elkaar. Wacht even en probeer opnieuw.")),
+        "passphrase_proof_invalid": (Forbidden, tr("De server kon je vorige wachtwoordzin niet bevestigen; misschien "
+                                                   "werd ze intussen op een andere laptop gewijzigd. Vraag je "
+                                                   "coördinator om hulp.")),
         "enrolment_invalid": (EnrolmentInvalid, tr("Gebruikersnaam, aanmeldcode of wachtwoordzin klopt niet "
                                                    "(of de code is al gebruikt of verlopen).")),
     }

@@ -302,13 +302,15 @@ class ChangePassphraseDialog(QDialog):
         self._set_busy(True)
 
         def change() -> None:
-            workspace.change_passphrase(old, new, confirm)
-            if case_files is not None:
-                # An enrolled laptop tells the server at its next sync, so a further laptop logs in with
-                # the new passphrase; queued here, sent by the background loop (never network on this thread).
-                from leerrecht_desktop.sync.account import queue_passphrase_change
+            if case_files is None:
+                workspace.change_passphrase(old, new, confirm)
+                return
+            # An enrolled laptop tells the server at its next sync (proven with the old passphrase), so a
+            # further laptop logs in with the new one; queued here, sent by the background loop (never
+            # network on this thread).
+            from leerrecht_desktop.sync.account import change_passphrase
 
-                queue_passphrase_change(workspace, case_files, new)
+            change_passphrase(workspace, case_files, old, new, confirm)
 
         StoreOp(self, change, runner=self.runner).success(self._done).failure(self._failed).run()
 

@@ -153,10 +153,12 @@ def test_passphrase_change_replaces_the_auth_key(world: World, client: TestClien
     anna = world.user("anna")
     new_key = os.urandom(32)
     body = {"kdf": world.enrol_body(anna, "x")["kdf"], "auth_key": base64.b64encode(new_key).decode(),
-            "wrapped_secrets": base64.b64encode(os.urandom(60)).decode()}
+            "wrapped_secrets": base64.b64encode(os.urandom(60)).decode(),
+            "old_auth_key": base64.b64encode(anna.auth_key).decode()}
     assert client.post("/v1/account/passphrase", json=body, headers=anna.headers).status_code == 204
     assert _login(client, "anna", anna.auth_key).status_code == 401
     assert _login(client, "anna", new_key).status_code == 200
+    assert client.get("/v1/directory", headers=anna.headers).status_code == 200  # the caller keeps working
 
 
 def test_directory_lists_only_the_callers_team(world: World, client: TestClient) -> None:
