@@ -196,7 +196,9 @@ def test_register_is_idempotent_for_a_member(world: World, client: TestClient) -
     assert again.status_code == 200 and again.json()["members"] == [anna.user_id]
     other = [grant(bert, case.case_id, 1, bert.user_id, bert.secrets.exchange_public, case.keys[1])]
     clash = client.post("/v1/cases", json={"case_id": case.case_id, "grants": other}, headers=bert.headers)
-    assert clash.status_code == 409 and clash.json()["code"] == "conflict"
+    # Taken by a case bert can't see: the answer for any case id he may not see (no oracle).
+    assert clash.status_code == 404
+    assert clash.json() == client.get(f"/v1/cases/{uuid.uuid4()}", headers=bert.headers).json()
 
 
 def test_member_add_brings_history(world: World, client: TestClient) -> None:
@@ -235,7 +237,10 @@ def test_member_add_needs_every_key_version_and_rights(world: World) -> None:
     assert world.add(cleo, case, cleo).status_code == 404  # cleo is neither member nor coordinator
     assert world.add(bert, case, cleo).status_code == 404  # bert was removed
     coord = world.user("carla", role="coordinator")
-    assert world.add(coord, case, cleo).status_code == 200  # a coordinator of the team may, unasked
+    # A coordinator of the team sees the case, but holds none of its keys: wrapping one is not theirs to do.
+    assert world.add(coord, case, cleo).status_code == 403
+    assert world.add(anna, case, coord).status_code == 200  # the late coordinator gets the keys
+    assert world.add(coord, case, cleo).status_code == 200  # and may then, unasked
 
 
 def test_member_remove_emits_event_requires_rotation_and_hides_the_case(world: World, client: TestClient) -> None:
@@ -304,9 +309,13 @@ def test_rotated_key_never_goes_to_the_removed_user(world: World, client: TestCl
         r = client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": bert.user_id, "grants": grants},
                         headers=anna.headers)
         assert r.status_code == 400 and r.json()["code"] == "bad_request"
-    # A coordinator who removes someone may include a grant for themself.
+    # A coordinator who holds the key may remove someone (and wraps the new key for themself too).
     coord = world.user("carla", role="coordinator")
     grants = [grant(coord, case.case_id, 2, a.user_id, a.secrets.exchange_public, key) for a in (anna, coord)]
+    r = client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": bert.user_id, "grants": grants},
+                    headers=coord.headers)
+    assert r.status_code == 403  # not yet: no key of this case was ever wrapped for them
+    assert world.add(anna, case, coord).status_code == 200
     r = client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": bert.user_id, "grants": grants},
                     headers=coord.headers)
     assert r.status_code == 200, r.text
