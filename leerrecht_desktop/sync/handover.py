@@ -4,8 +4,9 @@ A hand-over changes the case profile's assigned workers (a new, sealed profile r
 the case key with the new worker and, unless the previous one is kept, removes the previous worker
 from the case with a key rotation, so what is written from then on is sealed under a key they never
 get; their laptops erase the case at their next sync. Who may: a coordinator (role from the
-enrolment), or the case's assigned worker handing their own place on. The server can't check the
-second rule (who is assigned is sealed): it checks membership and team, the app checks the rest.
+enrolment), or the case's assigned worker handing their own place on. The server can't read who is
+assigned (it is sealed): it checks its own stand-in, the case's owner, which a hand-over passes on
+(docs/threat-model.md section 8), and the app checks the assignment.
 
 Offline, a coordinator's hand-over is queued like sharing (the share, the rotation and the profile
 revision go out at the next sync, in that order). Handing on one's own case needs the server: the
