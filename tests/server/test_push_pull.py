@@ -456,3 +456,36 @@ def test_the_cases_worker_follows_a_hand_over(world: World, client: TestClient) 
     own = world.register(coord)
     assert world.add(coord, own, bert).status_code == 200
     assert world.add(bert, own, cleo).status_code == 200
+
+
+def test_migration_0006_takes_each_cases_owner_from_its_registration(db_url: str) -> None:
+    """A database of schema 0002: a worker's case gets them as owner, a coordinator's case none, and a case
+    with no registration in the audit log none (only the coordinators manage it)."""
+    from leerrecht_server.db import migrate, open_engine
+    from leerrecht_server.tables import cases, memberships
+
+    worker, coord = "a" * 8 + "-0000-4000-8000-000000000001", "c" * 8 + "-0000-4000-8000-000000000001"
+    ids = {name: str(uuid.uuid4()) for name in ("worker", "coord", "unknown")}
+    engine = open_engine(db_url)
+    try:
+        migrate(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO teams VALUES ('t1', 'Team Noord', '2025-01-01')"))
+            for name, uid, role in (("anna", worker, "netsterk"), ("carla", coord, "coordinator")):
+                conn.execute(sa.text("INSERT INTO users (username, display_name, role, team_id, user_id, status, "
+                                     "created_at) VALUES (:n, :n, :r, 't1', :u, 'active', '2025-01-01')"),
+                             {"n": name, "u": uid, "r": role})
+            for seq, case_id in enumerate(ids.values(), start=1):
+                conn.execute(sa.text("INSERT INTO cases VALUES (:c, 't1', 1, '2025-01-01')"), {"c": case_id})
+                conn.execute(sa.text("INSERT INTO memberships (case_id, user_id, added_seq) VALUES (:c, :u, :s)"),
+                             {"c": case_id, "u": worker, "s": seq})
+            for by, case_id in ((worker, ids["worker"]), (coord, ids["coord"])):
+                conn.execute(sa.text("INSERT INTO audit_log (at, actor, user_id, action, case_ids) "
+                                     "VALUES ('2025-01-01', 'x', :u, 'case_register', :c)"), {"u": by, "c": case_id})
+        migrate(engine)
+        with engine.connect() as conn:
+            owners = dict(conn.execute(sa.select(cases.c.case_id, cases.c.owner_id)).all())
+            assert owners == {ids["worker"]: worker, ids["coord"]: None, ids["unknown"]: None}
+            assert set(conn.execute(sa.select(memberships.c.added_by)).scalars()) == {None}
+    finally:
+        engine.dispose()
