@@ -77,7 +77,7 @@ def test_a_colleague_the_case_was_shared_with_can_not_change_its_members(
 def test_nobody_takes_a_coordinator_off_a_case(server: ServerProcess, team: tuple[Laptop, ...]) -> None:
     coord, w1, _w2, _w3 = team
     case_id = make_case(w1.case_files, notes=1)
-    assert w1.sync().errors == []
+    assert w1.sync().errors == [] and coord.sync().errors == []
     for laptop in (w1, coord):
         engine = laptop.engine()
         try:
