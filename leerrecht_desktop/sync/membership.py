@@ -58,9 +58,7 @@ class MembershipSync(DirectorySync):
         versions = [row.key_version for row in self.store.key_versions(case_id)]
         if not versions:
             raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
-        if self._is_team_coordinator(user_id):
-            raise SyncError(tr("Een coördinator van je team blijft op elk dossier van het team en kan er niet "
-                               "af gehaald worden. Er is niets gewijzigd."))
+        self.check_may_unshare(user_id)
         remaining = [m for m in self.store.members(case_id) if m != user_id]
         if self.me not in remaining:
             remaining.append(self.me)
@@ -93,6 +91,12 @@ class MembershipSync(DirectorySync):
                 return False
         entry = self._directory.get(user_id)
         return entry is not None and entry.role == "coordinator" and entry.team_id == self.store.state().team_id
+
+    def check_may_unshare(self, user_id: str) -> None:
+        """Refuses taking a coordinator of the team off a case (the server would refuse it too)."""
+        if self._is_team_coordinator(user_id):
+            raise SyncError(tr("Een coördinator van je team blijft op elk dossier van het team en kan er niet "
+                               "af gehaald worden. Er is niets gewijzigd."))
 
     def send_member_changes(self, report: SyncReport, *, again: bool = True) -> None:
         redo = False

@@ -13,6 +13,7 @@ import pytest
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.errors import SyncError
+from leerrecht_desktop.sync.sharing import change_members
 from tests.kits.synckit import DAY, Laptop, ServerProcess, enrolled, make_case, snapshot
 
 pytestmark = pytest.mark.slow
@@ -75,7 +76,7 @@ def test_a_colleague_the_case_was_shared_with_can_not_change_its_members(
 
 
 def test_nobody_takes_a_coordinator_off_a_case(server: ServerProcess, team: tuple[Laptop, ...]) -> None:
-    coord, w1, _w2, _w3 = team
+    coord, w1, _w2, w3 = team
     case_id = make_case(w1.case_files, notes=1)
     assert w1.sync().errors == [] and coord.sync().errors == []
     for laptop in (w1, coord):
@@ -86,4 +87,8 @@ def test_nobody_takes_a_coordinator_off_a_case(server: ServerProcess, team: tupl
         finally:
             engine.transport.close()
         assert SyncStore(laptop.case_files).pending_member_changes() == []
+    # "Delen met collega…" with a colleague ticked and the coordinator unticked: nothing is queued.
+    with pytest.raises(SyncError, match="Er is niets gewijzigd"):
+        change_members(w1.case_files, case_id, add=[w3.user_id], remove=[coord.user_id])
+    assert SyncStore(w1.case_files).pending_member_changes() == []
     assert coord.user_id in members(server, case_id)
