@@ -30,7 +30,7 @@ from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
-from leerrecht_desktop.sync.transport import Unreachable
+from leerrecht_desktop.sync.transport import Forbidden, Unreachable
 
 # The last people list seen online, sealed under the local key (names are personal data): lets a
 # coordinator hand over while offline. A settings row, no schema change.
@@ -205,8 +205,14 @@ class Handover:
         version, key = state.key_version + 1, new_case_key()
         grants = [engine._grant(case_id, version, rid, wrap_case_key(key, case_id, version, rid, public))
                   for rid, public in recipients.items()]
-        engine.transport.post(f"/cases/{case_id}/members/remove", MemberRemove(user_id=engine.me, grants=grants),
-                              CaseState)
+        try:
+            engine.transport.post(f"/cases/{case_id}/members/remove", MemberRemove(user_id=engine.me, grants=grants),
+                                  CaseState)
+        except Forbidden:
+            # The server knows another worker as the case's own (docs/threat-model.md section 8).
+            raise HandoverRefused(tr("De server laat je dit dossier niet zelf overdragen: voor de server is het "
+                                     "niet jouw dossier. Je houdt er toegang toe; vraag je coördinator om het over "
+                                     "te dragen.")) from None
 
     # -- the commands ---------------------------------------------------------------------------
 

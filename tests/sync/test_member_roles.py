@@ -13,6 +13,7 @@ import pytest
 from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.errors import SyncError
+from leerrecht_desktop.sync.handover import Handover, resolve
 from leerrecht_desktop.sync.sharing import change_members
 from tests.kits.synckit import DAY, Laptop, ServerProcess, enrolled, make_case, snapshot
 
@@ -92,3 +93,29 @@ def test_nobody_takes_a_coordinator_off_a_case(server: ServerProcess, team: tupl
         change_members(w1.case_files, case_id, add=[w3.user_id], remove=[coord.user_id])
     assert SyncStore(w1.case_files).pending_member_changes() == []
     assert coord.user_id in members(server, case_id)
+
+
+def test_a_worker_the_server_does_not_know_as_the_cases_own_is_told_to_ask_the_coordinator(
+        server: ServerProcess, team: tuple[Laptop, ...]) -> None:
+    """The coordinator assigns w1's case to w2 but keeps w1 on it (--keep-previous): for the server it is
+    still w1's case. w2 handing it on is refused by the server, said in Dutch, and nothing is raised."""
+    coord, w1, w2, w3 = team
+    case_id = make_case(w1.case_files, notes=1)
+    assert w1.sync().errors == [] and coord.sync().errors == []
+    s = Handover(coord.case_files)
+    try:
+        s.run([case_id], resolve(s.people, "werker2", s.state.team_id), keep_previous=True, previous=None)
+    finally:
+        s.close()
+    assert w2.sync().errors == []
+    before = members(server, case_id)
+    assert before == {coord.user_id, w1.user_id, w2.user_id}
+    s = Handover(w2.case_files)
+    try:
+        outcome = s.run([case_id], resolve(s.people, "werker3", s.state.team_id), keep_previous=False, previous=None)
+    finally:
+        s.close()
+    assert any("vraag je coördinator om het over te dragen" in e for e in outcome.errors), outcome.errors
+    assert any("alleen een coördinator van het team of de begeleider" in e for e in outcome.errors)
+    assert members(server, case_id) == before and w3.user_id not in before
+    assert w2.case_files.load_case(case_id) is not None  # w2 keeps the case
