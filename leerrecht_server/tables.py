@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 SEQ_COUNTER = "seq"
 
 # Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
@@ -91,6 +91,9 @@ cases = sa.Table(
     sa.Column("team_id", sa.String(36), nullable=False),
     sa.Column("key_version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
+    # The case's worker as far as the server can know it (the registering worker, then whoever a
+    # hand-over passes it to); None: only the team's coordinators manage its members.
+    sa.Column("owner_id", sa.String(36), nullable=True),
 )
 
 memberships = sa.Table(
@@ -100,6 +103,7 @@ memberships = sa.Table(
     sa.Column("user_id", sa.String(36), nullable=False),
     sa.Column("added_seq", sa.BigInteger, nullable=False),
     sa.Column("removed_seq", sa.BigInteger, nullable=True),
+    sa.Column("added_by", sa.String(36), nullable=True),  # who added them (None: before schema 0005)
 )
 
 key_grants = sa.Table(

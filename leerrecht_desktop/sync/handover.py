@@ -4,8 +4,9 @@ A hand-over changes the case profile's assigned workers (a new, sealed profile r
 the case key with the new worker and, unless the previous one is kept, removes the previous worker
 from the case with a key rotation, so what is written from then on is sealed under a key they never
 get; their laptops erase the case at their next sync. Who may: a coordinator (role from the
-enrolment), or the case's assigned worker handing their own place on. The server can't check the
-second rule (who is assigned is sealed): it checks membership and team, the app checks the rest.
+enrolment), or the case's assigned worker handing their own place on. The server can't read who is
+assigned (it is sealed): it checks its own stand-in, the case's owner, which a hand-over passes on
+(docs/threat-model.md section 8), and the app checks the assignment.
 
 Offline, a coordinator's hand-over is queued like sharing (the share, the rotation and the profile
 revision go out at the next sync, in that order). Handing on one's own case needs the server: the
@@ -29,7 +30,7 @@ from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
-from leerrecht_desktop.sync.transport import Unreachable
+from leerrecht_desktop.sync.transport import Forbidden, Unreachable
 
 # The last people list seen online, sealed under the local key (names are personal data): lets a
 # coordinator hand over while offline. A settings row, no schema change.
@@ -204,8 +205,14 @@ class Handover:
         version, key = state.key_version + 1, new_case_key()
         grants = [engine._grant(case_id, version, rid, wrap_case_key(key, case_id, version, rid, public))
                   for rid, public in recipients.items()]
-        engine.transport.post(f"/cases/{case_id}/members/remove", MemberRemove(user_id=engine.me, grants=grants),
-                              CaseState)
+        try:
+            engine.transport.post(f"/cases/{case_id}/members/remove", MemberRemove(user_id=engine.me, grants=grants),
+                                  CaseState)
+        except Forbidden:
+            # The server knows another worker as the case's own (docs/threat-model.md section 8).
+            raise HandoverRefused(tr("De server laat je dit dossier niet zelf overdragen: voor de server is het "
+                                     "niet jouw dossier. Je houdt er toegang toe; vraag je coördinator om het over "
+                                     "te dragen.")) from None
 
     # -- the commands ---------------------------------------------------------------------------
 

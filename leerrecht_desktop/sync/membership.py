@@ -58,6 +58,7 @@ class MembershipSync(DirectorySync):
         versions = [row.key_version for row in self.store.key_versions(case_id)]
         if not versions:
             raise CaseNotFound(tr("Je hebt geen sleutel voor dit dossier. Vraag je coördinator om toegang."))
+        self.check_may_unshare(user_id)
         remaining = [m for m in self.store.members(case_id) if m != user_id]
         if self.me not in remaining:
             remaining.append(self.me)
@@ -80,12 +81,32 @@ class MembershipSync(DirectorySync):
             self.store.mark_registered(case_id, remaining, conn)
         self.store.queue_member_change(case_id, "remove", user_id, [g.model_dump(mode="json") for g in grants])
 
+    def _is_team_coordinator(self, user_id: str) -> bool:
+        """Whether the directory (fetched once if not yet this round; offline: as far as known) lists
+        `user_id` as a coordinator of this user's team."""
+        if user_id not in self._directory and not self._directory_fresh:
+            try:
+                self.refresh_directory(SyncReport())
+            except SyncError:
+                return False
+        entry = self._directory.get(user_id)
+        return entry is not None and entry.role == "coordinator" and entry.team_id == self.store.state().team_id
+
+    def check_may_unshare(self, user_id: str) -> None:
+        """Refuses taking a coordinator of the team off a case (the server would refuse it too)."""
+        if self._is_team_coordinator(user_id):
+            raise SyncError(tr("Een coördinator van je team blijft op elk dossier van het team en kan er niet "
+                               "af gehaald worden. Er is niets gewijzigd."))
+
     def send_member_changes(self, report: SyncReport, *, again: bool = True) -> None:
         redo = False
         for change in self.store.pending_member_changes():
             grants = [KeyGrant.model_validate(g) for g in change.grants]
             state: CaseState | None
             refusal = ""
+            # Refused by role (not the coordinator nor the case's own worker, or a coordinator taken off):
+            # sending it again would be refused again, so a removal is undone here and not redone.
+            forbidden = False
             try:
                 if change.action == "add":
                     state = self.transport.post(f"/cases/{change.case_id}/members",
@@ -97,15 +118,17 @@ class MembershipSync(DirectorySync):
                 if isinstance(exc, DeviceRevoked):
                     raise
                 state = None
+                forbidden = exc.code == "forbidden"
                 if change.action == "remove" and exc.code == "bad_request":
                     state = self._retry_removal(change.case_id, change.user_id, grants, report)
                 if state is None:
-                    refusal = str(exc)
+                    refusal = _members_forbidden() if forbidden else str(exc)
             if change.action == "remove":
                 rotated = max(g.key_version for g in grants)
-                outcome = self._reconcile_rotation(change.case_id, change.user_id, rotated, state, report)
+                outcome = self._reconcile_rotation(change.case_id, change.user_id, rotated, state, report,
+                                                   may_redo=not forbidden)
                 redo |= outcome == "redo"
-                if outcome == "lost" and refusal:
+                if (outcome == "lost" or forbidden) and refusal:
                     report.errors.append(refusal)
             elif state is not None:
                 self.store.mark_registered(change.case_id, list(state.members))
@@ -116,12 +139,13 @@ class MembershipSync(DirectorySync):
             self.send_member_changes(report, again=False)
 
     def _reconcile_rotation(self, case_id: str, user_id: str, version: int, state: CaseState | None,
-                            report: SyncReport) -> Literal["done", "redo", "lost"]:
+                            report: SyncReport, *, may_redo: bool = True) -> Literal["done", "redo", "lost"]:
         """After a removal was sent: did the server take *our* key of `version`? If another rotation
         won (the server holds a different key under that number, or refused ours for good), drop
         ours, take the server's keys, seal what we wrote since under the newest key, and (if the
-        colleague is still a member) rotate again on top of the server's key. "done": the colleague
-        is off the case; "redo": a new removal is queued; "lost": the case is out of reach."""
+        colleague is still a member and `may_redo`) rotate again on top of the server's key. "done":
+        the colleague is off the case, or stays on it (a removal refused by role); "redo": a new
+        removal is queued; "lost": the case is out of reach."""
         if state is None:
             try:
                 state = self.transport.get(f"/cases/{case_id}", CaseState)
@@ -139,7 +163,7 @@ class MembershipSync(DirectorySync):
         with self.case_files.sync_transaction() as conn:
             self.store.drop_own_grant(conn, case_id, version)
             self.accept_case_state(state, report, conn)
-        redo = user_id in state.members
+        redo = may_redo and user_id in state.members
         if redo:
             self.unshare_case(case_id, user_id)  # a new rotation on top of the server's newest key
         if old_key is not None:
@@ -184,3 +208,9 @@ class MembershipSync(DirectorySync):
             if isinstance(exc, DeviceRevoked):
                 raise
             return None
+
+
+def _members_forbidden() -> str:
+    return tr("De server weigerde een wijziging van wie dit dossier deelt: alleen een coördinator van het team of "
+              "de begeleider van wie het dossier is, kan collega's toevoegen of eraf halen, en een coördinator "
+              "blijft op elk dossier van het team. De wijziging is ongedaan gemaakt; vraag het je coördinator.")

@@ -24,6 +24,8 @@ def change_members(case_files: CaseFiles, case_id: str, add: list[str], remove: 
     """Queue sharing with `add` and un-sharing with `remove`; both go out with the next sync."""
     engine = SyncEngine.for_case_files(case_files)
     try:
+        for uid in remove:  # before anything is queued: a refusal changes nothing
+            engine.check_may_unshare(uid)
         for uid in add:
             engine.share_case(case_id, uid)
         for uid in remove:

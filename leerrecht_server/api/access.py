@@ -1,5 +1,12 @@
 """Who may see or change a case, and whether the key grants a caller sends may be stored: the
-checks the case and member routes share. Each refuses with an ApiError."""
+checks the case and member routes share. Each refuses with an ApiError.
+
+Membership changes by role: a member's add or removal is made by a coordinator of the case's team or
+by the case's owner (the worker the server knows for it: `crud.cases.owner`), in both cases a
+current member holding the key versions the change builds on, on record (a grant wrapped for them).
+Any key holder may still give the key to a coordinator of the case's team (they see every case of
+their team anyway: a coordinator enrolled after the case was registered gets it this way), and
+nobody takes a coordinator of the case's team off it."""
 
 from __future__ import annotations
 
@@ -11,8 +18,11 @@ from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
 from leerrecht_server.api.errors import ApiError
-from leerrecht_server.crud.cases import find_case, is_member
+from leerrecht_server.crud.cases import find_case, held_versions, is_member, owner
 from leerrecht_server.crud.devices import Caller
+from leerrecht_server.crud.directory import team_user_ids
+
+NOT_FOUND = "No such case, or not shared with you."
 
 
 def visible_case(conn: Connection, case_id: str, c: Caller, *, manage: bool = False) -> Any:
@@ -25,7 +35,37 @@ def visible_case(conn: Connection, case_id: str, c: Caller, *, manage: bool = Fa
             return case
         if manage and c.role == "coordinator" and c.team_id == case.team_id:
             return case
-    raise ApiError(404, "not_found", "No such case, or not shared with you.")
+    raise ApiError(404, "not_found", NOT_FOUND)
+
+
+def not_found() -> ApiError:
+    """The one answer for a case id the caller may not see, whether it exists or not."""
+    return ApiError(404, "not_found", NOT_FOUND)
+
+
+def check_holds_keys(conn: Connection, case: Any, c: Caller, versions: set[int]) -> None:
+    """The caller is a current member of the case with a grant of every one of `versions` on record:
+    what they wrap for others, they provably received."""
+    if not is_member(conn, case.case_id, c.user_id) or not versions <= held_versions(conn, case.case_id, c.user_id):
+        raise ApiError(403, "forbidden", "Only a member who holds the case's key may change its members.")
+
+
+def is_team_coordinator(conn: Connection, case: Any, user_id: str) -> bool:
+    return user_id in team_user_ids(conn, case.team_id, role="coordinator")
+
+
+def check_may_manage(conn: Connection, case: Any, c: Caller, *, target: str, adding: bool) -> None:
+    """A coordinator of the case's team or the case's owner may add or remove members; anyone may add
+    one of the team's coordinators; nobody removes one."""
+    target_is_coordinator = is_team_coordinator(conn, case, target)
+    if not adding and target_is_coordinator:
+        raise ApiError(403, "forbidden", "A coordinator of the case's team stays on every case of the team.")
+    if adding and target_is_coordinator:
+        return
+    if (c.role == "coordinator" and c.team_id == case.team_id) or owner(conn, case) == c.user_id:
+        return
+    raise ApiError(403, "forbidden", "Only a coordinator of the case's team or the case's own worker may "
+                                     "change its members.")
 
 
 def check_grants(case_id: str, grants: list[p.KeyGrant], c: Caller) -> None:

@@ -50,8 +50,28 @@ def case_state(conn: Connection, case_id: str, user_id: str) -> p.CaseState:
                                           granted_by=g.granted_by, signature=g.signature) for g in grants])
 
 
-def create_case(conn: Connection, case_id: str, team_id: str) -> None:
-    conn.execute(cases.insert().values(case_id=case_id, team_id=team_id, key_version=1, created_at=now_iso()))
+def create_case(conn: Connection, case_id: str, team_id: str, owner_id: str | None) -> None:
+    conn.execute(cases.insert().values(case_id=case_id, team_id=team_id, key_version=1, created_at=now_iso(),
+                                       owner_id=owner_id))
+
+
+def owner(conn: Connection, case: Any) -> str | None:
+    """The case's owner while they are a current member; None otherwise (then only the team's
+    coordinators manage its members)."""
+    if case.owner_id is None or not is_member(conn, case.case_id, case.owner_id):
+        return None
+    return str(case.owner_id)
+
+
+def set_owner(conn: Connection, case_id: str, owner_id: str | None) -> None:
+    conn.execute(cases.update().where(cases.c.case_id == case_id).values(owner_id=owner_id))
+
+
+def held_versions(conn: Connection, case_id: str, user_id: str) -> set[int]:
+    """The key versions of the case the server holds a grant of for this user: what they provably
+    received (a grant wrapped for them, by a member or by the recovery)."""
+    return set(conn.execute(sa.select(key_grants.c.key_version).where(
+        key_grants.c.case_id == case_id, key_grants.c.recipient_id == user_id)).scalars())
 
 
 def set_key_version(conn: Connection, case_id: str, key_version: int) -> None:

@@ -9,8 +9,18 @@ from sqlalchemy import Connection
 from leerrecht_server.tables import memberships
 
 
-def add_membership(conn: Connection, case_id: str, user_id: str, seq: int) -> None:
-    conn.execute(memberships.insert().values(case_id=case_id, user_id=user_id, added_seq=seq, removed_seq=None))
+def add_membership(conn: Connection, case_id: str, user_id: str, seq: int, added_by: str | None = None) -> None:
+    conn.execute(memberships.insert().values(case_id=case_id, user_id=user_id, added_seq=seq, removed_seq=None,
+                                             added_by=added_by))
+
+
+def newest_added_by(conn: Connection, case_id: str, adder: str, exclude: set[str]) -> str | None:
+    """The current member `adder` added last to the case, leaving out `exclude`; None if none."""
+    row = conn.execute(sa.select(memberships.c.user_id).where(
+        memberships.c.case_id == case_id, memberships.c.added_by == adder, memberships.c.removed_seq.is_(None),
+        memberships.c.user_id.not_in(exclude) if exclude else sa.true())
+        .order_by(memberships.c.added_seq.desc()).limit(1)).first()
+    return None if row is None else str(row[0])
 
 
 def was_ever_member(conn: Connection, case_id: str, user_id: str) -> bool:

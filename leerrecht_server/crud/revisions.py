@@ -16,6 +16,9 @@ from leerrecht_server.crud.devices import Caller
 from leerrecht_server.db import SeqAllocator, now_iso
 from leerrecht_server.tables import cases, memberships, record_heads, revisions
 
+# The one reason for a revision whose record or revision id another case already uses.
+ID_TAKEN = "id already in use; the revision needs new ids"
+
 
 def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
     """The cases the user is a current member of, with each one's key version."""
@@ -88,21 +91,30 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
                           key_version=rev.key_version, deleted=rev.deleted)
     if not signed_by_any(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signers):
         return rejected("signature does not verify")
-    stored = conn.execute(sa.select(revisions.c.seq, revisions.c.signature)
+    # An id taken by another case (of any team, seen or not) is answered as if it were free,
+    # wherever that ends in a refusal or a conflict of the caller's own case: no answer names or
+    # confirms the other case. Only a revision that a free id would let in is refused, with a reason
+    # that names nothing (docs/threat-model.md section 8).
+    taken_elsewhere = False
+    stored = conn.execute(sa.select(revisions.c.seq, revisions.c.signature, revisions.c.case_id)
                           .where(revisions.c.revision_id == rev.revision_id)).first()
+    if stored is not None and stored.case_id != rev.case_id:
+        taken_elsewhere, stored = True, None
     if stored is not None:
         if bytes(stored.signature) != rev.signature:
             return rejected("revision id already used for different content")
         return p.PushResult(revision_id=rev.revision_id, status="duplicate", seq=int(stored.seq))
     head = conn.execute(sa.select(record_heads).where(record_heads.c.record_id == rev.record_id)).first()
+    if head is not None and head.case_id != rev.case_id:
+        taken_elsewhere, head = True, None
     if head is None:
         if rev.base_revision is not None:
             return rejected("base revision unknown to the server")
         if rev.revision != 1:
             return rejected("revision number from the future")
     else:
-        if head.case_id != rev.case_id or head.kind != rev.kind:
-            return rejected("record belongs to another case or kind")
+        if head.kind != rev.kind:
+            return rejected("record belongs to another kind")
         if rev.base_revision is not None and rev.base_revision > head.revision:
             return rejected("revision number from the future")
         if rev.base_revision != head.revision:
@@ -110,6 +122,8 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
             return p.PushResult(revision_id=rev.revision_id, status="conflict", head=to_wire(head_row))
         if rev.revision != head.revision + 1:
             return rejected("revision number must follow its base")
+    if taken_elsewhere:
+        return rejected(ID_TAKEN)
     seq = seqs.take()
     conn.execute(revisions.insert().values(
         seq=seq, revision_id=rev.revision_id, record_id=rev.record_id, case_id=rev.case_id, kind=rev.kind,

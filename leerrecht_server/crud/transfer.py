@@ -56,12 +56,16 @@ def team_exists(conn: Connection, team_id: str) -> bool:
 
 
 def move_case(conn: Connection, case_id: str, team_id: str, key_version: int, removed: dict[str, int],
-              added: dict[str, int]) -> None:
+              added: dict[str, int], added_by: str) -> None:
     """The case to `team_id` at `key_version`: each membership in `removed` (user id -> the sequence
-    number of its end) ends, each user in `added` (user id -> sequence number) becomes a member."""
+    number of its end) ends, each user in `added` (user id -> sequence number) becomes a member,
+    added by `added_by`."""
     for user_id, seq in removed.items():
         conn.execute(memberships.update().where(memberships.c.case_id == case_id, memberships.c.user_id == user_id,
                                                 memberships.c.removed_seq.is_(None)).values(removed_seq=seq))
     for user_id, seq in added.items():
-        conn.execute(memberships.insert().values(case_id=case_id, user_id=user_id, added_seq=seq, removed_seq=None))
-    conn.execute(cases.update().where(cases.c.case_id == case_id).values(team_id=team_id, key_version=key_version))
+        conn.execute(memberships.insert().values(case_id=case_id, user_id=user_id, added_seq=seq, removed_seq=None,
+                                                 added_by=added_by))
+    # No owner in the receiving team until one of its coordinators gives the case to a worker.
+    conn.execute(cases.update().where(cases.c.case_id == case_id).values(team_id=team_id, key_version=key_version,
+                                                                        owner_id=None))

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from leerrecht_server.tables import revisions
+from leerrecht_core import protocol as p
+from leerrecht_core.crypto.keys import new_case_key
+from leerrecht_core.crypto.records import RecordHeader, seal
+from leerrecht_server.crud.revisions import ID_TAKEN
+from leerrecht_server.tables import key_grants, revisions
 
-from .conftest import World, grant
+from .conftest import Actor, Case, World, grant
 
 
 def _count_revisions(world: World) -> int:
@@ -196,7 +201,9 @@ def test_register_is_idempotent_for_a_member(world: World, client: TestClient) -
     assert again.status_code == 200 and again.json()["members"] == [anna.user_id]
     other = [grant(bert, case.case_id, 1, bert.user_id, bert.secrets.exchange_public, case.keys[1])]
     clash = client.post("/v1/cases", json={"case_id": case.case_id, "grants": other}, headers=bert.headers)
-    assert clash.status_code == 409 and clash.json()["code"] == "conflict"
+    # Taken by a case bert can't see: the answer for any case id he may not see (no oracle).
+    assert clash.status_code == 404
+    assert clash.json() == client.get(f"/v1/cases/{uuid.uuid4()}", headers=bert.headers).json()
 
 
 def test_member_add_brings_history(world: World, client: TestClient) -> None:
@@ -235,7 +242,10 @@ def test_member_add_needs_every_key_version_and_rights(world: World) -> None:
     assert world.add(cleo, case, cleo).status_code == 404  # cleo is neither member nor coordinator
     assert world.add(bert, case, cleo).status_code == 404  # bert was removed
     coord = world.user("carla", role="coordinator")
-    assert world.add(coord, case, cleo).status_code == 200  # a coordinator of the team may, unasked
+    # A coordinator of the team sees the case, but holds none of its keys: wrapping one is not theirs to do.
+    assert world.add(coord, case, cleo).status_code == 403
+    assert world.add(anna, case, coord).status_code == 200  # the late coordinator gets the keys
+    assert world.add(coord, case, cleo).status_code == 200  # and may then, unasked
 
 
 def test_member_remove_emits_event_requires_rotation_and_hides_the_case(world: World, client: TestClient) -> None:
@@ -304,9 +314,178 @@ def test_rotated_key_never_goes_to_the_removed_user(world: World, client: TestCl
         r = client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": bert.user_id, "grants": grants},
                         headers=anna.headers)
         assert r.status_code == 400 and r.json()["code"] == "bad_request"
-    # A coordinator who removes someone may include a grant for themself.
+    # A coordinator who holds the key may remove someone (and wraps the new key for themself too).
     coord = world.user("carla", role="coordinator")
     grants = [grant(coord, case.case_id, 2, a.user_id, a.secrets.exchange_public, key) for a in (anna, coord)]
     r = client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": bert.user_id, "grants": grants},
                     headers=coord.headers)
+    assert r.status_code == 403  # not yet: no key of this case was ever wrapped for them
+    assert world.add(anna, case, coord).status_code == 200
+    r = client.post(f"/v1/cases/{case.case_id}/members/remove", json={"user_id": bert.user_id, "grants": grants},
+                    headers=coord.headers)
     assert r.status_code == 200, r.text
+
+
+# -- ids of another case answer like free ones (issue 12, finding 7) ---------------------------------
+
+
+def _resealed(author: Actor, case: Case, *, revision_id: str, record_id: str, revision: int = 1,
+              base: int | None = None) -> dict[str, Any]:
+    """A revision of `author` in `case` with the ids given (World.sealed picks its own revision id)."""
+    header = RecordHeader(record_id=record_id, revision_id=revision_id, case_id=case.case_id, kind="note",
+                          revision=revision, base_revision=base, author_id=author.user_id,
+                          key_version=case.key_version)
+    rec = seal(header, {"n": 1}, case.keys[case.key_version], author.secrets.signing)
+    return p.WireRevision(revision_id=revision_id, record_id=record_id, case_id=case.case_id, kind="note",
+                          revision=revision, base_revision=base, author_id=author.user_id,
+                          key_version=case.key_version, nonce=rec.nonce, ciphertext=rec.ciphertext,
+                          signature=rec.signature).model_dump(mode="json", exclude={"seq"})
+
+
+def test_another_teams_case_id_is_answered_like_an_unknown_one(world: World, client: TestClient) -> None:
+    anna, bert = world.user("anna"), world.user("bert")
+    zoe = world.user("zoe", team="Team Zuid")
+    case = world.register(anna)
+    for intruder in (zoe, bert):  # another team, and a colleague it is not shared with
+        grants = [grant(intruder, case.case_id, 1, intruder.user_id, intruder.secrets.exchange_public,
+                        new_case_key())]
+        r = client.post("/v1/cases", json={"case_id": case.case_id, "grants": grants}, headers=intruder.headers)
+        unknown = client.get(f"/v1/cases/{uuid.uuid4()}", headers=intruder.headers)
+        assert r.status_code == unknown.status_code == 404
+        assert r.json() == unknown.json()
+    state = client.get(f"/v1/cases/{case.case_id}", headers=anna.headers).json()
+    assert state["members"] == [anna.user_id] and [g["recipient_id"] for g in state["grants"]] == [anna.user_id]
+
+
+def test_another_cases_ids_in_a_push_are_answered_like_free_ones(world: World) -> None:
+    anna = world.user("anna")
+    zoe = world.user("zoe", team="Team Zuid")
+    theirs = world.register(anna)
+    pushed = world.sealed(anna, theirs, {"n": 1})
+    assert world.push(anna, pushed)[0]["status"] == "accepted"
+    mine = world.register(zoe)
+
+    def answer(record_id: str, revision_id: str, revision: int, base: int | None) -> dict[str, Any]:
+        result = world.push(zoe, _resealed(zoe, mine, revision_id=revision_id, record_id=record_id,
+                                           revision=revision, base=base))[0]
+        return {k: v for k, v in result.items() if k != "revision_id"}
+
+    fresh = lambda: str(uuid.uuid4())  # noqa: E731
+    for revision, base in ((2, 1), (3, None)):
+        # Anna's record id, then anna's revision id, each beside a free id: the same answer.
+        assert answer(pushed["record_id"], fresh(), revision, base) == answer(fresh(), fresh(), revision, base)
+        assert answer(fresh(), pushed["revision_id"], revision, base) == answer(fresh(), fresh(), revision, base)
+    # Where a free id would be let in, it is refused with a reason that names nothing.
+    for record_id, revision_id in ((pushed["record_id"], fresh()), (fresh(), pushed["revision_id"])):
+        assert answer(record_id, revision_id, 1, None) == {"status": "rejected", "reason": ID_TAKEN,
+                                                           "seq": None, "head": None}
+    with world.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(revisions)
+                            .where(revisions.c.case_id == mine.case_id)).scalar_one() == 0
+    assert [r["revision_id"] for r in world.pull_all(anna)[0]] == [pushed["revision_id"]]
+
+
+# -- membership changes by role (issue 12, finding 5) ------------------------------------------------
+
+
+def _members(client: TestClient, case: Case, by: Actor) -> list[str]:
+    state = client.get(f"/v1/cases/{case.case_id}", headers=by.headers)
+    assert state.status_code == 200, state.text
+    members: list[str] = state.json()["members"]
+    return sorted(members)
+
+
+def test_nobody_takes_the_teams_coordinator_off_a_case(world: World, client: TestClient) -> None:
+    world.recovery_key()
+    anna, bert = world.user("anna"), world.user("bert")
+    coord = world.user("carla", role="coordinator")
+    case = world.register(anna, coord, bert)  # anna's case, shared with bert
+    before = _members(client, case, anna)
+    for by in (bert, anna, coord):  # a colleague, the case's own worker, the coordinator themself
+        r = world.remove(by, case, coord, [a for a in (anna, bert) if a is not coord])
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", r.text
+    assert _members(client, case, anna) == before
+    assert client.get(f"/v1/cases/{case.case_id}", headers=coord.headers).json()["key_version"] == 1
+
+
+def test_a_grant_is_taken_only_from_a_member_holding_that_key(world: World, client: TestClient) -> None:
+    anna, bert = world.user("anna"), world.user("bert")
+    case = world.register(anna, bert)
+    late = world.user("dora", role="coordinator")  # of the team, but no key of the case was wrapped for her
+    forged = Case(case.case_id, {1: new_case_key()})  # a key of her own making
+    assert world.add(late, forged, late).status_code == 403
+    assert world.remove(late, forged, bert, [anna, late]).status_code == 403
+    with world.engine.connect() as conn:
+        held = conn.execute(sa.select(key_grants.c.recipient_id, key_grants.c.granted_by)
+                            .where(key_grants.c.case_id == case.case_id)).all()
+    assert all(late.user_id not in row for row in held)
+    assert _members(client, case, anna) == sorted([anna.user_id, bert.user_id])
+
+
+def test_only_a_coordinator_or_the_cases_worker_changes_its_members(world: World, client: TestClient) -> None:
+    anna, bert, cleo = world.user("anna"), world.user("bert"), world.user("cleo")
+    coord = world.user("carla", role="coordinator")
+    case = world.register(anna, coord)  # registered by anna: her case
+    assert world.add(anna, case, bert).status_code == 200  # the case's worker shares it
+    for r in (world.add(bert, case, cleo), world.remove(bert, case, anna, [bert, coord]),
+              world.remove(bert, case, bert, [anna, coord])):
+        assert r.status_code == 403 and r.json()["code"] == "forbidden"  # a colleague it was shared with may not
+    assert _members(client, case, anna) == sorted([anna.user_id, bert.user_id, coord.user_id])
+    late = world.user("dora", role="coordinator")
+    assert world.add(bert, case, late).status_code == 200  # any key holder gives a team coordinator the key
+    assert world.add(coord, case, cleo).status_code == 200
+    assert world.remove(coord, case, bert, [anna, coord, late, cleo]).status_code == 200
+    assert world.remove(anna, case, cleo, [anna, coord, late]).status_code == 200
+    assert _members(client, case, anna) == sorted([anna.user_id, coord.user_id, late.user_id])
+
+
+def test_the_cases_worker_follows_a_hand_over(world: World, client: TestClient) -> None:
+    anna, bert, cleo, dirk = (world.user(n) for n in ("anna", "bert", "cleo", "dirk"))
+    coord = world.user("carla", role="coordinator")
+    case = world.register(anna, coord)
+    # Anna hands her case to bert: she shares it, then leaves.
+    assert world.add(anna, case, bert).status_code == 200
+    assert world.remove(anna, case, anna, [bert, coord]).status_code == 200
+    assert world.add(bert, case, cleo).status_code == 200  # bert's case now
+    # The coordinator hands it on to dirk and takes bert off: dirk's case, not cleo's.
+    assert world.add(coord, case, dirk).status_code == 200
+    assert world.remove(coord, case, bert, [coord, cleo, dirk]).status_code == 200
+    assert world.add(cleo, case, anna).status_code == 403
+    assert world.remove(dirk, case, cleo, [coord, dirk]).status_code == 200
+    # A coordinator's own case becomes the case of the worker they give it to.
+    own = world.register(coord)
+    assert world.add(coord, own, bert).status_code == 200
+    assert world.add(bert, own, cleo).status_code == 200
+
+
+def test_migration_0005_takes_each_cases_owner_from_its_registration(db_url: str) -> None:
+    """A database of schema 0002: a worker's case gets them as owner, a coordinator's case none, and a case
+    with no registration in the audit log none (only the coordinators manage it)."""
+    from leerrecht_server.db import migrate, open_engine
+    from leerrecht_server.tables import cases, memberships
+
+    worker, coord = "a" * 8 + "-0000-4000-8000-000000000001", "c" * 8 + "-0000-4000-8000-000000000001"
+    ids = {name: str(uuid.uuid4()) for name in ("worker", "coord", "unknown")}
+    engine = open_engine(db_url)
+    try:
+        migrate(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO teams VALUES ('t1', 'Team Noord', '2025-01-01')"))
+            for name, uid, role in (("anna", worker, "netsterk"), ("carla", coord, "coordinator")):
+                conn.execute(sa.text("INSERT INTO users (username, display_name, role, team_id, user_id, status, "
+                                     "created_at) VALUES (:n, :n, :r, 't1', :u, 'active', '2025-01-01')"),
+                             {"n": name, "u": uid, "r": role})
+            for seq, case_id in enumerate(ids.values(), start=1):
+                conn.execute(sa.text("INSERT INTO cases VALUES (:c, 't1', 1, '2025-01-01')"), {"c": case_id})
+                conn.execute(sa.text("INSERT INTO memberships (case_id, user_id, added_seq) VALUES (:c, :u, :s)"),
+                             {"c": case_id, "u": worker, "s": seq})
+            for by, case_id in ((worker, ids["worker"]), (coord, ids["coord"])):
+                conn.execute(sa.text("INSERT INTO audit_log (at, actor, user_id, action, case_ids) "
+                                     "VALUES ('2025-01-01', 'x', :u, 'case_register', :c)"), {"u": by, "c": case_id})
+        migrate(engine)
+        with engine.connect() as conn:
+            owners = dict(conn.execute(sa.select(cases.c.case_id, cases.c.owner_id)).all())
+            assert owners == {ids["worker"]: worker, ids["coord"]: None, ids["unknown"]: None}
+            assert set(conn.execute(sa.select(memberships.c.added_by)).scalars()) == {None}
+    finally:
+        engine.dispose()

@@ -40,6 +40,8 @@ def test_a_case_moves_to_another_teams_coordinator(two_teams: tuple[ServerProces
     case_id = worker.case_files.summaries()[0].case_id
     expected = snapshot(worker.case_files, case_id)
     assert south.case_files.summaries() == []
+    owner = "SELECT owner_id FROM cases WHERE case_id = ?"
+    assert server.query(owner, (case_id,)) == [(worker.user_id,)]
 
     s = Handover(north.case_files)
     try:
@@ -49,6 +51,8 @@ def test_a_case_moves_to_another_teams_coordinator(two_teams: tuple[ServerProces
     assert answer.key_version == 2 and answer.members == [south.user_id]
     team_zuid = server.query("SELECT team_id FROM teams WHERE name = 'Zuid'")[0][0]
     assert server.query("SELECT team_id, key_version FROM cases WHERE case_id = ?", (case_id,)) == [(team_zuid, 2)]
+    # No owner in the receiving team until its coordinator gives the case to a worker there.
+    assert server.query(owner, (case_id,)) == [(None,)]
 
     report = south.sync()
     assert report.errors == [] and report.refused == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from leerrecht_core import protocol as p
-from leerrecht_server.api.access import check_grants, visible_case
+from leerrecht_server.api.access import check_grants, not_found, visible_case
 from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, EngineDep
 from leerrecht_server.api.errors import ApiError
 from leerrecht_server.crud import cases as crud
@@ -25,7 +25,8 @@ def register_case(body: p.CaseRegistration, c: CurrentDevice, engine: EngineDep)
         if crud.find_case(conn, body.case_id) is not None:
             if crud.is_member(conn, body.case_id, c.user_id):
                 return crud.case_state(conn, body.case_id, c.user_id)  # a retry after a lost answer
-            raise ApiError(409, "conflict", "A case with this id already exists.")
+            # Whatever team it is in: the answer for a case id the caller may not see (no oracle).
+            raise not_found()
         check_grants(body.case_id, body.grants, c)
         if any(g.key_version != 1 for g in body.grants):
             raise ApiError(400, "bad_request", "A new case starts at key version 1.")
@@ -40,11 +41,13 @@ def register_case(body: p.CaseRegistration, c: CurrentDevice, engine: EngineDep)
         missing = required - recipients
         if missing:
             raise ApiError(400, "bad_request", "Grants missing for: " + ", ".join(sorted(missing)))
-        crud.create_case(conn, body.case_id, c.team_id)
+        # Its owner: the registering worker (a coordinator manages the team's cases by role; their
+        # case gets an owner when they give it to a worker, routes/members.py).
+        crud.create_case(conn, body.case_id, c.team_id, None if c.role == "coordinator" else c.user_id)
         # Everyone the key is wrapped for (the caller, the team's coordinators, any colleague
         # assigned at once) is a member: membership is what pull and history serve by.
         for member in sorted(recipients_users):
-            add_membership(conn, body.case_id, member, seqs.take())
+            add_membership(conn, body.case_id, member, seqs.take(), added_by=c.user_id)
         crud.store_grants(conn, body.case_id, body.grants)
         seqs.flush()
         audit_caller(conn, c, "case_register", [body.case_id])

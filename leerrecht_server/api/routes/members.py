@@ -1,17 +1,35 @@
 """Adding a member to a case (grants for every key version so far) and removing one (the case key
-rotated, granted to everyone who stays)."""
+rotated, granted to everyone who stays). Who may: `api.access.check_may_manage`; the case's owner
+follows a hand-over (`_pass_ownership`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
-from leerrecht_server.api.access import check_grants, visible_case
+from leerrecht_server.api.access import (
+    check_grants,
+    check_holds_keys,
+    check_may_manage,
+    is_team_coordinator,
+    visible_case,
+)
 from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, EngineDep
 from leerrecht_server.api.errors import ApiError
 from leerrecht_server.crud import members as crud
 from leerrecht_server.crud.audit import audit_caller
-from leerrecht_server.crud.cases import case_state, current_members, is_member, set_key_version, store_grants
+from leerrecht_server.crud.cases import (
+    case_state,
+    current_members,
+    is_member,
+    owner,
+    set_key_version,
+    set_owner,
+    store_grants,
+)
 from leerrecht_server.crud.directory import disabled_user_ids, team_user_ids
 from leerrecht_server.crud.org import recovery_public
 from leerrecht_server.db import SeqAllocator, write_transaction
@@ -26,8 +44,10 @@ def add_member(case_id: CaseIdPath, body: p.MemberAdd, c: CurrentDevice, engine:
         case = visible_case(conn, case_id, c, manage=True)
         if body.user_id not in team_user_ids(conn, case.team_id):
             raise ApiError(404, "not_found", "No such enrolled user in this case's team.")
+        check_may_manage(conn, case, c, target=body.user_id, adding=True)
         if is_member(conn, case_id, body.user_id):
             return case_state(conn, case_id, c.user_id)  # already added (a retry)
+        check_holds_keys(conn, case, c, set(range(1, case.key_version + 1)))
         check_grants(case_id, body.grants, c)
         if any(g.recipient_id != body.user_id for g in body.grants):
             raise ApiError(400, "bad_request", "Every grant must be for the user being added.")
@@ -35,7 +55,10 @@ def add_member(case_id: CaseIdPath, body: p.MemberAdd, c: CurrentDevice, engine:
         if versions != set(range(1, case.key_version + 1)):
             raise ApiError(400, "bad_request", f"Grants needed for key versions 1 to {case.key_version}.")
         store_grants(conn, case_id, body.grants)
-        crud.add_membership(conn, case_id, body.user_id, seqs.take())
+        crud.add_membership(conn, case_id, body.user_id, seqs.take(), added_by=c.user_id)
+        if owner(conn, case) is None and c.role == "coordinator" and not is_team_coordinator(conn, case, body.user_id):
+            # A coordinator giving an ownerless case (theirs, or transferred to the team) to a worker.
+            set_owner(conn, case_id, body.user_id)
         seqs.flush()
         audit_caller(conn, c, "member_add", [case_id], detail=f"user {body.user_id}")
         return case_state(conn, case_id, c.user_id)
@@ -50,6 +73,8 @@ def remove_member(case_id: CaseIdPath, body: p.MemberRemove, c: CurrentDevice, e
             if not crud.was_ever_member(conn, case_id, body.user_id):
                 raise ApiError(404, "not_found", "That user is not a member of this case.")
             return case_state(conn, case_id, c.user_id)  # already removed (a retry)
+        check_may_manage(conn, case, c, target=body.user_id, adding=False)
+        check_holds_keys(conn, case, c, {case.key_version})
         check_grants(case_id, body.grants, c)
         new_version = case.key_version + 1
         if any(g.key_version != new_version for g in body.grants):
@@ -67,9 +92,20 @@ def remove_member(case_id: CaseIdPath, body: p.MemberRemove, c: CurrentDevice, e
         # never the removed user.
         if body.user_id in granted or not granted - expected <= team_user_ids(conn, case.team_id):
             raise ApiError(400, "bad_request", "The rotated key may not go to the removed user or outsiders.")
+        was_owner = owner(conn, case) == body.user_id
         crud.end_membership(conn, case_id, body.user_id, seqs.take())
+        if was_owner:
+            _pass_ownership(conn, case, c.user_id, body.user_id)
         set_key_version(conn, case_id, new_version)
         store_grants(conn, case_id, body.grants)
         seqs.flush()
         audit_caller(conn, c, "member_remove", [case_id], detail=f"user {body.user_id}")
         return case_state(conn, case_id, c.user_id)
+
+
+def _pass_ownership(conn: Connection, case: Any, by: str, removed: str) -> None:
+    """The owner left or was taken off: a hand-over (the owner handing their place on, or a
+    coordinator moving the case) adds the next worker first, so the case passes to the worker the
+    remover added last (not a coordinator); with none, it has no owner (coordinators only)."""
+    coordinators = team_user_ids(conn, case.team_id, role="coordinator")
+    set_owner(conn, case.case_id, crud.newest_added_by(conn, case.case_id, by, {removed, *coordinators}))

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from leerrecht_core import protocol as p
 from leerrecht_core import protocol_transfer as pt
-from leerrecht_server.api.access import check_grants, visible_case
+from leerrecht_server.api.access import check_grants, check_holds_keys, visible_case
 from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, EngineDep
 from leerrecht_server.api.errors import ApiError
 from leerrecht_server.crud import transfer as crud
@@ -44,6 +44,7 @@ def transfer_case(case_id: CaseIdPath, body: pt.TransferRequest, c: CurrentDevic
         receivers = team_user_ids(conn, body.team_id, role="coordinator")
         if not receivers:
             raise ApiError(400, "bad_request", "The receiving team has no enrolled coordinator.")
+        check_holds_keys(conn, case, c, set(range(1, case.key_version + 1)))
         check_grants(case_id, body.grants, c)
         new_version = case.key_version + 1
         expected = {(r, v) for r in receivers for v in range(1, new_version + 1)}
@@ -56,7 +57,7 @@ def transfer_case(case_id: CaseIdPath, body: pt.TransferRequest, c: CurrentDevic
         staying = set(current_members(conn, case_id)) & receivers
         removed = {m: seqs.take() for m in leaving}
         added = {r: seqs.take() for r in sorted(receivers - staying)}
-        crud.move_case(conn, case_id, body.team_id, new_version, removed, added)
+        crud.move_case(conn, case_id, body.team_id, new_version, removed, added, c.user_id)
         store_grants(conn, case_id, body.grants)
         seqs.flush()
         audit_caller(conn, c, "case_transfer", [case_id],
