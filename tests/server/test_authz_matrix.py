@@ -46,6 +46,9 @@ class Ctx:
     other_team_id: str
     high: int  # the sequence number before the case's newest revision
     unknown_body: dict[str, Any]  # what a case id nobody has answers
+    held_item: int  # a held-apart item of the case (rita's note, handed in after her removal)
+    held_revision: str
+    coordinator: Actor  # carla, who may review the queue
 
 
 # -- the calls -------------------------------------------------------------------------------------
@@ -105,6 +108,14 @@ CALLS: dict[tuple[str, str], Callable[[Ctx, Actor], Call]] = {
     ("GET", "/v1/pull"): lambda ctx, a: ("GET", "/v1/pull", None, {"after": ctx.high}),
     ("GET", "/v1/cases/{case_id}/history"): lambda ctx, a: (
         "GET", f"/v1/cases/{ctx.case.case_id}/history", None, None),
+    ("POST", "/v1/held-apart"): lambda ctx, a: (
+        "POST", "/v1/held-apart", {"reason": "removed", "revisions": [_revision(ctx, a)]}, None),
+    ("GET", "/v1/held-apart"): lambda ctx, a: ("GET", "/v1/held-apart", None, None),
+    ("GET", "/v1/held-apart/{item_id}"): lambda ctx, a: ("GET", f"/v1/held-apart/{ctx.held_item}", None, None),
+    ("POST", "/v1/held-apart/{item_id}/accept"): lambda ctx, a: (
+        "POST", f"/v1/held-apart/{ctx.held_item}/accept", {"revision_id": ctx.held_revision}, None),
+    ("POST", "/v1/held-apart/{item_id}/discard"): lambda ctx, a: (
+        "POST", f"/v1/held-apart/{ctx.held_item}/discard", {"revision_id": ctx.held_revision}, None),
 }
 
 
@@ -154,6 +165,12 @@ def _push_rejected(ctx: Ctx, r: httpx.Response) -> bool:
         "reason": "not a member of this case", "seq": None, "head": None}
 
 
+def _not_held(ctx: Ctx, r: httpx.Response) -> bool:
+    # The same reason as for a case id nobody has: no existence oracle.
+    return r.status_code == 200 and [(x["status"], x["reason"]) for x in r.json()["results"]] == [
+        ("rejected", "no such case, or never shared with you")]
+
+
 def _owner_unlisted(ctx: Ctx, r: httpx.Response) -> bool:
     listed = {u["user_id"] for u in r.json().get("users", r.json().get("people", []))}
     return r.status_code == 200 and ctx.owner.user_id not in listed
@@ -174,6 +191,9 @@ DEVICE = row(non_member=ALLOWED, other_team=ALLOWED, removed_member=ALLOWED)  # 
 HIDDEN_PULL = Hidden(_no_case_in_pull, "no revision or event of the case")
 HIDDEN_STATE = Hidden(_no_case_state, "the case left out")
 REJECTED = Hidden(_push_rejected, "the revision rejected as not a member's")
+NOT_HELD = Hidden(_not_held, "the revision refused as for an unknown case")
+# The held-apart queue is a coordinator's: every worker is refused by role, a revoked device as such.
+COORDINATORS = row(non_member=FORBIDDEN, other_team=FORBIDDEN, removed_member=FORBIDDEN, plain_worker=FORBIDDEN)
 
 MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("GET", "/v1/health"): PUBLIC,
@@ -196,6 +216,14 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("POST", "/v1/cases/{case_id}/members"): row(plain_worker=FORBIDDEN),
     ("POST", "/v1/cases/{case_id}/members/remove"): row(plain_worker=FORBIDDEN),
     ("POST", "/v1/cases/{case_id}/transfer"): row(plain_worker=FORBIDDEN),
+    # Handing in: a revoked laptop and a removed member are exactly who may (nothing reaches the case
+    # without a coordinator); someone never on the case is refused as for an unknown one.
+    ("POST", "/v1/held-apart"): row(non_member=NOT_HELD, other_team=NOT_HELD, revoked_device=ALLOWED,
+                                    removed_member=ALLOWED),
+    ("GET", "/v1/held-apart"): COORDINATORS,
+    ("GET", "/v1/held-apart/{item_id}"): COORDINATORS,
+    ("POST", "/v1/held-apart/{item_id}/accept"): COORDINATORS,
+    ("POST", "/v1/held-apart/{item_id}/discard"): COORDINATORS,
 }
 
 
@@ -251,9 +279,15 @@ def _setup(world: World, client: TestClient) -> Ctx:
         other_team_id = conn.execute(sa.select(teams.c.team_id).where(teams.c.name == "Team Zuid")).scalar_one()
     unknown = client.get(f"/v1/cases/{uuid.uuid4()}", headers=anna.headers)
     assert unknown.status_code == 404
+    # Rita wrote offline before her removal: her note is handed in, and waits for a coordinator.
+    held = world.sealed(rita, case, {"n": "fictief, apart"}, key_version=1)
+    answer = client.post("/v1/held-apart", json={"reason": "removed", "revisions": [held]}, headers=rita.headers)
+    assert answer.json()["results"][0]["status"] == "held", answer.text
+    item = client.get("/v1/held-apart", headers=carla.headers).json()["items"][0]
     actors = {"no_token": anna, "non_member": nina, "other_team": zoe, "revoked_device": vera,
               "removed_member": rita, "plain_worker": bert}
-    return Ctx(world, client, case, anna, actors, nina, other_team_id, high, unknown.json())
+    return Ctx(world, client, case, anna, actors, nina, other_team_id, high, unknown.json(), item["item_id"],
+               item["revision_id"], carla)
 
 
 def _members(ctx: Ctx) -> tuple[list[str], int]:
@@ -287,3 +321,5 @@ def test_the_authorization_matrix(world: World, client: TestClient) -> None:
     assert failures == [], "\n".join(failures)
     assert tried >= 60
     assert _members(ctx) == before  # no refused call changed the case
+    items = client.get("/v1/held-apart", headers=ctx.coordinator.headers).json()["items"]
+    assert [(i["item_id"], i["status"]) for i in items] == [(ctx.held_item, "pending")]  # nor the queue
