@@ -194,7 +194,8 @@ class KdfJson(Model):
     memory_kib: int = Field(ge=19 * 1024, le=4 * 1024 * 1024)
     iterations: int = Field(ge=1, le=64)
     lanes: int = Field(ge=1, le=64)
-    salt: str = Field(pattern=r"^[0-9a-f]{32,128}$")
+    # Whole bytes only (an even number of hex digits): an odd one can't be turned into a salt.
+    salt: str = Field(pattern=r"^(?:[0-9a-f]{2}){16,64}$")
 
 
 class PreloginRequest(Model):

@@ -197,8 +197,10 @@ def _admin(args: argparse.Namespace, url: str) -> int:
                 print(f"{d.device_id}  {d.username}  {d.name!r}  created {d.created_at}  "
                       f"last contact {d.last_seen or '-'}  app {d.app_version or '-'}  unsent {unsent}  {state}")
         elif args.action == "revoke-device":
-            admin.revoke_device(engine, args.device_id)
+            also = admin.revoke_device(engine, args.device_id)
             print(f"device {args.device_id} revoked")
+            for other in also:  # logged in with an auth key this device's passphrase change set
+                print(f"device {other} revoked too (minted from it)")
         elif args.action == "create-recovery-key":
             from leerrecht_server.recovery_kit import create_recovery_kit
 

@@ -130,7 +130,8 @@ def _find_case(summaries: list[CaseSummary], wanted: str) -> CaseSummary:
 
 
 def run_report(args: argparse.Namespace, data_dir: Path) -> int:
-    with workspace(data_dir) as ws:
+    # Only reads the data folder (the PDF or CSV goes to --out): it works on a full disk too.
+    with workspace(data_dir, read_only=True) as ws:
         start, end = period(args)
         sections = _sections(args.sections)
         password: str | None = None
@@ -192,7 +193,8 @@ def _sections(values: list[str] | None) -> list[str]:
 
 
 def run_overview(args: argparse.Namespace, data_dir: Path) -> int:
-    with workspace(data_dir) as ws:
+    # Only reads the data folder (the PDF or CSV goes to --out): it works on a full disk too.
+    with workspace(data_dir, read_only=True) as ws:
         start, end = period(args)
         out = _out_file(args.out, (".pdf", ".csv"), "teamoverzicht.pdf", args.force,
                         tr(".pdf of .csv"))

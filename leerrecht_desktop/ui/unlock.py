@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from leerrecht_core.crypto.errors import WrongPassphrase
+from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import seconds, tr
 from leerrecht_desktop.models.enums import Role
 from leerrecht_desktop.models.validation import ValidationError
@@ -431,6 +432,9 @@ class UnlockWindow(_DoorWindow):
             self.passphrase_edit.setFocus()
             if isinstance(exc, UnlockThrottled) and exc.wait_seconds > 0:
                 self.start_countdown(exc.wait_seconds)
+        elif isinstance(exc, LeerrechtError):
+            # A refusal with its own sentence (a damaged profile, a full disk): it says what to do.
+            show_error(self.general_error, str(exc))
         else:
             show_error(self.general_error, tr(
                 "Leerrecht kon niet ontgrendeld worden. Probeer het opnieuw; lukt het niet, "

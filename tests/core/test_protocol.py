@@ -171,3 +171,15 @@ def test_the_length_limits_are_shared_constants() -> None:
     assert fields["enrolment_code"]["maxLength"] == protocol.MAX_ENROLMENT_CODE_LEN
     assert fields["display_name"]["maxLength"] == protocol.MAX_DISPLAY_NAME_LEN
     assert fields["device_name"]["maxLength"] == protocol.MAX_DEVICE_NAME_LEN
+
+
+def test_a_salt_of_half_a_byte_is_refused_at_the_edge() -> None:
+    """Found by the fuzzer after issue 12's KDF floor: an odd number of hex digits reached bytes.fromhex."""
+    import pydantic
+
+    from leerrecht_core.protocol import KdfJson
+
+    good = {"algorithm": "argon2id", "memory_kib": 47104, "iterations": 1, "lanes": 1, "salt": "ab" * 16}
+    assert KdfJson.model_validate(good).salt == "ab" * 16
+    with pytest.raises(pydantic.ValidationError):
+        KdfJson.model_validate({**good, "salt": "ab" * 16 + "c"})

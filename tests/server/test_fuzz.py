@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
-from leerrecht_core import protocol, protocol_transfer
+from leerrecht_core import protocol, protocol_held_apart, protocol_transfer
 from leerrecht_server.app import create_app
 from leerrecht_server.db import open_engine
 
@@ -156,6 +156,10 @@ def test_a_control_character_in_any_string_gets_no_server_error(case: Any, targe
                            checks=[not_a_server_error])
 
 
+# Every module that holds request models the routes take.
+WIRE_MODULES = (protocol, protocol_transfer, protocol_held_apart)
+
+
 def _bodies() -> list[tuple[str, str, type[protocol.Model]]]:
     found = []
     for path, methods in SPEC["paths"].items():
@@ -163,7 +167,8 @@ def _bodies() -> list[tuple[str, str, type[protocol.Model]]]:
             ref = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
             name = ref.get("$ref", "").rsplit("/", 1)[-1].removesuffix("-Input")
             if name:
-                found.append((method.upper(), path, getattr(protocol, name, None) or getattr(protocol_transfer, name)))
+                model = next(getattr(m, name) for m in WIRE_MODULES if hasattr(m, name))
+                found.append((method.upper(), path, model))
     return found
 
 

@@ -113,6 +113,19 @@ def test_export_to_another_disk_works_on_a_full_disk(full_disk: Path, tmp_path: 
     assert "Fictieve notitie Eerste" in notes and "Fictieve notitie Tweede" in notes
 
 
+def test_a_case_summary_and_the_overview_to_another_disk_work_on_a_full_disk(full_disk: Path, tmp_path: Path) -> None:
+    listed = leerrecht(full_disk, "cases", "--data-dir", full_disk / "data")
+    case_id = listed.stdout.split()[0]
+    summary, overview = tmp_path / "samenvatting.pdf", tmp_path / "overzicht.csv"
+    result = leerrecht(full_disk, "report", "--data-dir", full_disk / "data", "--case", case_id, "--out", summary)
+    assert result.returncode == 0, result.stderr
+    assert summary.read_bytes().startswith(b"%PDF")
+    result = leerrecht(full_disk, "overview", "--data-dir", full_disk / "data", "--from", "2020-01-01",
+                       "--to", "2030-12-31", "--out", overview)
+    assert result.returncode == 0, result.stderr
+    assert overview.stat().st_size > 0
+
+
 def test_an_export_onto_the_full_disk_is_refused_in_dutch_and_leaves_nothing(full_disk: Path) -> None:
     out = full_disk / "export.json"
     result = leerrecht(full_disk, "export", "--data-dir", full_disk / "data", "--out", out)

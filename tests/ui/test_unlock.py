@@ -183,3 +183,21 @@ def test_run_gui_opens_the_first_start_window_on_an_empty_folder(qtbot, tmp_path
     assert "FirstStartWindow" in seen and "UnlockWindow" not in seen
     assert "Leerrecht" in seen
     assert (tmp_path / "new").exists()
+
+
+def test_a_damaged_profile_is_said_as_such_and_not_as_a_wrong_passphrase(  # type: ignore[no-untyped-def]
+        qtbot, workspace: Workspace, case_files: CaseFiles, runner: TaskRunner) -> None:
+    from tests.kits.storekit import raw_execute
+
+    case_files.lock()
+    raw_execute(workspace.data_dir, "UPDATE vault SET kdf = ?", ("{",))
+    window = UnlockWindow(workspace, runner)
+    qtbot.addWidget(window)
+    window.show()
+    window.prepare()
+    qtbot.keyClicks(window.passphrase_edit, PASSPHRASE)
+    qtbot.keyClick(window.passphrase_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.busy and window.general_error.isVisible())
+    assert "beschadigd" in window.general_error.text()
+    assert "kon niet ontgrendeld worden" not in window.general_error.text()
+    assert not window.error.isVisible()  # nothing said next to the passphrase: it was not the passphrase
