@@ -42,7 +42,7 @@ class ResetProfileDialog(QDialog):
         self.setWindowTitle(tr("Wachtwoordzin vergeten"))
         self.setMinimumWidth(580)
 
-        intro = QLabel(tr("Je oude profiel kan zonder je wachtwoordzin niet meer open. Met een nieuwe koppelcode "
+        intro = QLabel(tr("Je oude profiel kan zonder je wachtwoordzin niet meer open. Met een nieuwe aanmeldcode "
                           "van de beheerder maak je een nieuw profiel met een nieuwe wachtwoordzin; je dossiers "
                           "komen terug zodra de beheerder ze hersteld heeft."))
         intro.setWordWrap(True)
@@ -59,7 +59,7 @@ class ResetProfileDialog(QDialog):
                                              "code": self.code_edit, "passphrase": self.passphrase_edit,
                                              "confirm": self.confirm_edit}
         self.errors = {key: error_label() for key in self.fields}
-        labels = {"server": tr("Serveradres"), "username": tr("Gebruikersnaam"), "code": tr("Nieuwe koppelcode"),
+        labels = {"server": tr("Serveradres"), "username": tr("Gebruikersnaam"), "code": tr("Nieuwe aanmeldcode"),
                   "passphrase": tr("Nieuwe wachtwoordzin"), "confirm": tr("Nieuwe wachtwoordzin nog een keer")}
         grid = field_grid([(labels[key], field, self.errors[key]) for key, field in self.fields.items()])
         # A checkbox does not wrap: the short confirmation, and what it does in a label above it.
@@ -117,7 +117,7 @@ class ResetProfileDialog(QDialog):
         values = {key: field.text() if key in ("passphrase", "confirm") else field.text().strip()
                   for key, field in self.fields.items()}
         missing = {"server": tr("Vul het adres van de server in."), "username": tr("Vul je gebruikersnaam in."),
-                   "code": tr("Vul de nieuwe koppelcode in die je van de beheerder kreeg."),
+                   "code": tr("Vul de nieuwe aanmeldcode in die je van de beheerder kreeg."),
                    "passphrase": tr("Kies een nieuwe wachtwoordzin."), "confirm": tr("Typ de nieuwe wachtwoordzin "
                                                                                    "nog een keer.")}
         problems = {key: message for key, message in missing.items() if not values[key]}

@@ -100,7 +100,7 @@ class EnrolDialog(QDialog):
         self.setMinimumWidth(560)
 
         intro = QLabel(tr("Je coördinator gaf je het adres van de server, je gebruikersnaam en een eenmalige "
-                          "koppelcode. Je wachtwoordzin blijft op deze laptop: de server krijgt er alleen een "
+                          "aanmeldcode. Je wachtwoordzin blijft op deze laptop: de server krijgt er alleen een "
                           "afgeleide sleutel van, waarmee hij niets kan ontcijferen."))
         intro.setWordWrap(True)
         intro.setObjectName("muted")
@@ -112,7 +112,7 @@ class EnrolDialog(QDialog):
         self.fields: dict[str, QLineEdit] = {"server": self.server_edit, "username": self.username_edit,
                                              "code": self.code_edit, "passphrase": self.passphrase_edit}
         self.errors = {key: error_label() for key in self.fields}
-        labels = {"server": tr("Serveradres"), "username": tr("Gebruikersnaam"), "code": tr("Koppelcode"),
+        labels = {"server": tr("Serveradres"), "username": tr("Gebruikersnaam"), "code": tr("Aanmeldcode"),
                   "passphrase": tr("Je wachtwoordzin")}
         grid = field_grid([(labels[key], field, self.errors[key]) for key, field in self.fields.items()])
         self.general_error = error_label()
@@ -157,7 +157,7 @@ class EnrolDialog(QDialog):
         code, passphrase = self.code_edit.text().strip(), self.passphrase_edit.text()
         missing = {"server": (server, tr("Vul het adres van de server in.")),
                    "username": (username, tr("Vul je gebruikersnaam in.")),
-                   "code": (code, tr("Vul de koppelcode in die je van je coördinator kreeg.")),
+                   "code": (code, tr("Vul de aanmeldcode in die je van je coördinator kreeg.")),
                    "passphrase": (passphrase, tr("Typ je wachtwoordzin."))}
         empty = [key for key, (value, _m) in missing.items() if not value]
         for key in empty:
