@@ -9,23 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLayout,
-    QLayoutItem,
     QMenu,
     QPushButton,
     QStackedWidget,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QToolButton,
@@ -35,15 +29,14 @@ from PySide6.QtWidgets import (
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
-from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
-from leerrecht_desktop.models.entries import WellbeingScale
+from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import ENTRY_KINDS, Kind
 from leerrecht_desktop.models.records import Record
-from leerrecht_desktop.models.wellbeing import series
 from leerrecht_desktop.store.casefiles import CaseFile
 from leerrecht_desktop.ui import style
-from leerrecht_desktop.ui.chart import WellbeingChart
-from leerrecht_desktop.ui.models import EntryColumn, EntryListModel, format_date, format_short_date, status_label
+from leerrecht_desktop.ui.flow_layout import FlowLayout
+from leerrecht_desktop.ui.models import EntryColumn, EntryListModel, format_date, status_label
+from leerrecht_desktop.ui.wellbeing_panel import WellbeingPanel
 
 # Tabs that list one kind of entry; the wellbeing scale has its own richer tab.
 LIST_KINDS = (Kind.HOME_VISIT, Kind.FAMILY_CONTACT, Kind.NOTE, Kind.SUPPORT)
@@ -72,64 +65,6 @@ def add_label(kind: Kind) -> str:
 
 def gender_label(gender: str) -> str:
     return {"m": tr("jongen"), "v": tr("meisje"), "x": tr("x (anders of liever niet gezegd)")}.get(gender, gender)
-
-
-class FlowLayout(QLayout):
-    """Lays widgets out in rows and wraps when the row is full, so the action buttons never push the
-    case view wider than the window (English labels are longer, laptops narrower)."""
-
-    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
-        super().__init__(parent)
-        self._items: list[QLayoutItem] = []
-        self._spacing = spacing
-        self.setContentsMargins(0, 0, 0, 0)
-
-    def addItem(self, item: QLayoutItem) -> None:
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QLayoutItem | None:
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QLayoutItem | None:
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self) -> Qt.Orientation:
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return self._arrange(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:
-        super().setGeometry(rect)
-        self._arrange(rect, move=True)
-
-    def sizeHint(self) -> QSize:
-        return self.minimumSize()
-
-    def minimumSize(self) -> QSize:
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        return size
-
-    def _arrange(self, rect: QRect, move: bool) -> int:
-        x, y, line_height = rect.x(), rect.y(), 0
-        for item in self._items:
-            hint = item.sizeHint()
-            if x + hint.width() > rect.right() + 1 and line_height > 0:
-                x, y = rect.x(), y + line_height + self._spacing
-                line_height = 0
-            if move:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + self._spacing
-            line_height = max(line_height, hint.height())
-        return y + line_height - rect.y()
 
 
 class EntryTable(QWidget):
@@ -178,112 +113,6 @@ class EntryTable(QWidget):
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_record.emit(self.model.record_at(index.row()))
-
-
-class WellbeingPanel(QWidget):
-    """The trend of the wellbeing scale: a chart and, below it, every score with its change."""
-
-    open_record = Signal(object)  # Record
-    add_requested = Signal()
-    handover_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._records: list[Record] = []
-        self.mode_combo = QComboBox()
-        self.mode_combo.addItem(tr("Totaal"), "total")
-        self.mode_combo.addItem(tr("Per vraag"), "items")
-        self.chart = WellbeingChart()
-        self.mode_combo.currentIndexChanged.connect(
-            lambda _i: self.chart.set_mode(self.mode_combo.currentData()))
-        self.handover_button = QPushButton(tr("Laat de jongere invullen"))
-        self.handover_button.clicked.connect(self.handover_requested)
-        self.add_button = QPushButton(tr("Zelf invullen"))
-        self.add_button.setToolTip(tr("Vul de schaal zelf in, bv. op papier afgenomen of samen overlopen."))
-        self.add_button.clicked.connect(self.add_requested)
-        controls = QHBoxLayout()
-        show = QLabel(tr("Toon:"))
-        show.setBuddy(self.mode_combo)
-        controls.addWidget(show)
-        controls.addWidget(self.mode_combo)
-        controls.addStretch(1)
-        controls.addWidget(self.handover_button)
-        controls.addWidget(self.add_button)
-
-        q = wellbeing_questionnaire()
-        self.item_ids = q.item_ids
-        headers = [tr("Datum"), tr("Totaal"), tr("Gemiddeld"), tr("Verschil")]
-        headers += [tr("V{n}", n=i) for i in range(1, len(q.items) + 1)]
-        self.table = QTableWidget(0, len(headers))
-        self.table.setHorizontalHeaderLabels(headers)
-        for i, item in enumerate(q.items):
-            header_item = self.table.horizontalHeaderItem(4 + i)
-            if header_item is not None:
-                header_item.setToolTip(tr("Vraag {n}: {text}", n=i + 1, text=item.text))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for col in range(4, len(headers)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-        self.table.cellDoubleClicked.connect(self._open_row)
-        self.table.setToolTip(tr("Dubbelklik om te openen en te bewerken."))
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(controls)
-        layout.addWidget(self.chart, 1)
-        layout.addWidget(self.table)
-
-    def set_records(self, records: list[Record]) -> None:
-        # Oldest first, the same stable order `series` sorts in, so row i of the series is record i.
-        scales = [r for r in records if isinstance(r.content, WellbeingScale)]
-        ordered = sorted(scales, key=lambda r: getattr(r.content, "occurred_on", dt.date.min))
-        scored = series(r.content for r in ordered if isinstance(r.content, WellbeingScale))
-        self._records = list(reversed(ordered))
-        self.chart.set_series(scored)
-        self.table.setRowCount(0)
-        self.table.setRowCount(len(scored))
-        for row, s in enumerate(reversed(scored)):
-            change = "" if s.total_change is None else f"{s.total_change:+d}"
-            cells = [format_short_date(s.occurred_on), str(s.total), f"{s.mean:.2f}", change]
-            deltas: list[int | None] = []
-            for item_id in self.item_ids:
-                value = s.answers.get(item_id)
-                delta = (s.item_changes or {}).get(item_id)
-                text = "–" if value is None else str(value)
-                if delta:  # the arrow and colour say which way; the tooltip says how much
-                    text += "↑" if delta > 0 else "↓"
-                cells.append(text)
-                deltas.append(delta)
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col > 0:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                change_here = s.total_change if col == 3 else deltas[col - 4] if col >= 4 else None
-                if change_here:
-                    item.setForeground(QColor(style.SUCCESS if change_here > 0 else style.ERROR))
-                    if col >= 4:
-                        item.setToolTip(tr("{change} sinds de vorige keer", change=f"{change_here:+d}"))
-                self.table.setItem(row, col, item)
-        self.table.setVisible(bool(scored))
-        # Tall enough for the last few scales; older ones scroll.
-        rows = min(len(scored), 5)
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
-                                  + rows * self.table.verticalHeader().defaultSectionSize() + 6)
-
-    def records(self) -> list[Record]:
-        """The scales, newest first, as the table lists them."""
-        return list(self._records)
-
-    def _open_row(self, row: int, _col: int) -> None:
-        if 0 <= row < len(self._records):
-            self.open_record.emit(self._records[row])
 
 
 class CaseView(QWidget):

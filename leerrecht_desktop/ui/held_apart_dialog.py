@@ -39,9 +39,9 @@ from leerrecht_desktop.sync.held_apart_review import (
     reason_word,
     received_text,
 )
+from leerrecht_desktop.ui.conflict_dialog import field_labels
 from leerrecht_desktop.ui.operations import NetworkOp
 from leerrecht_desktop.ui.style import mark
-from leerrecht_desktop.ui.sync_dialogs import field_labels
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import busy_bar, error_label, show_error
 

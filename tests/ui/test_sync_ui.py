@@ -26,9 +26,9 @@ from leerrecht_desktop.sync.account import enrol, login_new_laptop
 from leerrecht_desktop.sync.background import SyncStatus
 from leerrecht_desktop.sync.transport import Unauthorized
 from leerrecht_desktop.ui.application import Shell
+from leerrecht_desktop.ui.conflict_dialog import ConflictDialog, field_label
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.reenrol_dialog import ResetProfileDialog
-from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, field_label
 from leerrecht_desktop.ui.sync_status import status_text
 from leerrecht_desktop.ui.tasks import TaskRunner
 from tests.kits.synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, running_server

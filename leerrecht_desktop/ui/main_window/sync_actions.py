@@ -1,6 +1,7 @@
 """Sync in the window: enrolment, "Nu synchroniseren", the status bar text, what a finished or
 stopped round means for the window, conflicts, sharing and refused changes (the loop and the indicator
-live in ui/sync_status.py, the dialogs in ui/sync_dialogs.py)."""
+live in ui/sync_status.py, the dialogs in ui/enrol_dialog.py, conflict_dialog.py, share_dialog.py,
+quarantine_dialog.py and held_apart_dialog.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from PySide6.QtWidgets import QMessageBox
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.queries import case_conflicts, is_enrolled, last_sync_if_enrolled
 from leerrecht_desktop.store.syncstore import StoredConflict
+from leerrecht_desktop.ui.conflict_dialog import ConflictDialog
+from leerrecht_desktop.ui.enrol_dialog import EnrolDialog
 from leerrecht_desktop.ui.held_apart_dialog import HeldApartDialog
 from leerrecht_desktop.ui.main_window.case_pane import CasePaneMixin
-from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, EnrolDialog, QuarantineDialog, ShareDialog
+from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
+from leerrecht_desktop.ui.share_dialog import ShareDialog
 
 
 def sync_state_text(pending: int) -> str:

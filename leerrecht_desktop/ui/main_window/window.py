@@ -31,13 +31,16 @@ from leerrecht_desktop.store.syncstore import StoredConflict
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import AboutDialog
 from leerrecht_desktop.ui.case_view import CaseView
+from leerrecht_desktop.ui.conflict_dialog import ConflictDialog
 from leerrecht_desktop.ui.dialogs import DialogManager
+from leerrecht_desktop.ui.enrol_dialog import EnrolDialog
 from leerrecht_desktop.ui.main_window.actions import build_actions, build_menus
 from leerrecht_desktop.ui.main_window.locking import ActivityWatcher, LockingMixin
 from leerrecht_desktop.ui.main_window.sync_actions import sync_state_text
+from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
+from leerrecht_desktop.ui.share_dialog import ShareDialog
 from leerrecht_desktop.ui.store_events import StoreEvents
-from leerrecht_desktop.ui.sync_dialogs import ConflictDialog, EnrolDialog, QuarantineDialog, ShareDialog
 from leerrecht_desktop.ui.sync_status import SyncController
 from leerrecht_desktop.ui.tasks import TaskRunner
 
