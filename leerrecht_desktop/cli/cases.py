@@ -26,10 +26,6 @@ from leerrecht_desktop.cli.common import (
 )
 from leerrecht_desktop.cli.reports import find_case, out_file, write_report
 from leerrecht_desktop.models.enums import CaseStatus
-from leerrecht_desktop.paths import APP_AUTHOR
-
-# The organisation whose team keeps the case files (named on an access request's first page).
-ORGANISATION = APP_AUTHOR
 # The kinds of file `export --case` writes; reports.access_request.SUFFIXES (not imported here, so that
 # --help does not load reportlab; tests/test_cli_access_export.py checks they agree).
 SUFFIXES = (".pdf", ".json")
@@ -149,8 +145,7 @@ def _run_case_export(args: argparse.Namespace, data_dir: Path) -> int:
         case_files = ws.unlock(passphrase())
         try:
             case_id = find_case(case_files.summaries(), args.case).case_id
-            made = make_access_request(case_files, case_id, out.suffix, organisation=ORGANISATION,
-                                       made_at=dt.datetime.now())
+            made = make_access_request(case_files, case_id, out.suffix, made_at=dt.datetime.now())
         finally:
             case_files.lock()
         write_report(out, made.data, args.force)

@@ -35,10 +35,14 @@ from leerrecht_desktop.models.entries import (
 from leerrecht_desktop.models.enums import FILLED_IN_BY, GENDERS, SCALE_GENDERS, CaseStatus, Kind, Role
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.wellbeing import score
+from leerrecht_desktop.paths import APP_AUTHOR
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich
 from leerrecht_desktop.reports.layout import CONTENT_WIDTH, RULE, build_pdf, format_date, styles
 
 SUFFIXES = (".pdf", ".json")
+# The organisation whose teams keep the case files, named on the first page (there is no setting for it:
+# the app is Stad Mechelen's, as its data folders say).
+ORGANISATION = APP_AUTHOR
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ class _Story:
 
     def cover(self) -> list[Flowable]:
         pr, m = self.profile, self.maker
-        team = ", ".join(x for x in (m.team, m.organisation) if x.strip()) or tr("het team")
+        team = m.team.strip() or tr("het team")
+        if m.organisation.strip():
+            team = tr("{team} van {organisation}", team=team, organisation=m.organisation.strip())
         out: list[Flowable] = [
             self.p(tr("Inzage in een dossier"), "small"),
             self.p(tr("Wat er over {name} in Leerrecht staat", name=pr.full_name), "title"),
@@ -268,8 +274,8 @@ class _Story:
             (tr("Leeftijd"), tr("{age} jaar", age=e.age) if e.age is not None else ""),
         ])
         explained = self.p(q.instruction, "small")  # what the young person read above the questions
-        total = self.p(tr("Samen {total} van de {max} punten (hoe hoger, hoe beter).", total=scored.total,
-                          max=scored.max_total), "small")
+        total = self.p(tr("Samen {total} punten, op een schaal van {min} tot {max} (hoe hoger, hoe beter).",
+                          total=scored.total, min=scored.min_total, max=scored.max_total), "small")
         # One scale is short: kept on one page, so no question is read apart from its answer.
         return [KeepTogether([*intro, explained, *self.facts(rows, label_width=110 * mm), total])]
 
@@ -380,8 +386,8 @@ class AccessRequest:
     refused: int  # parts of the case that could not be opened and are not in it
 
 
-def make_access_request(source: AccessSource, case_id: str, suffix: str, *, organisation: str,
-                        made_at: dt.datetime) -> AccessRequest:
+def make_access_request(source: AccessSource, case_id: str, suffix: str, *, made_at: dt.datetime,
+                        organisation: str = ORGANISATION) -> AccessRequest:
     """The access request for one case as the bytes of a `.pdf` or `.json` file."""
     user = source.user
     if suffix.lower() == ".json":
