@@ -26,6 +26,7 @@ from leerrecht_desktop.cli.common import (
 )
 from leerrecht_desktop.cli.reports import find_case, out_file, write_report
 from leerrecht_desktop.models.enums import CaseStatus
+
 # The kinds of file `export --case` writes; reports.access_request.SUFFIXES (not imported here, so that
 # --help does not load reportlab; tests/test_cli_access_export.py checks they agree).
 SUFFIXES = (".pdf", ".json")

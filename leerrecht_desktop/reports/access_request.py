@@ -148,7 +148,7 @@ class _Story:
             self.p(tr("Wat staat erin"), "h1"),
             self.p(tr("Eerst de gegevens over {first}: school, gezin, waarom de begeleiding begon en wie ze doet. "
                       "Daarna alles wat de begeleiders noteerden, van het oudste tot het nieuwste, telkens met de "
-                      "datum en wie het schreef: {n} notities in totaal.", first=pr.first_name or pr.full_name,
+                      "datum en wie het schreef. Aantal: {n}.", first=pr.first_name or pr.full_name,
                       n=len(self.entries))),
             self.p(tr("Dit is het dossier zoals het nu is. Eerdere versies van een notitie en notities die "
                       "gewist werden, staan er niet in; die kan je apart opvragen.")),
@@ -211,7 +211,7 @@ class _Story:
     def entries_part(self) -> list[Flowable]:
         out: list[Flowable] = [self.p(tr("Wat de begeleiders noteerden"), "h1")]
         if not self.entries:
-            return [*out, self.p(tr("Er zijn nog geen notities."), "small")]
+            return [*out, self.p(tr("Er is nog niets genoteerd."), "small")]
         for entry, author in self.entries:
             head = [self.p(f"{format_date(entry.occurred_on)} · {entry.kind.label}", "h2"),
                     self.p(tr("Geschreven door {name}", name=author), "small")]
