@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 from pathlib import Path
 
 import pypdf
 import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from leerrecht_desktop.ui import access_export
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.main_window.actions import CASE_MENU
 
@@ -43,11 +45,20 @@ def test_the_pdf_is_written_and_holds_the_young_persons_name(qtbot, main_window:
     open_case(qtbot, main_window, "Amira")
     folder = tmp_path / "uit"
     folder.mkdir()
+    threads: list[threading.Thread] = []
+    real = access_export.make_access_request
+
+    def recorded(*args: object, **kwargs: object) -> access_export.AccessRequest:
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(access_export, "make_access_request", recorded)
     asked = choose(monkeypatch, folder / "voor-het-gezin")  # no suffix: the PDF filter's is added
     main_window.act_access_export.trigger()  # type: ignore[attr-defined]
     pdf = folder / "voor-het-gezin.pdf"
     qtbot.waitUntil(lambda: "Inzage bewaard" in main_window.statusBar().currentMessage(), timeout=30_000)
     assert str(pdf) in main_window.statusBar().currentMessage()
+    assert threads and threads[0] is not threading.main_thread()  # made off the GUI thread
     assert "Amira" not in asked[0] and "Vandenbroeck" not in asked[0]  # the suggested name holds no name
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
     assert [p.name for p in folder.iterdir()] == ["voor-het-gezin.pdf"]  # no temporary file beside it
