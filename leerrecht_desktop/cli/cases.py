@@ -1,10 +1,12 @@
 """`leerrecht cases` (your case files with their ids) and `leerrecht export` (everything you may read,
-decrypted, as JSON: the GDPR right of access and portability)."""
+decrypted, as JSON: the GDPR right of access and portability; with --case, one young person's file as a
+PDF a family can read, or as JSON)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import errno
 import json
 import os
@@ -22,7 +24,12 @@ from leerrecht_desktop.cli.common import (
     workspace,
     writable_folder_probe,
 )
+from leerrecht_desktop.cli.reports import find_case, out_file, write_report
 from leerrecht_desktop.models.enums import CaseStatus
+
+# The kinds of file `export --case` writes; reports.access_request.SUFFIXES (not imported here, so that
+# --help does not load reportlab; tests/test_cli_access_export.py checks they agree).
+SUFFIXES = (".pdf", ".json")
 
 # A full disk, or a full quota.
 _NO_ROOM = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
@@ -32,7 +39,11 @@ def add_export(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
     export = sub.add_parser("export", parents=[shared], help=tr("exporteer alles wat je mag lezen (AVG)"),
                             description=tr("Schrijf alle dossiers die je mag lezen, ontsleuteld, naar een "
                                            "JSON-bestand (recht op inzage en overdraagbaarheid)."))
-    export.add_argument("--out", required=True, type=Path, help=tr("het JSON-bestand om te schrijven"))
+    export.add_argument("--out", required=True, type=Path,
+                        help=tr("het JSON-bestand om te schrijven; met --case ook een PDF (.pdf)"))
+    export.add_argument("--case", default=None, metavar="ID",
+                        help=tr("alleen dit dossier (id of de eerste tekens ervan), voor een inzageverzoek: "
+                                ".pdf om aan de jongere of het gezin te geven, .json om over te dragen"))
     export.add_argument("--force", action="store_true", help=tr("overschrijf een bestaand bestand"))
 
 
@@ -63,8 +74,13 @@ def run_cases(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def run_export(args: argparse.Namespace, data_dir: Path) -> int:
+    if args.case is not None:
+        return _run_case_export(args, data_dir)
     with workspace(data_dir, read_only=True) as ws:
         out = Path(args.out).expanduser().absolute()
+        if out.suffix.lower() == ".pdf":
+            raise UsageError(tr("Een PDF kan alleen voor één dossier: geef --case ID, of kies een .json-bestand "
+                                "voor alle dossiers."))
         folder = out.parent
         if out.is_dir():
             raise UsageError(tr("{path} is een map. Geef een bestandsnaam, bv. export.json.", path=str(out)))
@@ -117,3 +133,27 @@ def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
     except FileExistsError:
         raise exists_refusal(out) from None
     fsync_dir(out.parent)
+
+
+def _run_case_export(args: argparse.Namespace, data_dir: Path) -> int:
+    """One young person's case file (an access request): a PDF for the family or JSON for portability."""
+    # Only reads the data folder (the file goes to --out): it works on a full disk too.
+    with workspace(data_dir, read_only=True) as ws:
+        out = out_file(args.out, SUFFIXES, "inzage.pdf", args.force, tr(".pdf of .json"))
+
+        from leerrecht_desktop.reports.access_request import make_access_request
+
+        case_files = ws.unlock(passphrase())
+        try:
+            case_id = find_case(case_files.summaries(), args.case).case_id
+            made = make_access_request(case_files, case_id, out.suffix, made_at=dt.datetime.now())
+        finally:
+            case_files.lock()
+        write_report(out, made.data, args.force)
+    print(tr("Inzage in dossier {id} geschreven naar {path}.", id=case_id, path=str(out)))
+    if made.refused:
+        say(tr("{n} onderdelen van dit dossier konden niet veilig geopend worden en staan niet in het bestand. "
+               "Meld dit aan je coördinator.", n=made.refused))
+    say(tr("Let op: dit bestand is NIET versleuteld en bevat persoonsgegevens van een jongere. Geef het alleen "
+           "aan wie erom vroeg, en verwijder je eigen kopie zodra het overhandigd is."))
+    return EXIT_OK

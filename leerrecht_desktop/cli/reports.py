@@ -82,7 +82,7 @@ def add_overview(sub: argparse._SubParsersAction[Parser], shared: Parser) -> Non
         .add_argument("--out", required=True, type=Path, help=tr("het bestand om te schrijven: .pdf of .csv"))
 
 
-def _out_file(value: Path, suffixes: tuple[str, ...], example: str, force: bool, kinds: str) -> Path:
+def out_file(value: Path, suffixes: tuple[str, ...], example: str, force: bool, kinds: str) -> Path:
     """The --out file, checked before the passphrase is asked: the right kind, a folder that exists
     and can be written, and not a file that would be overwritten without --force."""
     out = Path(value).expanduser().absolute()
@@ -103,7 +103,7 @@ def _out_file(value: Path, suffixes: tuple[str, ...], example: str, force: bool,
     return out
 
 
-def _write_report(out: Path, data: bytes, force: bool) -> None:
+def write_report(out: Path, data: bytes, force: bool) -> None:
     from leerrecht_desktop.reports.files import write_private
 
     try:
@@ -112,7 +112,7 @@ def _write_report(out: Path, data: bytes, force: bool) -> None:
         raise exists_refusal(out) from None
 
 
-def _find_case(summaries: list[CaseSummary], wanted: str) -> CaseSummary:
+def find_case(summaries: list[CaseSummary], wanted: str) -> CaseSummary:
     """The case with this id, or the only one whose id starts with it (ids are long; like git, a
     unique beginning is enough)."""
     key = wanted.strip().lower()
@@ -140,7 +140,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
             if password is None:
                 raise UsageError(tr("De omgevingsvariabele {env} is leeg of niet gezet. Zet er het wachtwoord "
                                     "voor de PDF in.", env=args.password_env))
-        out = _out_file(args.out, (".pdf",), "samenvatting.pdf", args.force, ".pdf")
+        out = out_file(args.out, (".pdf",), "samenvatting.pdf", args.force, ".pdf")
 
         from leerrecht_desktop.reports.case_summary import (
             MIN_PASSWORD_LENGTH,
@@ -155,7 +155,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
 
         case_files = ws.unlock(passphrase())
         try:
-            case_id = _find_case(case_files.summaries(), args.case).case_id
+            case_id = find_case(case_files.summaries(), args.case).case_id
             case_file = case_files.load_case(case_id)
             made_by = case_files.me.name
         finally:
@@ -165,7 +165,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
                                  pseudonymise=args.pseudonymise, password=password)
         pdf = render_case_summary(case_file.content, case_file.entries, options, made_by=made_by,
                                   made_at=dt.datetime.now(), today=dt.date.today())
-        _write_report(out, pdf, args.force)
+        write_report(out, pdf, args.force)
     print(tr("Samenvatting van dossier {id} geschreven naar {path}.", id=case_id, path=str(out)))
     if case_file.refused:
         say(tr("{n} onderdelen van dit dossier konden niet veilig geopend worden en staan niet in de "
@@ -196,7 +196,7 @@ def run_overview(args: argparse.Namespace, data_dir: Path) -> int:
     # Only reads the data folder (the PDF or CSV goes to --out): it works on a full disk too.
     with workspace(data_dir, read_only=True) as ws:
         start, end = period(args)
-        out = _out_file(args.out, (".pdf", ".csv"), "teamoverzicht.pdf", args.force,
+        out = out_file(args.out, (".pdf", ".csv"), "teamoverzicht.pdf", args.force,
                         tr(".pdf of .csv"))
 
         from leerrecht_desktop.reports.loading import load_readable_cases
@@ -210,7 +210,7 @@ def run_overview(args: argparse.Namespace, data_dir: Path) -> int:
             case_files.lock()
         overview = compute_overview(readable.cases, start=start, end=end)
         data = render_overview(overview, out.suffix, made_by=made_by, made_at=dt.datetime.now())
-        _write_report(out, data, args.force)
+        write_report(out, data, args.force)
     print(tr("Teamoverzicht geschreven naar {path} ({n} dossiers gelezen).", path=str(out), n=len(readable.cases)))
     if readable.skipped_cases or readable.refused_records:
         say(tr("{cases} dossiers en {parts} onderdelen konden niet veilig geopend worden en zijn niet meegeteld. "

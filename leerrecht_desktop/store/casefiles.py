@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,10 +199,20 @@ class CaseFiles(SyncHooks):
 
     # -- export (GDPR access and portability) --------------------------------------------------
 
-    def export(self) -> dict[str, Any]:
+    def export(self, case_ids: Collection[str] | None = None) -> dict[str, Any]:
+        """Everything this user may read, decrypted (docs/export-format.md); with `case_ids`, only
+        those cases (an access request for one young person), in the same structure. A wanted case
+        that is not on this laptop raises CaseNotFound: a file that silently left it out would look
+        like an answer."""
+        summaries = self.summaries()
+        if case_ids is not None:
+            wanted = set(case_ids)
+            summaries = [s for s in summaries if s.case_id in wanted]
+            if len(summaries) != len(wanted):
+                raise CaseNotFound(tr("Dit dossier bestaat niet (meer) op deze laptop."))
         cases = []
         refused: list[dict[str, Any]] = []
-        for summary in sorted(self.summaries(), key=lambda s: (s.last_name, s.first_name)):
+        for summary in sorted(summaries, key=lambda s: (s.last_name, s.first_name)):
             with self.engine.connect() as conn:
                 rows = conn.execute(
                     select(t.records).where(t.records.c.case_id == summary.case_id)

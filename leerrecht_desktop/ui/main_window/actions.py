@@ -107,6 +107,19 @@ def _print_summary(window: ActionHost) -> None:
     window.print_summary()
 
 
+@main_action("access_export", lambda: tr("Inzage-export…"), None,
+             lambda: tr("Geef de jongere of het gezin een kopie van dit dossier (inzage, AVG art. 15): als PDF om "
+                        "te lezen, of als JSON om over te dragen"))
+def _access_export(window: ActionHost) -> None:
+    case_id = window._current_case_id
+    if window.is_locked or case_id is None:
+        return
+    from leerrecht_desktop.ui.access_export import export_for_access
+
+    export_for_access(window if isinstance(window, QWidget) else None, window.case_files, case_id, window.runner,
+                      on_done=lambda text: window.statusBar().showMessage(text, 15000))
+
+
 @main_action("overview", lambda: tr("Teamoverzicht…"), None,
              lambda: tr("Aantallen van het team voor een periode, zonder namen (PDF of CSV)"))
 def _overview(window: ActionHost) -> None:
@@ -222,11 +235,17 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
     actions["sync_now"].setEnabled(False)  # until the store says this laptop is enrolled
     actions["quarantine"].setEnabled(False)
     actions["about"].setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
+    # Like erasing, the access export needs a case on screen: it follows that action's state (set by the
+    # case pane when a case opens or closes, the window locks or a hand-over starts).
+    erase, access = actions["erase"], actions["access_export"]
+    access.setEnabled(erase.isEnabled())
+    erase.changed.connect(lambda: access.setEnabled(erase.isEnabled()))
     return actions
 
 
 # The menus and the toolbar by action name; None is a separator.
-CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "assign_case", "erase", None, "lock", "quit"]
+CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "access_export", "assign_case", "erase", None,
+             "lock", "quit"]
 EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", None, "overview",
               "assign_all", None, "about"]
 
