@@ -3,6 +3,7 @@
     leerrecht init   --data-dir D --name N --role R   create the profile on this laptop     (profile.py)
     leerrecht demo   --data-dir D --cases N           add N fictitious case files           (profile.py)
     leerrecht export --data-dir D --out F.json        everything you may read, decrypted    (cases.py)
+    leerrecht export --data-dir D --case ID --out F.pdf|F.json   one young person's file (access request)
     leerrecht enroll --data-dir D --server URL --user U   connect this laptop to the server (sync.py)
     leerrecht sync   --data-dir D                     push and pull changes once            (sync.py)
     leerrecht cases  --data-dir D                     list your case files with their ids   (cases.py)
@@ -10,6 +11,7 @@
     leerrecht overview --data-dir D --out F.pdf|F.csv     the team overview (counts, no names) (reports.py)
     leerrecht assign --data-dir D --case ID|--from U --to U   hand case files over            (assign.py)
     leerrecht transfer --data-dir D --case ID --team T    a case to another team (coordinator) (assign.py)
+    leerrecht held-apart --data-dir D [--show|--accept|--discard NR]   review handed-in changes (held_apart.py)
 
 Without a command the window opens; app.py, the composition root, hands that in (`main(window=...)`),
 so nothing here imports Qt. Exit codes: 0 done, 1 refused (wrong passphrase, no data, a rule of the
