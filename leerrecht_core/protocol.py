@@ -354,6 +354,9 @@ class PushRequest(Model):
 
 
 PushStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
+# The fixed reason of a revision sealed under a key version the case rotated past: the client seals
+# it again under the newest key it holds (fetching the case's grants first) and pushes it again.
+KEY_ROTATED_REASON = "key rotated; seal again under the current key"
 
 
 class PushResult(Model):

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import (
+    KEY_ROTATED_REASON,
     MAX_CASE_STATES,
     CaseStatesRequest,
     CaseStatesResponse,
@@ -187,6 +188,7 @@ class SyncEngine(MembershipSync, IncomingPages):
         # them made a first push of a large outbox quadratic.
         still_pending: set[str] = set()
         total = self.store.pending_count() if self._progress is not None else None
+        resealed: set[str] = set()  # cases sealed again under a newer key this round (once each)
         for _ in range(MAX_PUSH_ROUNDS):
             candidates = [o for o in self.store.outgoing(self.push_batch + len(still_pending))
                           if o.sealed.header.revision_id not in tried]
@@ -202,6 +204,7 @@ class SyncEngine(MembershipSync, IncomingPages):
                                            PushResponse)
             by_id = {o.sealed.header.revision_id: o for o in outgoing}
             gone: set[str] = set()
+            rotated: dict[str, list[str]] = {}  # case id -> revisions refused for a rotated-out key
             with self.case_files.sync_transaction() as conn:
                 taken: dict[str, int | None] = {}
                 for result in response.results:
@@ -212,6 +215,9 @@ class SyncEngine(MembershipSync, IncomingPages):
                     if result.status in ("accepted", "duplicate"):
                         taken[result.revision_id] = result.seq
                         report.pushed += 1
+                    elif result.status == "rejected" and result.reason == KEY_ROTATED_REASON:
+                        # Not quarantined: sealed again under the newest key below and pushed again.
+                        rotated.setdefault(item.sealed.header.case_id, []).append(result.revision_id)
                     elif result.status == "rejected":
                         self.store.quarantine(conn, result.revision_id, result.reason or "rejected")
                         report.quarantined += 1
@@ -226,8 +232,36 @@ class SyncEngine(MembershipSync, IncomingPages):
             # Anything the server did not answer for stays queued for the next round.
             tried.update(ids)
             still_pending.update(i for i in ids if i not in taken and i not in gone)
+            for case_id in self._seal_again(sorted(set(rotated) - resealed), report):
+                resealed.add(case_id)
+                tried.difference_update(rotated[case_id])
+                still_pending.difference_update(rotated[case_id])
+            resealed.update(rotated)
             self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
                                                        + len(o.sealed.signature) for o in outgoing), total)
+
+    def _seal_again(self, case_ids: list[str], report: SyncReport) -> list[str]:
+        """The server refused revisions of these cases for a key it rotated past (a member removed
+        since holds it): fetch the cases' grants and seal what is unsent again under the newest key
+        held. Returns the cases sealed again (to push once more this round). A case whose newer key
+        the server does not give keeps its changes here, unsent and readable, with a notice: they
+        never go out under the old key, and go out once the key arrives (docs/sync-client.md)."""
+        if not case_ids:
+            return []
+        self.fetch_cases(case_ids, report)
+        again: list[str] = []
+        for case_id in case_ids:
+            with self.case_files.sync_transaction() as conn:
+                _, count = self.case_files.reseal_under_newest(conn, case_id)
+            if count:
+                again.append(case_id)
+            else:
+                report.errors.append(tr(
+                    "Een dossier kreeg een nieuwe sleutel, maar de server gaf die sleutel niet aan deze laptop. "
+                    "Je wijzigingen aan dat dossier blijven hier bewaard en worden verstuurd zodra de sleutel er "
+                    "is. Blijft dit duren, meld het dan aan je coördinator."))
+        log.info("revisions refused for a rotated-out key; %d of %d cases sealed again", len(again), len(case_ids))
+        return again
 
     # -- pull ------------------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ from leerrecht_server.tables import cases, memberships, record_heads, revisions
 
 # The one reason for a revision whose record or revision id another case already uses.
 ID_TAKEN = "id already in use; the revision needs new ids"
+# The one reason for a revision sealed under a key version the case has rotated past: a member removed
+# since holds that key. The client seals it again under the case's current key and pushes it again.
+KEY_ROTATED = p.KEY_ROTATED_REASON
 
 
 def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
@@ -104,6 +107,10 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
         if bytes(stored.signature) != rev.signature:
             return rejected("revision id already used for different content")
         return p.PushResult(revision_id=rev.revision_id, status="duplicate", seq=int(stored.seq))
+    # After the duplicate answer: a revision taken before the rotation and pushed again (its answer
+    # lost) is still a duplicate, not a refusal.
+    if rev.key_version < mine[rev.case_id]:
+        return rejected(KEY_ROTATED)
     head = conn.execute(sa.select(record_heads).where(record_heads.c.record_id == rev.record_id)).first()
     if head is not None and head.case_id != rev.case_id:
         taken_elsewhere, head = True, None
