@@ -34,6 +34,7 @@ from leerrecht_core.protocol import (
 )
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
@@ -58,6 +59,12 @@ def replaced_message(unsent: int) -> str:
     return tr("Deze laptop is vervangen door een nieuwe aanmelding van jouw account en synchroniseert niet meer. "
               "{n} wijzigingen konden niet meer verstuurd worden; ze blijven op deze laptop. Meld dit aan je "
               "coördinator. De dossiers blijven hier leesbaar tot je ze wist.", n=unsent)
+
+
+def _key_withheld() -> str:
+    return tr("Een dossier kreeg een nieuwe sleutel, maar de server gaf die sleutel niet aan deze laptop. Je "
+              "wijzigingen aan dat dossier blijven hier bewaard en worden verstuurd zodra de sleutel er is. Blijft "
+              "dit duren, meld het dan aan je coördinator.")
 
 
 class SyncEngine(MembershipSync, IncomingPages):
@@ -189,15 +196,27 @@ class SyncEngine(MembershipSync, IncomingPages):
         still_pending: set[str] = set()
         total = self.store.pending_count() if self._progress is not None else None
         resealed: set[str] = set()  # cases sealed again under a newer key this round (once each)
+        floors = self._key_floors(report)
+        held_back = 0
         for _ in range(MAX_PUSH_ROUNDS):
             candidates = [o for o in self.store.outgoing(self.push_batch + len(still_pending))
                           if o.sealed.header.revision_id not in tried]
             # One lookup per case, not per revision (a batch holds many revisions of few cases).
             registered = {c for c in {o.sealed.header.case_id for o in candidates} if self.store.registered(c)}
             outgoing = [o for o in candidates if o.sealed.header.case_id in registered]
+            # Sealed under a key older than the newest the server showed, whose newer key we lack: wait.
+            waiting = {o.sealed.header.revision_id for o in outgoing
+                       if o.sealed.header.key_version < floors.get(o.sealed.header.case_id, 0)}
+            if waiting:
+                held_back += len(waiting)
+                tried.update(waiting)
+                still_pending.update(waiting)
+                outgoing = [o for o in outgoing if o.sealed.header.revision_id not in waiting]
             outgoing = outgoing[: self.push_batch]
             if not outgoing:
-                return
+                if waiting:
+                    continue
+                break
             ids = [o.sealed.header.revision_id for o in outgoing]
             self.store.note_attempt(ids)
             response = self.transport.post("/push", PushRequest(revisions=[to_wire(o.sealed) for o in outgoing]),
@@ -239,6 +258,20 @@ class SyncEngine(MembershipSync, IncomingPages):
             resealed.update(rotated)
             self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
                                                        + len(o.sealed.signature) for o in outgoing), total)
+        if held_back:
+            report.errors.append(_key_withheld())
+
+    def _key_floors(self, report: SyncReport) -> dict[str, int]:
+        """Before a push: fetch the grants of every case whose newest key seen this laptop lacks, and
+        seal unsent revisions again under the newest key held. Returns the cases still behind (case
+        id -> the key version seen): their revisions under an older key wait (store/key_versions.py)."""
+        lagging = behind(self.case_files.engine, self.me)
+        if lagging:
+            self.fetch_cases(sorted(lagging), report)
+        for case_id in unsent_under_older(self.case_files.engine, self.me):
+            with self.case_files.sync_transaction() as conn:
+                self.case_files.reseal_under_newest(conn, case_id)
+        return behind(self.case_files.engine, self.me) if lagging else {}
 
     def _seal_again(self, case_ids: list[str], report: SyncReport) -> list[str]:
         """The server refused revisions of these cases for a key it rotated past (a member removed
@@ -256,10 +289,7 @@ class SyncEngine(MembershipSync, IncomingPages):
             if count:
                 again.append(case_id)
             else:
-                report.errors.append(tr(
-                    "Een dossier kreeg een nieuwe sleutel, maar de server gaf die sleutel niet aan deze laptop. "
-                    "Je wijzigingen aan dat dossier blijven hier bewaard en worden verstuurd zodra de sleutel er "
-                    "is. Blijft dit duren, meld het dan aan je coördinator."))
+                report.errors.append(_key_withheld())
         log.info("revisions refused for a rotated-out key; %d of %d cases sealed again", len(again), len(case_ids))
         return again
 

@@ -82,3 +82,36 @@ def test_a_withheld_new_key_keeps_the_change_waiting_never_sent_under_the_old_ke
     report = w2.sync()
     assert report.errors == [] and report.waiting == 0 and report.quarantined == 0
     assert _server_key_version(server, note.record_id) == [2]
+
+
+def test_a_server_that_withholds_the_key_and_would_take_the_old_one_gets_nothing_under_it(
+        server: ServerProcess, trio: tuple[Laptop, Laptop, Laptop, str]) -> None:
+    """The server lies about the case's key version (1 after a rotation to 2) and keeps version 2 from
+    w2, so it would take w2's changes under the key w3 still holds: a colleague's revision under
+    version 2 shows the laptop that a newer key exists, and its changes wait for it."""
+    w1, w2, w3, case_id = trio
+    w1.engine().unshare_case(case_id, w3.user_id)
+    assert w1.sync().errors == []
+    w1.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief na rotatie"), today=DAY)
+    assert w1.sync().errors == []
+    server.execute("UPDATE key_grants SET recipient_id = ? WHERE case_id = ? AND key_version = 2 "
+                   "AND recipient_id = ?", (HIDDEN, case_id, w2.user_id))
+    server.execute("UPDATE cases SET key_version = 1 WHERE case_id = ?", (case_id,))
+    w2.sync()  # pulls w1's note under version 2, without the key for it
+    assert w2.case_files.case_key(case_id)[0] == 1
+
+    note = w2.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief onder oude sleutel"),
+                              today=DAY)
+    report = w2.sync()
+    assert _server_key_version(server, note.record_id) == []
+    assert report.waiting == 1 and report.quarantined == 0
+    assert any("nieuwe sleutel" in e for e in report.errors)
+    assert any(e.record_id == note.record_id for e in w2.case_files.load_case(case_id).entries)
+
+    # The server gives the key after all: the change is sealed again and goes out under it.
+    server.execute("UPDATE cases SET key_version = 2 WHERE case_id = ?", (case_id,))
+    server.execute("UPDATE key_grants SET recipient_id = ? WHERE case_id = ? AND key_version = 2 "
+                   "AND recipient_id = ?", (w2.user_id, case_id, HIDDEN))
+    report = w2.sync()
+    assert report.waiting == 0 and report.quarantined == 0
+    assert _server_key_version(server, note.record_id) == [2]
