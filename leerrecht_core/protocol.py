@@ -302,6 +302,9 @@ class MemberRemove(Model):
     user_id: Uuid
     # The next key version, wrapped for every remaining member and the recovery key.
     grants: list[KeyGrant] = Field(min_length=1, max_length=200)
+    # The changer's Ed25519 signature over removal_message(case id, user id, next key version): served
+    # with the "removed" event, which a laptop acts on only when it verifies (None: an older client).
+    signature: B64 | None = Field(default=None, min_length=64, max_length=64)
 
 
 class CaseState(Model):
@@ -371,11 +374,22 @@ class PushResponse(Model):
     results: list[PushResult]
 
 
+class RemovalProof(Model):
+    """Who took the user off (or transferred the case away), at which new key version, signed: over
+    removal_message, or transfer_message when `team_id` (the receiving team) is set."""
+
+    author_id: Uuid
+    key_version: int = Field(ge=2)
+    signature: B64 = Field(min_length=64, max_length=64)
+    team_id: TeamId | None = None
+
+
 class MembershipEvent(Model):
     seq: int
     case_id: Uuid
     user_id: Uuid
     action: Literal["added", "removed"]
+    proof: RemovalProof | None = None  # "removed" only; None from a change made without one
 
 
 class PullPage(Model):
@@ -386,6 +400,18 @@ class PullPage(Model):
     # The server's committed high-water mark. Sequence numbers never go back, so one below a client's
     # cursor means the server was restored from an older backup: the client pushes what it lost.
     high_water: int | None = None
+
+
+def removal_message(case_id: str, user_id: str, key_version: int) -> bytes:
+    """What the member or coordinator taking `user_id` off a case signs; `key_version` is the case's
+    next key version (the one the removed user does not get), so an old removal can't be replayed
+    after the user was added again (they hold that version then)."""
+    return f"leerrecht/v1/member-removed|{case_id}|{user_id}|{key_version}".encode()
+
+
+def transfer_message(case_id: str, team_id: str, key_version: int) -> bytes:
+    """What the coordinator transferring a case to `team_id` signs: every member left behind is removed."""
+    return f"leerrecht/v1/case-transferred|{case_id}|{team_id}|{key_version}".encode()
 
 
 def grant_message(case_id: str, grant_recipient: str, key_version: int, ephemeral_public: bytes,

@@ -41,6 +41,7 @@ from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
+from leerrecht_desktop.sync.removals import removal_proven, unproven_message
 from leerrecht_desktop.sync.transport import DeviceReplaced, DeviceRevoked, ServerRefused, Transport
 from leerrecht_desktop.sync.wire import sealed_bytes, to_wire
 
@@ -316,9 +317,17 @@ class SyncEngine(MembershipSync, IncomingPages):
                 cursor = self.recover_from_restore(page.high_water, report)
                 continue
             final: dict[str, str] = {}
+            unproven = False
             for event in sorted(page.memberships, key=lambda e: e.seq):
                 if event.user_id == self.me:
+                    # A removal no known colleague signed acts on nothing (sync/removals.py).
+                    if event.action == "removed" and not removal_proven(self, event, report):
+                        unproven = True
+                        continue
                     final[event.case_id] = event.action
+            if unproven:
+                log.warning("a removal event without a valid signature was not acted on")
+                report.errors.append(unproven_message())
             # A case registered here without a key of ours (shared before a reset, when our old key
             # can't be used) comes again as added once its grants were recovered: fetch it anew.
             added = [c for c, action in final.items()

@@ -47,8 +47,11 @@ def pull_items(conn: Connection, user_id: str, after: int, high: int, limit: int
             events.append(p.MembershipEvent(seq=m.added_seq, case_id=m.case_id, user_id=m.user_id,
                                             action="added"))
         if m.removed_seq is not None and after < m.removed_seq <= high:
+            proof = None if m.removed_signature is None else p.RemovalProof(
+                author_id=m.removed_by, key_version=m.removed_key_version, signature=bytes(m.removed_signature),
+                team_id=m.removed_team_id)
             events.append(p.MembershipEvent(seq=m.removed_seq, case_id=m.case_id, user_id=m.user_id,
-                                            action="removed"))
+                                            action="removed", proof=proof))
     return sorted([(int(r.seq), r) for r in revs] + [(e.seq, e) for e in events], key=lambda t: t[0])
 
 
