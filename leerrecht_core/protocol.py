@@ -179,9 +179,19 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RevokedProof(Model):
+    """The server's Ed25519 signature (its identity key, pinned by the laptop at enrolment) over
+    revoked_message(device id, revoked_at): a `device_revoked` answer is acted on (erase) only with it."""
+
+    device_id: Uuid
+    revoked_at: str = Field(min_length=1, max_length=64)
+    signature: B64 = Field(min_length=64, max_length=64)
+
+
 class ErrorBody(Model):
     code: str
     detail: str
+    revoked: RevokedProof | None = None  # device_revoked only
 
 
 # -- identity ---------------------------------------------------------------------------------------
@@ -244,6 +254,8 @@ class SessionResponse(Model):
     exchange_public: B64
     signing_public: B64
     recovery_public: B64 | None
+    # The server's Ed25519 identity (public half): pinned at enrolment, it proves a revocation.
+    server_identity: B64 | None = Field(default=None, min_length=32, max_length=32)
 
 
 class PassphraseChange(Model):
@@ -400,6 +412,11 @@ class PullPage(Model):
     # The server's committed high-water mark. Sequence numbers never go back, so one below a client's
     # cursor means the server was restored from an older backup: the client pushes what it lost.
     high_water: int | None = None
+
+
+def revoked_message(device_id: str, revoked_at: str) -> bytes:
+    """What the server signs with its identity key in a `device_revoked` answer."""
+    return f"leerrecht/v1/device-revoked|{device_id}|{revoked_at}".encode()
 
 
 def removal_message(case_id: str, user_id: str, key_version: int) -> bytes:

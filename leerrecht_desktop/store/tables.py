@@ -133,6 +133,8 @@ sync_state = Table(
     Column("cursor", Integer, nullable=False, default=0),
     Column("last_success_at", String(32), nullable=True),
     Column("pinned_sha256", String(64), nullable=True),
+    # The server's Ed25519 identity, pinned at enrolment (migration 0005): it signs a revocation.
+    Column("server_identity", LargeBinary, nullable=True),
 )
 
 # Cases the server knows (registered from here or received from it), with the members last seen,

@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import Engine, select
 
+from leerrecht_core.crypto.keys import public_signing_key
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import (
     KEY_ROTATED_REASON,
@@ -31,10 +33,13 @@ from leerrecht_core.protocol import (
     PullPage,
     PushRequest,
     PushResponse,
+    RevokedProof,
+    revoked_message,
 )
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.key_versions import behind, unsent_under_older
+from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
@@ -42,7 +47,13 @@ from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
 from leerrecht_desktop.sync.removals import removal_proven, unproven_message
-from leerrecht_desktop.sync.transport import DeviceReplaced, DeviceRevoked, ServerRefused, Transport
+from leerrecht_desktop.sync.transport import (
+    DeviceReplaced,
+    DeviceRevoked,
+    RevocationUnproven,
+    ServerRefused,
+    Transport,
+)
 from leerrecht_desktop.sync.wire import sealed_bytes, to_wire
 
 __all__ = ["SyncEngine", "SyncProgress", "SyncReport", "replaced_message"]
@@ -60,6 +71,24 @@ def replaced_message(unsent: int) -> str:
     return tr("Deze laptop is vervangen door een nieuwe aanmelding van jouw account en synchroniseert niet meer. "
               "{n} wijzigingen konden niet meer verstuurd worden; ze blijven op deze laptop. Meld dit aan je "
               "coördinator. De dossiers blijven hier leesbaar tot je ze wist.", n=unsent)
+
+
+def revocation_proven(engine: Engine, device_id: str, proof: RevokedProof | None) -> bool:
+    """Is this `device_revoked` answer signed by the server identity pinned at enrolment, for this device?"""
+    public = pinned_server_identity(engine)
+    if public is None or proof is None or proof.device_id != device_id:
+        return False
+    try:
+        public_signing_key(public).verify(proof.signature, revoked_message(proof.device_id, proof.revoked_at))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _revocation_unproven() -> str:
+    return tr("De server meldt dat deze laptop ingetrokken is, maar kan dat niet aantonen met de sleutel die "
+              "deze laptop bij de aanmelding van de server kreeg. Er wordt niets gewist en deze laptop "
+              "synchroniseert niet meer tot dit is uitgeklaard. Meld dit aan je coördinator.")
 
 
 def _key_withheld() -> str:
@@ -122,6 +151,9 @@ class SyncEngine(MembershipSync, IncomingPages):
             raise DeviceReplaced(replaced_message(self.store.pending_count()), "device_replaced", 401) from None
         except DeviceRevoked as revoked:
             self._progress, self._cancel = None, None
+            if not revocation_proven(self.case_files.engine, self.store.state().device_id, revoked.proof):
+                log.warning("a device_revoked answer without a valid proof from the pinned server identity")
+                raise RevocationUnproven(_revocation_unproven(), revoked.code, revoked.status) from None
             message = self.leave_revoked()
             raise DeviceRevoked(f"{revoked} {message}" if message else str(revoked), revoked.code,
                                 revoked.status) from None

@@ -1,13 +1,17 @@
 """Issue 12, finding 6: a removal carries its author's signature, the server stores it (schema 0006)
 and serves it with the "removed" event; a removal sent without one (an older client) is served
-without a proof, which a laptop does not act on."""
+without a proof, which a laptop does not act on. A `device_revoked` answer carries a proof signed by
+the server identity (made by migration 0006) whose public half the session answer gave."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from typing import Any
 
 from leerrecht_core import protocol as p
-from leerrecht_core.crypto.keys import new_case_key, public_signing_key
+from leerrecht_core.crypto.keys import UserSecrets, new_case_key, public_signing_key
+from leerrecht_server import admin
 
 from .conftest import Actor, Case, World, grant
 
@@ -47,3 +51,19 @@ def test_a_removal_without_a_signature_is_served_without_a_proof(world: World) -
     _remove_signed(world, anna, case, bert, [anna], None)
     (event,) = world.pull(bert, after=cursor)["memberships"]
     assert event["action"] == "removed" and event["proof"] is None
+
+
+def test_a_revocation_carries_a_proof_by_the_identity_given_at_enrolment(world: World) -> None:
+    code = world.code("dora")
+    user_id = str(uuid.uuid4())
+    dora = Actor("dora", user_id, UserSecrets.generate(user_id), os.urandom(32), "Team Noord", "netsterk")
+    session = p.SessionResponse.model_validate(world.http.post("/v1/enrol", json=world.enrol_body(dora, code)).json())
+    assert session.server_identity is not None
+    dora.token = session.device_token
+    admin.revoke_device(world.engine, session.device_id)
+    r = world.http.get("/v1/pull", params={"after": 0}, headers=dora.headers)
+    body = p.ErrorBody.model_validate(r.json())
+    assert r.status_code == 401 and body.code == "device_revoked" and body.revoked is not None
+    assert body.revoked.device_id == session.device_id
+    public_signing_key(session.server_identity).verify(
+        body.revoked.signature, p.revoked_message(session.device_id, body.revoked.revoked_at))

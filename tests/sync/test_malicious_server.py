@@ -1,6 +1,8 @@
 """Issue 12, finding 6, with a real server process whose database is changed behind its back (what a
 malicious server could serve): a "removed" event no colleague signed, or signed badly, acts on nothing.
-The case stays on the laptop, readable, and the sync report says so; a genuine removal still erases."""
+The case stays on the laptop, readable, and the sync report says so; a genuine removal still erases.
+A `device_revoked` answer without a proof from the server identity pinned at enrolment erases nothing
+and stops the sync; with one, the laptop hands in its unsent changes and erases, as before."""
 
 from __future__ import annotations
 
@@ -9,10 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from leerrecht_core.protocol import removal_message
 from leerrecht_desktop.models.entries import FollowUpNote
-from tests.kits.synckit import DAY, Laptop, ServerProcess, enrolled, make_case, snapshot
+from leerrecht_desktop.store.server_identity import pinned
+from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.transport import DeviceRevoked, RevocationUnproven
+from tests.kits.synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -71,3 +78,43 @@ def test_a_removal_signed_by_the_colleague_who_made_it_still_erases(
     report = w2.sync()
     assert report.errors == []
     assert w2.case_files.summaries() == []
+
+
+# -- a device_revoked answer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("proof", ["none", "other-identity"])
+def test_a_revocation_the_pinned_server_identity_did_not_sign_erases_nothing(
+        server: ServerProcess, shared: tuple[Laptop, Laptop, str], proof: str) -> None:
+    _, w2, case_id = shared
+    before = snapshot(w2.case_files, case_id)
+    note = w2.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief onverstuurd"), today=DAY)
+    if proof == "none":  # a server that answers device_revoked without a proof
+        server.execute("DELETE FROM org_settings WHERE key = 'server_identity'")
+    else:  # a server (or someone in its place) whose identity is not the one pinned at enrolment
+        other = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        server.execute("UPDATE org_settings SET value = ? WHERE key = 'server_identity'", (other.hex(),))
+    server.admin("revoke-device", SyncStore(w2.case_files).state().device_id)
+
+    with pytest.raises(RevocationUnproven) as refused:
+        w2.sync()
+    assert "niets gewist" in str(refused.value)
+    assert not isinstance(refused.value, DeviceRevoked)
+    assert SyncStore(w2.case_files).is_enrolled() and SyncStore(w2.case_files).pending_count() == 1
+    assert [s.case_id for s in w2.case_files.summaries()] == [case_id]
+    assert any(e.record_id == note.record_id for e in w2.case_files.load_case(case_id).entries)
+    assert snapshot(w2.case_files, case_id)["profile"] == before["profile"]
+    assert server.query("SELECT count(*) FROM held_apart") == [(0,)]
+
+
+def test_a_revocation_signed_by_the_pinned_identity_still_hands_in_and_erases(
+        server: ServerProcess, shared: tuple[Laptop, Laptop, str]) -> None:
+    _, w2, case_id = shared
+    w2.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictief onverstuurd"), today=DAY)
+    assert pinned(w2.case_files.engine) is not None
+    server.admin("revoke-device", SyncStore(w2.case_files).state().device_id)
+    with pytest.raises(DeviceRevoked):
+        w2.sync()
+    assert server.query("SELECT count(*) FROM held_apart") == [(1,)]
+    unlocked = w2.workspace.unlock(PASSPHRASE)
+    assert unlocked.summaries() == []
