@@ -140,6 +140,9 @@ B64 = Annotated[
     PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str, when_used="json"),
     _Base64Schema(),
 ]
+# The limits inside the type, so an optional field (`Signature | None`) is described by its base64 length too.
+Signature = Annotated[B64, Field(min_length=64, max_length=64)]  # Ed25519
+PublicKey = Annotated[B64, Field(min_length=32, max_length=32)]  # Ed25519 or X25519
 
 
 def has_control_character(text: str) -> bool:
@@ -204,7 +207,7 @@ class KdfJson(Model):
     memory_kib: int = Field(ge=19 * 1024, le=4 * 1024 * 1024)
     iterations: int = Field(ge=1, le=64)
     lanes: int = Field(ge=1, le=64)
-    salt: str = Field(pattern=r"^[0-9a-f]{32,128}$")
+    salt: str = Field(pattern=r"^(?:[0-9a-f]{2}){16,64}$")  # whole bytes: 16 to 64
 
 
 class PreloginRequest(Model):
@@ -255,7 +258,7 @@ class SessionResponse(Model):
     signing_public: B64
     recovery_public: B64 | None
     # The server's Ed25519 identity (public half): pinned at enrolment, it proves a revocation.
-    server_identity: B64 | None = Field(default=None, min_length=32, max_length=32)
+    server_identity: PublicKey | None = None
 
 
 class PassphraseChange(Model):
@@ -316,7 +319,7 @@ class MemberRemove(Model):
     grants: list[KeyGrant] = Field(min_length=1, max_length=200)
     # The changer's Ed25519 signature over removal_message(case id, user id, next key version): served
     # with the "removed" event, which a laptop acts on only when it verifies (None: an older client).
-    signature: B64 | None = Field(default=None, min_length=64, max_length=64)
+    signature: Signature | None = None
 
 
 class CaseState(Model):

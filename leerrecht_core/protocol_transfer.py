@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from leerrecht_core.protocol import B64, KeyGrant, Model, TeamId, UserInfo, Uuid
+from leerrecht_core.protocol import KeyGrant, Model, Signature, TeamId, UserInfo, Uuid
 
 # Someone a case can be handed to: `username` is the name to type, `display_name` the one to show.
 # The same fields as a session's user, so the same model.
@@ -29,7 +29,7 @@ class TransferRequest(Model):
     grants: list[KeyGrant] = Field(min_length=1, max_length=2000)
     # The coordinator's Ed25519 signature over protocol.transfer_message(case id, team id, next key
     # version), served with each "removed" event of the transfer (None: an older client).
-    signature: B64 | None = Field(default=None, min_length=64, max_length=64)
+    signature: Signature | None = None
 
 
 class TransferResponse(Model):

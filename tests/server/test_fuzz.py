@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
-from leerrecht_core import protocol, protocol_transfer
+from leerrecht_core import protocol, protocol_held_apart, protocol_transfer
 from leerrecht_server.app import create_app
 from leerrecht_server.db import open_engine
 
@@ -163,7 +163,9 @@ def _bodies() -> list[tuple[str, str, type[protocol.Model]]]:
             ref = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
             name = ref.get("$ref", "").rsplit("/", 1)[-1].removesuffix("-Input")
             if name:
-                found.append((method.upper(), path, getattr(protocol, name, None) or getattr(protocol_transfer, name)))
+                model = (getattr(protocol, name, None) or getattr(protocol_transfer, name, None)
+                         or getattr(protocol_held_apart, name))
+                found.append((method.upper(), path, model))
     return found
 
 
