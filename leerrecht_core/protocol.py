@@ -140,6 +140,9 @@ B64 = Annotated[
     PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str, when_used="json"),
     _Base64Schema(),
 ]
+# The limits inside the type, so an optional field (`Signature | None`) is described by its base64 length too.
+Signature = Annotated[B64, Field(min_length=64, max_length=64)]  # Ed25519
+PublicKey = Annotated[B64, Field(min_length=32, max_length=32)]  # Ed25519 or X25519
 
 
 def has_control_character(text: str) -> bool:
@@ -179,9 +182,19 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RevokedProof(Model):
+    """The server's Ed25519 signature (its identity key, pinned by the laptop at enrolment) over
+    revoked_message(device id, revoked_at): a `device_revoked` answer is acted on (erase) only with it."""
+
+    device_id: Uuid
+    revoked_at: str = Field(min_length=1, max_length=64)
+    signature: B64 = Field(min_length=64, max_length=64)
+
+
 class ErrorBody(Model):
     code: str
     detail: str
+    revoked: RevokedProof | None = None  # device_revoked only
 
 
 # -- identity ---------------------------------------------------------------------------------------
@@ -245,6 +258,8 @@ class SessionResponse(Model):
     exchange_public: B64
     signing_public: B64
     recovery_public: B64 | None
+    # The server's Ed25519 identity (public half): pinned at enrolment, it proves a revocation.
+    server_identity: PublicKey | None = None
 
 
 class PassphraseChange(Model):
@@ -303,6 +318,9 @@ class MemberRemove(Model):
     user_id: Uuid
     # The next key version, wrapped for every remaining member and the recovery key.
     grants: list[KeyGrant] = Field(min_length=1, max_length=200)
+    # The changer's Ed25519 signature over removal_message(case id, user id, next key version): served
+    # with the "removed" event, which a laptop acts on only when it verifies (None: an older client).
+    signature: Signature | None = None
 
 
 class CaseState(Model):
@@ -355,6 +373,9 @@ class PushRequest(Model):
 
 
 PushStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
+# The fixed reason of a revision sealed under a key version the case rotated past: the client seals
+# it again under the newest key it holds (fetching the case's grants first) and pushes it again.
+KEY_ROTATED_REASON = "key rotated; seal again under the current key"
 
 
 class PushResult(Model):
@@ -369,11 +390,22 @@ class PushResponse(Model):
     results: list[PushResult]
 
 
+class RemovalProof(Model):
+    """Who took the user off (or transferred the case away), at which new key version, signed: over
+    removal_message, or transfer_message when `team_id` (the receiving team) is set."""
+
+    author_id: Uuid
+    key_version: int = Field(ge=2)
+    signature: B64 = Field(min_length=64, max_length=64)
+    team_id: TeamId | None = None
+
+
 class MembershipEvent(Model):
     seq: int
     case_id: Uuid
     user_id: Uuid
     action: Literal["added", "removed"]
+    proof: RemovalProof | None = None  # "removed" only; None from a change made without one
 
 
 class PullPage(Model):
@@ -384,6 +416,23 @@ class PullPage(Model):
     # The server's committed high-water mark. Sequence numbers never go back, so one below a client's
     # cursor means the server was restored from an older backup: the client pushes what it lost.
     high_water: int | None = None
+
+
+def revoked_message(device_id: str, revoked_at: str) -> bytes:
+    """What the server signs with its identity key in a `device_revoked` answer."""
+    return f"leerrecht/v1/device-revoked|{device_id}|{revoked_at}".encode()
+
+
+def removal_message(case_id: str, user_id: str, key_version: int) -> bytes:
+    """What the member or coordinator taking `user_id` off a case signs; `key_version` is the case's
+    next key version (the one the removed user does not get), so an old removal can't be replayed
+    after the user was added again (they hold that version then)."""
+    return f"leerrecht/v1/member-removed|{case_id}|{user_id}|{key_version}".encode()
+
+
+def transfer_message(case_id: str, team_id: str, key_version: int) -> bytes:
+    """What the coordinator transferring a case to `team_id` signs: every member left behind is removed."""
+    return f"leerrecht/v1/case-transferred|{case_id}|{team_id}|{key_version}".encode()
 
 
 def grant_message(case_id: str, grant_recipient: str, key_version: int, ephemeral_public: bytes,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from leerrecht_core.protocol import KeyGrant, Model, TeamId, UserInfo, Uuid
+from leerrecht_core.protocol import KeyGrant, Model, Signature, TeamId, UserInfo, Uuid
 
 # Someone a case can be handed to: `username` is the name to type, `display_name` the one to show.
 # The same fields as a session's user, so the same model.
@@ -27,6 +27,9 @@ class TransferRequest(Model):
     # Every key version so far plus the next one for each coordinator of the receiving team, and the
     # next one for the recovery key: the sending team's members don't get the new version.
     grants: list[KeyGrant] = Field(min_length=1, max_length=2000)
+    # The coordinator's Ed25519 signature over protocol.transfer_message(case id, team id, next key
+    # version), served with each "removed" event of the transfer (None: an older client).
+    signature: Signature | None = None
 
 
 class TransferResponse(Model):

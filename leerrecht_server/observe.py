@@ -109,7 +109,7 @@ def _route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
 
 
 def _error_body(status: int, code: str, detail: str) -> bytes:
-    return json.dumps(p.ErrorBody(code=code, detail=detail).model_dump()).encode()
+    return json.dumps(p.ErrorBody(code=code, detail=detail).model_dump(exclude_none=True)).encode()
 
 
 class RequestLog:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 SEQ_COUNTER = "seq"
 
 # Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
@@ -104,6 +104,12 @@ memberships = sa.Table(
     sa.Column("added_seq", sa.BigInteger, nullable=False),
     sa.Column("removed_seq", sa.BigInteger, nullable=True),
     sa.Column("added_by", sa.String(36), nullable=True),  # who added them (None: before schema 0005)
+    # The removal's proof (schema 0006; None before it, or from a client that sent none): who, at
+    # which new key version, their signature; for a transfer the receiving team.
+    sa.Column("removed_by", sa.String(36), nullable=True),
+    sa.Column("removed_key_version", sa.Integer, nullable=True),
+    sa.Column("removed_signature", sa.LargeBinary, nullable=True),
+    sa.Column("removed_team_id", sa.String(64), nullable=True),
 )
 
 key_grants = sa.Table(

@@ -163,6 +163,28 @@ class SyncHooks(SealedStore):
                          .values(state="pending", last_error=None))
         return len(rows)
 
+    def reseal_under_newest(self, conn: Connection, case_id: str) -> tuple[int, int]:
+        """Seal again, under the newest key this user holds of the case, every unsent revision of it
+        sealed under an older key (the server refused them: the key was rotated past, and a member
+        removed since holds it). Same revision ids and content, left pending. Returns (the newest
+        version held, how many were sealed again); none when no newer key is held (it is withheld)."""
+        newest, new_key = self._case_key(conn, case_id)
+        rows = conn.execute(select(t.records).join(t.outbox, t.outbox.c.revision_id == t.records.c.revision_id)
+                            .where(t.records.c.case_id == case_id, t.records.c.key_version < newest,
+                                   t.outbox.c.state == "pending")).all()
+        for row in rows:
+            header = RecordHeader(
+                record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
+                revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
+                key_version=row.key_version, deleted=bool(row.deleted),
+            )
+            _, old_key = self._case_key(conn, case_id, row.key_version)
+            payload = open_sealed(SealedRecord(header, row.nonce, row.ciphertext, row.signature), old_key, None)
+            sealed = seal(dataclasses.replace(header, key_version=newest), payload, new_key, self.secrets.signing)
+            conn.execute(update(t.records).where(t.records.c.revision_id == row.revision_id).values(
+                key_version=newest, nonce=sealed.nonce, ciphertext=sealed.ciphertext, signature=sealed.signature))
+        return newest, len(rows)
+
     def open_revision(self, conn: Connection, revision_id: str) -> tuple[Row[Any], dict[str, Any] | None]:
         """A stored revision's row and payload (verified again), None payload for a tombstone."""
         row = conn.execute(select(t.records).where(t.records.c.revision_id == revision_id)).one()

@@ -249,8 +249,10 @@ class SyncStore:
 
     def mark_registered(self, case_id: str, members: list[str], conn: Connection | None = None) -> None:
         def run(c: Connection) -> None:
+            seen = c.execute(select(t.sync_cases.c.key_version_seen).where(t.sync_cases.c.case_id == case_id)).scalar()
             c.execute(delete(t.sync_cases).where(t.sync_cases.c.case_id == case_id))
-            c.execute(t.sync_cases.insert().values(case_id=case_id, members=json.dumps(sorted(members))))
+            c.execute(t.sync_cases.insert().values(case_id=case_id, members=json.dumps(sorted(members)),
+                                                   key_version_seen=seen))
         if conn is not None:
             run(conn)
         else:

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 metadata = MetaData()
 
@@ -133,19 +133,23 @@ sync_state = Table(
     Column("cursor", Integer, nullable=False, default=0),
     Column("last_success_at", String(32), nullable=True),
     Column("pinned_sha256", String(64), nullable=True),
+    # The server's Ed25519 identity, pinned at enrolment (migration 0005): it signs a revocation.
+    Column("server_identity", LargeBinary, nullable=True),
 )
 
 # Cases the server knows (registered from here or received from it), with the members last seen,
 # so a colleague can be removed (key rotation) while offline. A case newly shared with this user has
 # its history fetched up to the pull cursor of that moment (`history_upto`, migration 0003), page by
 # page; `history_after` is how far it got, so an interrupted fetch resumes there. Both are NULL once
-# the history is complete (and for cases registered from here).
+# the history is complete (and for cases registered from here). `key_version_seen` (migration 0005) is the
+# newest key version the server has shown for the case (store/key_versions.py).
 sync_cases = Table(
     "sync_cases", metadata,
     Column("case_id", String(36), primary_key=True),
     Column("members", Text, nullable=False, default="[]"),
     Column("history_upto", Integer, nullable=True),
     Column("history_after", Integer, nullable=True),
+    Column("key_version_seen", Integer, nullable=True),
 )
 
 # Sharing changes made while offline, sent before the next push: "add" (grants for the colleague) or

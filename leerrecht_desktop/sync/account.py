@@ -28,6 +28,7 @@ from leerrecht_core.protocol import (
 )
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.profile_rebind import rebind_user_id, set_profile
+from leerrecht_desktop.store.server_identity import pin as pin_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
@@ -104,6 +105,7 @@ def enrol(workspace: Workspace, case_files: CaseFiles, server_url: str, username
     store.save_enrolment(server_url=transport.server_url, device_id=session.device_id,
                          device_token=session.device_token, team_id=session.user.team_id, role=session.user.role,
                          recovery_public=session.recovery_public, pinned_sha256=transport.pinned_sha256)
+    pin_server_identity(case_files.engine, session.server_identity)
     transport.with_token(session.device_token)
     engine = SyncEngine(case_files, transport)
     if report.rebound:
@@ -141,6 +143,7 @@ def login_new_laptop(data_dir: Path, server_url: str, username: str, passphrase:
             server_url=transport.server_url, device_id=session.device_id, device_token=session.device_token,
             team_id=session.user.team_id, role=session.user.role, recovery_public=session.recovery_public,
             pinned_sha256=transport.pinned_sha256)
+        pin_server_identity(case_files.engine, session.server_identity)
     except BaseException:
         workspace.close()
         raise

@@ -33,6 +33,7 @@ from leerrecht_core.protocol import (
 )
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.former_keys import add_former_keys, former_keys
+from leerrecht_desktop.store.key_versions import note_seen
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
 from leerrecht_desktop.sync.transport import DeviceRevoked, ServerRefused, SyncError, Transport
@@ -222,11 +223,15 @@ class DirectorySync:
             history_upto = 0  # registered after the cursor: all its revisions come with the pull
         if conn is None:
             with self.case_files.sync_transaction() as c:
-                self.store.mark_registered(case_id, list(case_state.members), c)
-                self.store.start_history(c, case_id, history_upto)
+                self._registered(c, case_state, history_upto)
         else:
-            self.store.mark_registered(case_id, list(case_state.members), conn)
-            self.store.start_history(conn, case_id, history_upto)
+            self._registered(conn, case_state, history_upto)
+
+    def _registered(self, conn: Connection, case_state: CaseState, history_upto: int) -> None:
+        self.store.mark_registered(case_state.case_id, list(case_state.members), conn)
+        self.store.start_history(conn, case_state.case_id, history_upto)
+        # The newest key version the server shows: nothing of ours goes out under an older one.
+        note_seen(conn, case_state.case_id, case_state.key_version)
 
     def _recovered_grant_ok(self, case_id: str, grant: KeyGrant, report: SyncReport) -> bool:
         """A grant made by `recover-user` (granted_by RECOVERY_GRANTER): its HMAC tag must verify under

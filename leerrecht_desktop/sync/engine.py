@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import Engine, select
 
+from leerrecht_core.crypto.keys import public_signing_key
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import (
+    KEY_ROTATED_REASON,
     MAX_CASE_STATES,
     CaseStatesRequest,
     CaseStatesResponse,
@@ -30,16 +33,27 @@ from leerrecht_core.protocol import (
     PullPage,
     PushRequest,
     PushResponse,
+    RevokedProof,
+    revoked_message,
 )
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.key_versions import behind, unsent_under_older
+from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
-from leerrecht_desktop.sync.transport import DeviceReplaced, DeviceRevoked, ServerRefused, Transport
+from leerrecht_desktop.sync.removals import removal_proven, unproven_message
+from leerrecht_desktop.sync.transport import (
+    DeviceReplaced,
+    DeviceRevoked,
+    RevocationUnproven,
+    ServerRefused,
+    Transport,
+)
 from leerrecht_desktop.sync.wire import sealed_bytes, to_wire
 
 __all__ = ["SyncEngine", "SyncProgress", "SyncReport", "replaced_message"]
@@ -57,6 +71,30 @@ def replaced_message(unsent: int) -> str:
     return tr("Deze laptop is vervangen door een nieuwe aanmelding van jouw account en synchroniseert niet meer. "
               "{n} wijzigingen konden niet meer verstuurd worden; ze blijven op deze laptop. Meld dit aan je "
               "coördinator. De dossiers blijven hier leesbaar tot je ze wist.", n=unsent)
+
+
+def revocation_proven(engine: Engine, device_id: str, proof: RevokedProof | None) -> bool:
+    """Is this `device_revoked` answer signed by the server identity pinned at enrolment, for this device?"""
+    public = pinned_server_identity(engine)
+    if public is None or proof is None or proof.device_id != device_id:
+        return False
+    try:
+        public_signing_key(public).verify(proof.signature, revoked_message(proof.device_id, proof.revoked_at))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _revocation_unproven() -> str:
+    return tr("De server meldt dat deze laptop ingetrokken is, maar kan dat niet aantonen met de sleutel die "
+              "deze laptop bij de aanmelding van de server kreeg. Er wordt niets gewist en deze laptop "
+              "synchroniseert niet meer tot dit is uitgeklaard. Meld dit aan je coördinator.")
+
+
+def _key_withheld() -> str:
+    return tr("Een dossier kreeg een nieuwe sleutel, maar de server gaf die sleutel niet aan deze laptop. Je "
+              "wijzigingen aan dat dossier blijven hier bewaard en worden verstuurd zodra de sleutel er is. Blijft "
+              "dit duren, meld het dan aan je coördinator.")
 
 
 class SyncEngine(MembershipSync, IncomingPages):
@@ -113,6 +151,9 @@ class SyncEngine(MembershipSync, IncomingPages):
             raise DeviceReplaced(replaced_message(self.store.pending_count()), "device_replaced", 401) from None
         except DeviceRevoked as revoked:
             self._progress, self._cancel = None, None
+            if not revocation_proven(self.case_files.engine, self.store.state().device_id, revoked.proof):
+                log.warning("a device_revoked answer without a valid proof from the pinned server identity")
+                raise RevocationUnproven(_revocation_unproven(), revoked.code, revoked.status) from None
             message = self.leave_revoked()
             raise DeviceRevoked(f"{revoked} {message}" if message else str(revoked), revoked.code,
                                 revoked.status) from None
@@ -187,21 +228,35 @@ class SyncEngine(MembershipSync, IncomingPages):
         # them made a first push of a large outbox quadratic.
         still_pending: set[str] = set()
         total = self.store.pending_count() if self._progress is not None else None
+        resealed: set[str] = set()  # cases sealed again under a newer key this round (once each)
+        floors = self._key_floors(report)
+        held_back = 0
         for _ in range(MAX_PUSH_ROUNDS):
             candidates = [o for o in self.store.outgoing(self.push_batch + len(still_pending))
                           if o.sealed.header.revision_id not in tried]
             # One lookup per case, not per revision (a batch holds many revisions of few cases).
             registered = {c for c in {o.sealed.header.case_id for o in candidates} if self.store.registered(c)}
             outgoing = [o for o in candidates if o.sealed.header.case_id in registered]
+            # Sealed under a key older than the newest the server showed, whose newer key we lack: wait.
+            waiting = {o.sealed.header.revision_id for o in outgoing
+                       if o.sealed.header.key_version < floors.get(o.sealed.header.case_id, 0)}
+            if waiting:
+                held_back += len(waiting)
+                tried.update(waiting)
+                still_pending.update(waiting)
+                outgoing = [o for o in outgoing if o.sealed.header.revision_id not in waiting]
             outgoing = outgoing[: self.push_batch]
             if not outgoing:
-                return
+                if waiting:
+                    continue
+                break
             ids = [o.sealed.header.revision_id for o in outgoing]
             self.store.note_attempt(ids)
             response = self.transport.post("/push", PushRequest(revisions=[to_wire(o.sealed) for o in outgoing]),
                                            PushResponse)
             by_id = {o.sealed.header.revision_id: o for o in outgoing}
             gone: set[str] = set()
+            rotated: dict[str, list[str]] = {}  # case id -> revisions refused for a rotated-out key
             with self.case_files.sync_transaction() as conn:
                 taken: dict[str, int | None] = {}
                 for result in response.results:
@@ -212,6 +267,9 @@ class SyncEngine(MembershipSync, IncomingPages):
                     if result.status in ("accepted", "duplicate"):
                         taken[result.revision_id] = result.seq
                         report.pushed += 1
+                    elif result.status == "rejected" and result.reason == KEY_ROTATED_REASON:
+                        # Not quarantined: sealed again under the newest key below and pushed again.
+                        rotated.setdefault(item.sealed.header.case_id, []).append(result.revision_id)
                     elif result.status == "rejected":
                         self.store.quarantine(conn, result.revision_id, result.reason or "rejected")
                         report.quarantined += 1
@@ -226,8 +284,47 @@ class SyncEngine(MembershipSync, IncomingPages):
             # Anything the server did not answer for stays queued for the next round.
             tried.update(ids)
             still_pending.update(i for i in ids if i not in taken and i not in gone)
+            for case_id in self._seal_again(sorted(set(rotated) - resealed), report):
+                resealed.add(case_id)
+                tried.difference_update(rotated[case_id])
+                still_pending.difference_update(rotated[case_id])
+            resealed.update(rotated)
             self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
                                                        + len(o.sealed.signature) for o in outgoing), total)
+        if held_back:
+            report.errors.append(_key_withheld())
+
+    def _key_floors(self, report: SyncReport) -> dict[str, int]:
+        """Before a push: fetch the grants of every case whose newest key seen this laptop lacks, and
+        seal unsent revisions again under the newest key held. Returns the cases still behind (case
+        id -> the key version seen): their revisions under an older key wait (store/key_versions.py)."""
+        lagging = behind(self.case_files.engine, self.me)
+        if lagging:
+            self.fetch_cases(sorted(lagging), report)
+        for case_id in unsent_under_older(self.case_files.engine, self.me):
+            with self.case_files.sync_transaction() as conn:
+                self.case_files.reseal_under_newest(conn, case_id)
+        return behind(self.case_files.engine, self.me) if lagging else {}
+
+    def _seal_again(self, case_ids: list[str], report: SyncReport) -> list[str]:
+        """The server refused revisions of these cases for a key it rotated past (a member removed
+        since holds it): fetch the cases' grants and seal what is unsent again under the newest key
+        held. Returns the cases sealed again (to push once more this round). A case whose newer key
+        the server does not give keeps its changes here, unsent and readable, with a notice: they
+        never go out under the old key, and go out once the key arrives (docs/sync-client.md)."""
+        if not case_ids:
+            return []
+        self.fetch_cases(case_ids, report)
+        again: list[str] = []
+        for case_id in case_ids:
+            with self.case_files.sync_transaction() as conn:
+                _, count = self.case_files.reseal_under_newest(conn, case_id)
+            if count:
+                again.append(case_id)
+            else:
+                report.errors.append(_key_withheld())
+        log.info("revisions refused for a rotated-out key; %d of %d cases sealed again", len(again), len(case_ids))
+        return again
 
     # -- pull ------------------------------------------------------------------------------------
 
@@ -252,9 +349,17 @@ class SyncEngine(MembershipSync, IncomingPages):
                 cursor = self.recover_from_restore(page.high_water, report)
                 continue
             final: dict[str, str] = {}
+            unproven = False
             for event in sorted(page.memberships, key=lambda e: e.seq):
                 if event.user_id == self.me:
+                    # A removal no known colleague signed acts on nothing (sync/removals.py).
+                    if event.action == "removed" and not removal_proven(self, event, report):
+                        unproven = True
+                        continue
                     final[event.case_id] = event.action
+            if unproven:
+                log.warning("a removal event without a valid signature was not acted on")
+                report.errors.append(unproven_message())
             # A case registered here without a key of ours (shared before a reset, when our old key
             # can't be used) comes again as added once its grants were recovered: fetch it anew.
             added = [c for c, action in final.items()

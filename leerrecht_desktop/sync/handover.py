@@ -30,6 +30,7 @@ from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
+from leerrecht_desktop.sync.removals import removal_signature, transfer_signature
 from leerrecht_desktop.sync.transport import Forbidden, Unreachable
 
 # The last people list seen online, sealed under the local key (names are personal data): lets a
@@ -206,7 +207,9 @@ class Handover:
         grants = [engine._grant(case_id, version, rid, wrap_case_key(key, case_id, version, rid, public))
                   for rid, public in recipients.items()]
         try:
-            engine.transport.post(f"/cases/{case_id}/members/remove", MemberRemove(user_id=engine.me, grants=grants),
+            engine.transport.post(f"/cases/{case_id}/members/remove",
+                                  MemberRemove(user_id=engine.me, grants=grants,
+                                               signature=removal_signature(engine, case_id, engine.me, version)),
                                   CaseState)
         except Forbidden:
             # The server knows another worker as the case's own (docs/threat-model.md section 8).
@@ -283,7 +286,9 @@ class Handover:
         grants += [self.engine._grant(case_id, version, rid, wrap_case_key(key, case_id, version, rid, public))
                    for rid, public in new.items()]
         answer = self.engine.transport.post(f"/cases/{case_id}/transfer",
-                                            TransferRequest(team_id=receivers[0].team_id, grants=grants),
+                                            TransferRequest(team_id=receivers[0].team_id, grants=grants,
+                                                            signature=transfer_signature(
+                                                                self.engine, case_id, receivers[0].team_id, version)),
                                             TransferResponse)
         self.engine.sync_once()  # the removal event erases the case here
         return answer

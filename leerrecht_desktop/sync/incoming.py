@@ -19,6 +19,7 @@ from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.former_keys import signers
+from leerrecht_desktop.store.key_versions import note_seen
 from leerrecht_desktop.sync.directory import DirectorySync
 from leerrecht_desktop.sync.merge import merge_deleted
 from leerrecht_desktop.sync.progress import SyncReport
@@ -105,6 +106,12 @@ class IncomingPages(DirectorySync):
         missing = sorted({c for c, v in needed if not self.store.has_key(c, v)})
         if missing:
             self.fetch_cases(missing, report)
+            # A colleague wrote under a key version this laptop lacked: even if the server withholds
+            # it, nothing of ours goes out under an older key from now on (store/key_versions.py).
+            with self.case_files.sync_transaction() as conn:
+                for case_id, version in needed:
+                    if case_id in missing:
+                        note_seen(conn, case_id, version)
 
     def _signed_by_unknown_key(self, revisions: list[WireRevision]) -> bool:
         """Did a known colleague sign with a key this laptop does not know (new keys after a reset)? Then

@@ -13,6 +13,7 @@ from leerrecht_core.protocol import RECOVERY_RECIPIENT, CaseRegistration, CaseSt
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.sync.directory import DirectorySync
 from leerrecht_desktop.sync.progress import SyncReport
+from leerrecht_desktop.sync.removals import removal_signature
 from leerrecht_desktop.sync.transport import ConflictError, DeviceRevoked, ServerRefused, SyncError
 
 # The sync engine's log, under the one name it has always had (log files, filters).
@@ -112,8 +113,11 @@ class MembershipSync(DirectorySync):
                     state = self.transport.post(f"/cases/{change.case_id}/members",
                                                 MemberAdd(user_id=change.user_id, grants=grants), CaseState)
                 else:
+                    signature = removal_signature(self, change.case_id, change.user_id,
+                                                  max(g.key_version for g in grants))
                     state = self.transport.post(f"/cases/{change.case_id}/members/remove",
-                                                MemberRemove(user_id=change.user_id, grants=grants), CaseState)
+                                                MemberRemove(user_id=change.user_id, grants=grants,
+                                                             signature=signature), CaseState)
             except ServerRefused as exc:
                 if isinstance(exc, DeviceRevoked):
                     raise
@@ -203,7 +207,9 @@ class MembershipSync(DirectorySync):
                  for rid, public in recipients.items()]
         try:
             return self.transport.post(f"/cases/{case_id}/members/remove",
-                                       MemberRemove(user_id=user_id, grants=fresh), CaseState)
+                                       MemberRemove(user_id=user_id, grants=fresh,
+                                                    signature=removal_signature(self, case_id, user_id, version)),
+                                       CaseState)
         except ServerRefused as exc:
             if isinstance(exc, DeviceRevoked):
                 raise

@@ -19,7 +19,13 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from leerrecht_core.i18n import tr
-from leerrecht_core.protocol import API_PREFIX, CLIENT_UNSENT_HEADER, CLIENT_VERSION_HEADER, ErrorBody
+from leerrecht_core.protocol import (
+    API_PREFIX,
+    CLIENT_UNSENT_HEADER,
+    CLIENT_VERSION_HEADER,
+    ErrorBody,
+    RevokedProof,
+)
 from leerrecht_desktop import __version__
 from leerrecht_desktop.sync.errors import SyncError
 
@@ -51,7 +57,14 @@ class Unauthorized(ServerRefused):
 
 
 class DeviceRevoked(ServerRefused):
-    pass
+    # The server's signed proof of the revocation (protocol.RevokedProof), if the answer carried one:
+    # the laptop erases only when it verifies against the identity pinned at enrolment (sync/engine.py).
+    proof: RevokedProof | None = None
+
+
+class RevocationUnproven(Unauthorized):
+    """The server answered `device_revoked` without a proof from its pinned identity: this laptop
+    stops syncing and erases nothing."""
 
 
 class DeviceReplaced(DeviceRevoked):
@@ -289,8 +302,10 @@ class Transport:
                                  "op deze laptop.", host=_host(self.server_url))) from None
         if response.status_code >= 400:
             code = ""
+            proof: RevokedProof | None = None
             try:
-                code = ErrorBody.model_validate_json(response.content).code
+                body = ErrorBody.model_validate_json(response.content)
+                code, proof = body.code, body.revoked
             except ValidationError:
                 code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
                         413: "too_large", 429: "rate_limited"}.get(response.status_code, "")
@@ -298,7 +313,10 @@ class Transport:
                 raise Unreachable(tr("De server {host} heeft een probleem ({status}). Probeer later opnieuw; je "
                                      "wijzigingen blijven bewaard.", host=_host(self.server_url),
                                      status=response.status_code))
-            raise refusal(code, response.status_code)
+            refused = refusal(code, response.status_code)
+            if isinstance(refused, DeviceRevoked):
+                refused.proof = proof
+            raise refused
         return response
 
     def _check_pin(self, response: httpx.Response) -> None:

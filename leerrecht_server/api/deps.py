@@ -18,6 +18,7 @@ from leerrecht_server.api.errors import ApiError
 from leerrecht_server.core.config import Settings
 from leerrecht_server.crud import devices as crud
 from leerrecht_server.crud.devices import Caller
+from leerrecht_server.crud.org import revoked_proof
 from leerrecht_server.db import read_transaction, write_transaction
 from leerrecht_server.observe import Metrics, note_device
 from leerrecht_server.tables import LISTED_STATUSES
@@ -91,8 +92,11 @@ def _authenticate(request: Request, engine: Engine, settings: Settings, ip: str,
         # coordinator to review (protocol_held_apart); nothing it delivers goes into a case by itself.
         return Caller(row.device_id, row.user_id, row.username, row.role, row.team_id, row.signing_public, ip)
     if row.revoked_at is not None or row.state not in ("active", "replaced") or row.status not in LISTED_STATUSES:
-        # The client erases its case data when it sees this code.
-        raise ApiError(401, "device_revoked", "This device has been revoked.")
+        # The client erases its case data when it sees this code with the proof signed by the server's
+        # identity key (pinned at enrolment); without a valid one it only stops syncing.
+        with read_transaction(engine) as conn:
+            proof = revoked_proof(conn, row.device_id, row.revoked_at or "account-disabled")
+        raise ApiError(401, "device_revoked", "This device has been revoked.", revoked=proof)
     if row.state == "replaced" and not may_push_only:
         # Never erases: the laptop pushes what it had not sent (push still works), then stops.
         raise ApiError(401, "device_replaced", "This device was replaced by a new enrolment of its user; "

@@ -22,21 +22,23 @@ _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404:
 class ApiError(LeerrechtError):
     """A refusal for the client: HTTP status, the ErrorBody's fixed code, and its sentence."""
 
-    def __init__(self, status: int, code: str, detail: str) -> None:
+    def __init__(self, status: int, code: str, detail: str, *, revoked: p.RevokedProof | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
+        self.revoked = revoked
 
 
-def error_response(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse(p.ErrorBody(code=code, detail=detail).model_dump(), status_code=status)
+def error_response(status: int, code: str, detail: str, revoked: p.RevokedProof | None = None) -> JSONResponse:
+    body = p.ErrorBody(code=code, detail=detail, revoked=revoked)
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.detail)
+        return error_response(exc.status, exc.code, exc.detail, exc.revoked)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

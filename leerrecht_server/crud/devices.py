@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
 from leerrecht_server import security
-from leerrecht_server.crud.org import recovery_public
+from leerrecht_server.crud.org import recovery_public, server_identity_public
 from leerrecht_server.db import now_iso
 from leerrecht_server.tables import devices, teams, users
 
@@ -68,7 +68,8 @@ def new_session(conn: Connection, username: str, device_name: str, *,
                         role=user.role, team_id=user.team_id, team_name=user.team_name),
         device_id=device_id, device_token=token, kdf=p.KdfJson.model_validate_json(user.kdf),
         wrapped_secrets=user.wrapped_secrets, exchange_public=user.exchange_public,
-        signing_public=user.signing_public, recovery_public=recovery_public(conn))
+        signing_public=user.signing_public, recovery_public=recovery_public(conn),
+        server_identity=server_identity_public(conn))
 
 
 def replace_other_devices(conn: Connection, user_id: str, keep_device_id: str) -> int:

@@ -28,7 +28,13 @@ def was_ever_member(conn: Connection, case_id: str, user_id: str) -> bool:
         memberships.c.case_id == case_id, memberships.c.user_id == user_id)).first() is not None
 
 
-def end_membership(conn: Connection, case_id: str, user_id: str, seq: int) -> None:
+def end_membership(conn: Connection, case_id: str, user_id: str, seq: int, *, by: str | None = None,
+                   key_version: int | None = None, signature: bytes | None = None,
+                   team_id: str | None = None) -> None:
+    """End a membership with its proof (who, the new key version, their signature; the receiving team
+    for a transfer), served with the "removed" event. Without a signature no proof is stored."""
+    proof = {} if signature is None else {"removed_by": by, "removed_key_version": key_version,
+                                          "removed_signature": signature, "removed_team_id": team_id}
     conn.execute(memberships.update().where(
         memberships.c.case_id == case_id, memberships.c.user_id == user_id,
-        memberships.c.removed_seq.is_(None)).values(removed_seq=seq))
+        memberships.c.removed_seq.is_(None)).values(removed_seq=seq, **proof))

@@ -18,6 +18,9 @@ from leerrecht_server.tables import cases, memberships, record_heads, revisions
 
 # The one reason for a revision whose record or revision id another case already uses.
 ID_TAKEN = "id already in use; the revision needs new ids"
+# The one reason for a revision sealed under a key version the case has rotated past: a member removed
+# since holds that key. The client seals it again under the case's current key and pushes it again.
+KEY_ROTATED = p.KEY_ROTATED_REASON
 
 
 def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
@@ -44,8 +47,11 @@ def pull_items(conn: Connection, user_id: str, after: int, high: int, limit: int
             events.append(p.MembershipEvent(seq=m.added_seq, case_id=m.case_id, user_id=m.user_id,
                                             action="added"))
         if m.removed_seq is not None and after < m.removed_seq <= high:
+            proof = None if m.removed_signature is None else p.RemovalProof(
+                author_id=m.removed_by, key_version=m.removed_key_version, signature=bytes(m.removed_signature),
+                team_id=m.removed_team_id)
             events.append(p.MembershipEvent(seq=m.removed_seq, case_id=m.case_id, user_id=m.user_id,
-                                            action="removed"))
+                                            action="removed", proof=proof))
     return sorted([(int(r.seq), r) for r in revs] + [(e.seq, e) for e in events], key=lambda t: t[0])
 
 
@@ -104,6 +110,10 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
         if bytes(stored.signature) != rev.signature:
             return rejected("revision id already used for different content")
         return p.PushResult(revision_id=rev.revision_id, status="duplicate", seq=int(stored.seq))
+    # After the duplicate answer: a revision taken before the rotation and pushed again (its answer
+    # lost) is still a duplicate, not a refusal.
+    if rev.key_version < mine[rev.case_id]:
+        return rejected(KEY_ROTATED)
     head = conn.execute(sa.select(record_heads).where(record_heads.c.record_id == rev.record_id)).first()
     if head is not None and head.case_id != rev.case_id:
         taken_elsewhere, head = True, None

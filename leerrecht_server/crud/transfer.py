@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from leerrecht_server.crud.devices import Caller
+from leerrecht_server.crud.members import end_membership
 from leerrecht_server.tables import LISTED_STATUSES, cases, key_grants, memberships, revisions, teams, users
 
 
@@ -56,13 +57,13 @@ def team_exists(conn: Connection, team_id: str) -> bool:
 
 
 def move_case(conn: Connection, case_id: str, team_id: str, key_version: int, removed: dict[str, int],
-              added: dict[str, int], added_by: str) -> None:
+              added: dict[str, int], added_by: str, signature: bytes | None = None) -> None:
     """The case to `team_id` at `key_version`: each membership in `removed` (user id -> the sequence
-    number of its end) ends, each user in `added` (user id -> sequence number) becomes a member,
-    added by `added_by`."""
+    number of its end) ends, with the coordinator's signature of the transfer as its proof, each user
+    in `added` (user id -> sequence number) becomes a member, added by `added_by`."""
     for user_id, seq in removed.items():
-        conn.execute(memberships.update().where(memberships.c.case_id == case_id, memberships.c.user_id == user_id,
-                                                memberships.c.removed_seq.is_(None)).values(removed_seq=seq))
+        end_membership(conn, case_id, user_id, seq, by=added_by, key_version=key_version, signature=signature,
+                       team_id=team_id)
     for user_id, seq in added.items():
         conn.execute(memberships.insert().values(case_id=case_id, user_id=user_id, added_seq=seq, removed_seq=None,
                                                  added_by=added_by))

@@ -225,3 +225,17 @@ def test_too_long_names_and_codes_are_refused_with_the_limit(world: World, clien
         assert r.status_code == 200, r.text
     elif field == "username":
         assert client.post("/v1/prelogin", json={"username": "é" * limit}).status_code == 200
+
+
+def test_a_salt_of_an_odd_number_of_hex_digits_is_refused_not_a_server_error(world: World,
+                                                                              client: TestClient) -> None:
+    """Found by test_fuzz: the schema let a half byte through and the KDF floor check raised (500)."""
+    code = world.code("odd")
+    user_id = str(uuid.uuid4())
+    actor = Actor("odd", user_id, UserSecrets.generate(user_id), b"\0" * 32, "Team Noord", "netsterk")
+    body = world.enrol_body(actor, code)
+    body["kdf"]["salt"] = body["kdf"]["salt"] + "a"
+    r = client.post("/v1/enrol", json=body)
+    assert r.status_code == 400 and r.json()["code"] == "bad_request"
+    with world.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(devices)).scalar_one() == 0

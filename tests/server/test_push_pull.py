@@ -34,7 +34,8 @@ def test_push_accepts_and_pull_returns_in_seq_order(world: World) -> None:
     page = world.pull(anna)
     assert [r["revision_id"] for r in page["revisions"]] == [r["revision_id"] for r in revs]
     assert [r["seq"] for r in page["revisions"]] == [2, 3, 4]
-    assert page["memberships"] == [{"seq": 1, "case_id": case.case_id, "user_id": anna.user_id, "action": "added"}]
+    assert page["memberships"] == [{"seq": 1, "case_id": case.case_id, "user_id": anna.user_id, "action": "added",
+                                  "proof": None}]
     assert page["next_cursor"] == 4 and page["more"] is False
     assert page["revisions"][0]["ciphertext"] == revs[0]["ciphertext"]
     empty = world.pull(anna, after=4)

@@ -119,7 +119,7 @@ def mode(path: Path) -> int:
 
 # -- each earlier schema opens with today's code ----------------------------------------------------
 
-@pytest.mark.parametrize("revision", ["0001", "0002", "0003"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004"])
 def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(tmp_path: Path,
                                                                               revision: str) -> None:
     data_dir = tmp_path / "data"

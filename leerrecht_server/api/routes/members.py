@@ -93,7 +93,8 @@ def remove_member(case_id: CaseIdPath, body: p.MemberRemove, c: CurrentDevice, e
         if body.user_id in granted or not granted - expected <= team_user_ids(conn, case.team_id):
             raise ApiError(400, "bad_request", "The rotated key may not go to the removed user or outsiders.")
         was_owner = owner(conn, case) == body.user_id
-        crud.end_membership(conn, case_id, body.user_id, seqs.take())
+        crud.end_membership(conn, case_id, body.user_id, seqs.take(), by=c.user_id, key_version=new_version,
+                            signature=body.signature)
         if was_owner:
             _pass_ownership(conn, case, c.user_id, body.user_id)
         set_key_version(conn, case_id, new_version)

@@ -57,7 +57,7 @@ def transfer_case(case_id: CaseIdPath, body: pt.TransferRequest, c: CurrentDevic
         staying = set(current_members(conn, case_id)) & receivers
         removed = {m: seqs.take() for m in leaving}
         added = {r: seqs.take() for r in sorted(receivers - staying)}
-        crud.move_case(conn, case_id, body.team_id, new_version, removed, added, c.user_id)
+        crud.move_case(conn, case_id, body.team_id, new_version, removed, added, c.user_id, body.signature)
         store_grants(conn, case_id, body.grants)
         seqs.flush()
         audit_caller(conn, c, "case_transfer", [case_id],
