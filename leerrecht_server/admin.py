@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -164,12 +166,36 @@ def create_recovery_key_with(engine: Engine, *, replace: bool = False,
     return raw.hex(), public
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 AUDIT_COLUMNS = ("at", "actor", "user_id", "device_id", "ip", "action", "case_ids", "detail")
 
 
-def export_audit(engine: Engine, out: Path) -> int:
+def export_audit(engine: Engine, out: Path, *, username: str | None = None, case_id: str | None = None,
+                 start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """The audit log as CSV, optionally only one user's entries (as actor, or about their account), one
+    case's, or those of a period (`start` and `end` inclusive, UTC days). Returns how many were written."""
+    if start is not None and end is not None and start > end:
+        raise AdminError(f"--from {start} is after --to {end}")
+    if case_id is not None and not _UUID.fullmatch(case_id):
+        raise AdminError(f"{case_id!r} is not a case id (a UUID such as 3f2b…-…)")
+    query = sa.select(*[audit_log.c[name] for name in AUDIT_COLUMNS]).order_by(audit_log.c.id)
     with read_transaction(engine) as conn:
-        rows = conn.execute(sa.select(*[audit_log.c[name] for name in AUDIT_COLUMNS]).order_by(audit_log.c.id)).all()
+        if username is not None:
+            user = conn.execute(sa.select(users.c.user_id).where(users.c.username == username)).first()
+            if user is None:
+                raise AdminError(f"no user {username!r}")
+            # As actor, or about their account (the admin's reset of them names their user id).
+            query = query.where(sa.or_(audit_log.c.actor == username, audit_log.c.user_id == user.user_id)
+                                if user.user_id is not None else audit_log.c.actor == username)
+        if case_id is not None:
+            # case_ids is space-separated: match the whole id, never a part of another.
+            padded = sa.literal(" ") + audit_log.c.case_ids + sa.literal(" ")
+            query = query.where(padded.like(f"% {case_id} %"))
+        if start is not None:
+            query = query.where(audit_log.c.at >= start.isoformat())
+        if end is not None:
+            query = query.where(audit_log.c.at < (end + dt.timedelta(days=1)).isoformat())
+        rows = conn.execute(query).all()
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(AUDIT_COLUMNS)

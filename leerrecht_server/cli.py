@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import sys
@@ -114,9 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = action("move-user", help="into another team")
     p.add_argument("username")
     p.add_argument("--team", required=True)
-    p = action("export-audit")
+    p = action("export-audit", help="the audit log as CSV, optionally of one user, one case or a period")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--user", dest="audit_user", default=None, help="only this user's entries (user name)")
+    p.add_argument("--case", dest="audit_case", default=None, help="only entries about this case id")
+    p.add_argument("--from", dest="audit_from", type=_day, default=None, help="from this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--to", dest="audit_to", type=_day, default=None, help="up to and including this day")
     return parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def _serve(cfg: config.Settings, url: str) -> int:
@@ -220,7 +232,8 @@ def _admin(args: argparse.Namespace, url: str) -> int:
         elif args.action in ("list-users", "disable-user", "move-user"):
             _accounts(engine, args)
         elif args.action == "export-audit":
-            n = admin.export_audit(engine, args.out)
+            n = admin.export_audit(engine, args.out, username=args.audit_user, case_id=args.audit_case,
+                                   start=args.audit_from, end=args.audit_to)
             print(f"{n} audit entries written to {args.out}")
     finally:
         engine.dispose()

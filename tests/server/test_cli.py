@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -130,3 +132,34 @@ def _all_text(engine: sa.Engine) -> str:
         for table in metadata.sorted_tables:
             parts += [repr(tuple(row)) for row in conn.execute(sa.select(table))]
     return "\n".join(parts)
+
+
+def test_export_audit_of_one_user_one_case_or_a_period(world: World, db_url: str, tmp_path: Path) -> None:
+    """For an auditor (issue 13): one worker's entries, one case's, a period; refusals in one line."""
+    anna, bert = world.user("anna"), world.user("bert")
+    case = world.register(anna, bert)
+    world.push(anna, world.sealed(anna, case, {"n": "fictief"}))
+    other = world.register(bert)
+
+    def export(*extra: str) -> list[dict[str, str]]:
+        out = tmp_path / f"audit-{uuid.uuid4().hex[:6]}.csv"
+        r = run("admin", "--db", db_url, "export-audit", "--out", str(out), *extra)
+        assert r.returncode == 0, r.stderr
+        return list(csv.DictReader(out.open(encoding="utf-8")))
+
+    everything = export()
+    annas = export("--user", "anna")
+    assert annas and all(row["actor"] == "anna" or row["user_id"] == anna.user_id for row in annas)
+    assert {row["action"] for row in annas} >= {"enrol", "case_register", "push"}
+    assert len(annas) < len(everything)
+    of_case = export("--case", case.case_id)
+    assert of_case and all(case.case_id in row["case_ids"].split() for row in of_case)
+    assert all(other.case_id not in row["case_ids"].split() for row in of_case)
+    today = dt.datetime.now(dt.UTC).date()
+    assert len(export("--from", str(today), "--to", str(today))) == len(everything)
+    assert export("--to", str(today - dt.timedelta(days=1))) == []
+    for bad in (("--user", "niemand"), ("--case", "abc"), ("--from", "2026-13-01"),
+                ("--from", str(today), "--to", str(today - dt.timedelta(days=1)))):
+        r = run("admin", "--db", db_url, "export-audit", "--out", str(tmp_path / "x.csv"), *bad)
+        assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
+        assert "Traceback" not in r.stderr
