@@ -38,6 +38,7 @@ from leerrecht_desktop.models.wellbeing import score
 from leerrecht_desktop.paths import APP_AUTHOR
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich
 from leerrecht_desktop.reports.layout import CONTENT_WIDTH, RULE, build_pdf, format_date, styles
+from leerrecht_desktop.reports.loading import CaseFileLike
 
 SUFFIXES = (".pdf", ".json")
 # The organisation whose teams keep the case files, named on the first page (there is no setting for it:
@@ -360,22 +361,11 @@ class _User(Protocol):
     def team(self) -> str: ...
 
 
-class _CaseFile(Protocol):
-    @property
-    def content(self) -> CaseProfile: ...
-
-    @property
-    def entries(self) -> list[Record]: ...
-
-    @property
-    def refused(self) -> list[str]: ...
-
-
 class AccessSource(Protocol):
     @property
     def user(self) -> _User: ...
 
-    def load_case(self, case_id: str) -> _CaseFile: ...
+    def load_case(self, case_id: str) -> CaseFileLike: ...
 
     def export(self, case_ids: Collection[str] | None = None) -> dict[str, Any]: ...
 

@@ -21,7 +21,9 @@ class _Summary(Protocol):
     def case_id(self) -> str: ...
 
 
-class _CaseFile(Protocol):
+class CaseFileLike(Protocol):
+    """What a report reads of one opened case file (the store's CaseFile)."""
+
     @property
     def content(self) -> CaseProfile: ...
 
@@ -35,7 +37,7 @@ class _CaseFile(Protocol):
 class CaseSource(Protocol):
     def summaries(self) -> Sequence[_Summary]: ...
 
-    def load_case(self, case_id: str) -> _CaseFile: ...
+    def load_case(self, case_id: str) -> CaseFileLike: ...
 
 
 @dataclass

@@ -57,9 +57,11 @@ def hand_in(engine: _Engine, reason: HeldApartReason, case_ids: list[str] | None
     recovery_public = engine.store.state().recovery_public
     wraps: dict[tuple[str, int], RecoveryWrap] = {}
     sendable = []
+    # One lookup per case, not per revision (an outbox holds many revisions of few cases).
+    registered = {c: engine.store.registered(c) for c in {s.header.case_id for s, _ in items}}
     for sealed, state in items:
         h = sealed.header
-        if not engine.store.registered(h.case_id) and (h.case_id, h.key_version) not in wraps:
+        if not registered[h.case_id] and (h.case_id, h.key_version) not in wraps:
             if recovery_public is None:
                 done.kept.setdefault(h.case_id, "no recovery key known")
                 continue

@@ -177,7 +177,6 @@ class HeldApartDialog(QDialog):
             self.table.selectRow(0)
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setVisible(bool(self.rows))
         self.preview.setVisible(bool(self.rows))
         self.empty.setVisible(not self.rows)

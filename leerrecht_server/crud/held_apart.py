@@ -11,9 +11,8 @@ from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
 from leerrecht_core import protocol_held_apart as ph
-from leerrecht_core.crypto.records import RecordHeader, SealedRecord
 from leerrecht_server.crud.devices import Caller
-from leerrecht_server.crud.revisions import signed_by_any
+from leerrecht_server.crud.revisions import sealed_of, signed_by_any
 from leerrecht_server.db import now_iso
 from leerrecht_server.tables import cases, devices, held_apart, memberships, revisions, users
 
@@ -32,10 +31,7 @@ def hold_one(conn: Connection, rev: p.WireRevision, c: Caller, reason: str, sign
 
     if rev.author_id != c.user_id:
         return rejected("author is not the delivering user")
-    header = RecordHeader(record_id=rev.record_id, revision_id=rev.revision_id, case_id=rev.case_id, kind=rev.kind,
-                          revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
-                          key_version=rev.key_version, deleted=rev.deleted)
-    if not signed_by_any(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signers):
+    if not signed_by_any(sealed_of(rev), signers):
         return rejected("signature does not verify")
     held = conn.execute(sa.select(held_apart.c.signature).where(held_apart.c.revision_id == rev.revision_id)).first()
     if held is not None:
@@ -107,10 +103,3 @@ def to_item(r: Any) -> ph.HeldApartItem:
         author_name=r.author_name or "?", device_name=r.device_name or "?", reason=r.reason,
         received_at=r.received_at, status=r.status, openable=r.recovery_ephemeral is None,
         decided_by=r.decided_by, decided_at=r.decided_at, accepted_as=r.accepted_as)
-
-
-def to_wire(r: Any) -> p.WireRevision:
-    return p.WireRevision(
-        revision_id=r.revision_id, record_id=r.record_id, case_id=r.case_id, kind=r.kind, revision=r.revision,
-        base_revision=r.base_revision, author_id=r.author_id, key_version=r.key_version, deleted=bool(r.deleted),
-        nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature)

@@ -62,11 +62,21 @@ def case_history(conn: Connection, case_id: str, after: int, high: int, limit: i
         .order_by(revisions.c.seq).limit(limit + 1)).all()
 
 
+def sealed_of(rev: p.WireRevision) -> SealedRecord:
+    """A pushed or handed-in revision as crypto.records sees it, for its signature check."""
+    header = RecordHeader(record_id=rev.record_id, revision_id=rev.revision_id, case_id=rev.case_id, kind=rev.kind,
+                          revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
+                          key_version=rev.key_version, deleted=rev.deleted)
+    return SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature)
+
+
 def to_wire(r: Any) -> p.WireRevision:
     return p.WireRevision(
         revision_id=r.revision_id, record_id=r.record_id, case_id=r.case_id, kind=r.kind, revision=r.revision,
         base_revision=r.base_revision, author_id=r.author_id, key_version=r.key_version, deleted=bool(r.deleted),
-        nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature, seq=int(r.seq))
+        nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature,
+        # A held-apart row has no number: it never went into the case.
+        seq=int(r.seq) if getattr(r, "seq", None) is not None else None)
 
 
 def signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool:
@@ -92,10 +102,7 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
         return rejected("author is not the pushing user")
     if rev.key_version > mine[rev.case_id]:
         return rejected("unknown key version for this case")
-    header = RecordHeader(record_id=rev.record_id, revision_id=rev.revision_id, case_id=rev.case_id, kind=rev.kind,
-                          revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
-                          key_version=rev.key_version, deleted=rev.deleted)
-    if not signed_by_any(SealedRecord(header, rev.nonce, rev.ciphertext, rev.signature), signers):
+    if not signed_by_any(sealed_of(rev), signers):
         return rejected("signature does not verify")
     # An id taken by another case (of any team, seen or not) is answered as if it were free,
     # wherever that ends in a refusal or a conflict of the caller's own case: no answer names or

@@ -4,7 +4,7 @@ passphrase. A fake clock stands in for the wall clock, so no test waits or measu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ from leerrecht_core.crypto.errors import WrongPassphrase
 from leerrecht_core.crypto.kdf import KdfParams
 from leerrecht_core.i18n import set_language
 from leerrecht_desktop.models.validation import ValidationError
-from leerrecht_desktop.store import workspace as workspace_module
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import DataDirMissing, NoProfile, ProfileExists, UnlockThrottled, VaultDamaged
 from leerrecht_desktop.store.workspace import MAX_DELAY_SECONDS, Workspace
@@ -31,29 +30,6 @@ from tests.kits.storekit import (
 
 WRONG = "rode fiets op de markt"
 NEW_PASSPHRASE = "groene tram naar de Grote Markt"
-
-
-@pytest.fixture
-def ws(data_dir: Path, clock: FakeClock) -> Iterator[Workspace]:
-    """A workspace with a profile, on the fake clock."""
-    w = Workspace(data_dir, create=True, clock=clock)
-    w.create_profile(name=WORKER_NAME, role="brugfiguur", team="Team Fictief", passphrase=PASSPHRASE)
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def kdf_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records every passphrase that reaches Argon2id, to tell a refusal before checking from one after."""
-    calls: list[str] = []
-    real = workspace_module.derive_master_key
-
-    def counting(passphrase: str, params: KdfParams) -> bytes:
-        calls.append(passphrase)
-        return real(passphrase, params)
-
-    monkeypatch.setattr(workspace_module, "derive_master_key", counting)
-    return calls
 
 
 def fail(ws: Workspace, passphrase: str = WRONG) -> UnlockThrottled:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,45 +17,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from leerrecht_core.crypto.kdf import PURPOSE_WRAP, KdfParams, derive_master_key, derive_subkey
 from leerrecht_core.crypto.keys import UserSecrets
 from leerrecht_core.i18n import set_language
-from leerrecht_desktop.store import workspace as workspace_module
-from leerrecht_desktop.store.errors import UnlockThrottled, VaultDamaged
+from leerrecht_desktop.store.errors import VaultDamaged
 from leerrecht_desktop.store.workspace import Workspace
 from tests.kits.storekit import PASSPHRASE, WORKER_NAME, FakeClock, flip_byte, raw_execute, raw_query
+from tests.store.test_vault import NEW_PASSPHRASE, WRONG, fail
 from tests.test_cli import assert_refused
 from tests.test_cli import run as run_cli
-
-WRONG = "rode fiets op de markt"
-NEW_PASSPHRASE = "groene tram naar de Grote Markt"
-
-
-@pytest.fixture
-def ws(data_dir: Path, clock: FakeClock) -> Iterator[Workspace]:
-    """A workspace with a profile, on the fake clock."""
-    w = Workspace(data_dir, create=True, clock=clock)
-    w.create_profile(name=WORKER_NAME, role="brugfiguur", team="Team Fictief", passphrase=PASSPHRASE)
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def kdf_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Records every passphrase that reaches Argon2id: a damaged vault must be refused before."""
-    calls: list[str] = []
-    real = workspace_module.derive_master_key
-
-    def counting(passphrase: str, params: KdfParams) -> bytes:
-        calls.append(passphrase)
-        return real(passphrase, params)
-
-    monkeypatch.setattr(workspace_module, "derive_master_key", counting)
-    return calls
-
-
-def fail(ws: Workspace, passphrase: str = WRONG) -> UnlockThrottled:
-    with pytest.raises(UnlockThrottled) as caught:
-        ws.unlock(passphrase)
-    return caught.value
-
 
 DAMAGED = ("Het profiel in deze gegevensmap is beschadigd: Leerrecht kan het met geen enkele wachtwoordzin "
            "openen. Aan je wachtwoordzin ligt het niet, en dit telt niet als foute poging. Zet een reservekopie "

@@ -17,6 +17,7 @@ from leerrecht_server.api.errors import ApiError
 from leerrecht_server.crud import held_apart as crud
 from leerrecht_server.crud.audit import audit_caller
 from leerrecht_server.crud.devices import Caller
+from leerrecht_server.crud.revisions import to_wire
 from leerrecht_server.crud.user_keys import former_signing_keys
 from leerrecht_server.db import read_transaction, write_transaction
 
@@ -74,7 +75,7 @@ def show_item(item_id: ItemId, c: CurrentDevice, engine: EngineDep) -> ph.HeldAp
         row = _team_item(conn, item_id, c)
     with write_transaction(engine) as conn:
         audit_caller(conn, c, "held_apart_show", [row.case_id], detail=f"item={item_id}")
-    return ph.HeldApartShow(item=crud.to_item(row), revision=crud.to_wire(row))
+    return ph.HeldApartShow(item=crud.to_item(row), revision=to_wire(row))
 
 
 def _decide(item_id: int, c: Caller, engine: EngineDep, status: str, action: str,
