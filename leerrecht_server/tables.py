@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0008"
 SEQ_COUNTER = "seq"
 
 # Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
@@ -94,6 +94,8 @@ cases = sa.Table(
     # The case's worker as far as the server can know it (the registering worker, then whoever a
     # hand-over passes it to); None: only the team's coordinators manage its members.
     sa.Column("owner_id", sa.String(36), nullable=True),
+    # The closing date a laptop reported (schema 0008), for retention; None while the case is open.
+    sa.Column("closed_on", sa.String(10), nullable=True),
 )
 
 memberships = sa.Table(
@@ -198,6 +200,32 @@ held_apart = sa.Table(
     sa.Column("decided_at", sa.String(32), nullable=True),
     sa.Column("accepted_as", sa.String(36), nullable=True),
     sa.Index("ix_held_apart_team_status", "team_id", "status"),
+)
+
+# The fact of an erased case (schema 0007), for the laptops that still hold it (see the migration).
+case_erasures = sa.Table(
+    "case_erasures", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("team_id", sa.String(36), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("erased_at", sa.String(32), nullable=False),
+    sa.Column("cause", sa.String(16), nullable=False),  # request | retention
+    sa.Column("erased_by", sa.String(36), nullable=True),
+    sa.Column("signature", sa.LargeBinary, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("closed_days", sa.Integer, nullable=True),
+    sa.Column("closed_on", sa.String(10), nullable=True),
+    sa.Column("member_ids", sa.Text, nullable=False),
+)
+
+# A coordinator's postponement of one case's retention erasure (schema 0008).
+retention_holds = sa.Table(
+    "retention_holds", metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("until", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("held_by", sa.String(36), nullable=False),
+    sa.Column("held_at", sa.String(32), nullable=False),
 )
 
 audit_log = sa.Table(

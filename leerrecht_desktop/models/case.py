@@ -42,6 +42,24 @@ class Consent:
     recorded_by: str = ""
 
 
+# The profile fields whose changes the history keeps (issue 13, item 2).
+HISTORY_FIELDS = ("status", "assigned", "school")
+
+
+@dataclass
+class ProfileChange:
+    """One step in a case's history: its status, assignment or school changed on `on`. `value` is the
+    new status, the new school key, or the assigned workers' user ids separated by spaces; `reason`
+    the closing reason key for a close, or what the worker wrote; `by_*` who made the change."""
+
+    on: dt.date | None = None
+    field: str = ""
+    value: str = ""
+    reason: str = ""
+    by_id: str = ""
+    by_name: str = ""
+
+
 @dataclass
 class CaseProfile:
     first_name: str = ""
@@ -62,6 +80,8 @@ class CaseProfile:
     closed_reason: str = ""
     assigned: list[WorkerRef] = field(default_factory=list)
     consent: Consent = field(default_factory=Consent)
+    # Oldest first. Empty for a case saved before the history existed (schema of issue 13).
+    history: list[ProfileChange] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -69,6 +89,16 @@ class CaseProfile:
 
     def age(self, on: dt.date) -> int | None:
         return age_on(self.birth_date, on)
+
+    def closed_on(self) -> dt.date | None:
+        """The day the case was closed: the latest history step to 'afgesloten', while it is closed.
+        None when it is open, or closed before the history existed (the caller decides what stands in)."""
+        if self.status != CaseStatus.AFGESLOTEN:
+            return None
+        for change in reversed(self.history):
+            if change.field == "status" and change.value == CaseStatus.AFGESLOTEN and change.on is not None:
+                return change.on
+        return None
 
     def validate(self, today: dt.date) -> None:
         lists = pick_lists()

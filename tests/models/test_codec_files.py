@@ -22,6 +22,8 @@ from tests.models.test_codec import full_examples
 
 FIXTURE = Path(__file__).parent / "data" / "codec_0_1.json"
 DAY = dt.date(2025, 2, 17)
+# Fields a kind gained after the fixture was written (with their default values).
+ADDED_SINCE = {"case": ("history",)}
 
 
 def fictitious_records() -> list[Content]:
@@ -66,8 +68,12 @@ def test_a_record_written_by_the_earlier_codec_opens_with_the_same_values(index:
     back = decode(Kind(item["kind"]), json.loads(item["plain"]))
     assert type(back) is type(expected)
     assert back == expected
-    # And written again, it is the same bytes: a file saved after the change reads as before.
-    assert plain(encode(back)) == item["plain"]
+    # And written again, it is the same bytes, but for fields added since, at their defaults (a profile's
+    # history, issue 13), which come last: a file saved after the change reads as before.
+    written = encode(back)
+    added = {key: written.pop(key) for key in ADDED_SINCE.get(item["kind"], ())}
+    assert all(value == [] for value in added.values())
+    assert plain(written) == item["plain"]
 
 
 def test_a_summary_written_by_the_earlier_codec_opens_with_the_same_values() -> None:
