@@ -1,0 +1,57 @@
+"""Erasing a case on the server: every sealed revision, head, key grant, membership, hold and held-apart
+item of it goes, in the caller's transaction, and one `case_erasures` row stays (the fact, for the
+laptops that still hold it). Crypto-shredding: with every grant gone, a stray copy of a revision (a
+backup, a laptop not yet told) can only be opened with a key that a member's laptop erases too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from leerrecht_core import protocol_lifecycle as pl
+from leerrecht_server.db import SeqAllocator, now_iso
+from leerrecht_server.tables import (
+    case_erasures,
+    cases,
+    held_apart,
+    key_grants,
+    memberships,
+    record_heads,
+    retention_holds,
+    revisions,
+)
+
+
+def erase_case(conn: Connection, case_id: str, *, cause: pl.Cause, erased_by: str | None = None,
+               signature: bytes | None = None, reason: str | None = None, closed_days: int | None = None,
+               closed_on: str | None = None) -> int:
+    """Erase a registered case (the caller checked who may). Returns the erasure's feed seq. The audit
+    entry is the caller's to write, with its actor."""
+    case = conn.execute(sa.select(cases).where(cases.c.case_id == case_id)).one()
+    holders = sorted({r[0] for r in conn.execute(
+        sa.select(memberships.c.user_id).where(memberships.c.case_id == case_id))})
+    seqs = SeqAllocator(conn)
+    seq = seqs.take()
+    for table in (revisions, record_heads, key_grants, memberships, held_apart, retention_holds):
+        conn.execute(table.delete().where(table.c.case_id == case_id))
+    conn.execute(cases.delete().where(cases.c.case_id == case_id))
+    conn.execute(case_erasures.insert().values(
+        case_id=case_id, team_id=case.team_id, seq=seq, erased_at=now_iso(), cause=cause, erased_by=erased_by,
+        signature=signature, reason=reason, closed_days=closed_days, closed_on=closed_on,
+        member_ids=" ".join(holders)))
+    seqs.flush()
+    return seq
+
+
+def find_erasure(conn: Connection, case_id: str) -> Any:
+    """The erasure of this case id, if it was erased: such an id is never registered or pushed to again."""
+    return conn.execute(sa.select(case_erasures).where(case_erasures.c.case_id == case_id)).first()
+
+
+def to_event(row: Any) -> pl.ErasureEvent:
+    return pl.ErasureEvent(
+        seq=row.seq, case_id=row.case_id, erased_at=row.erased_at, cause=row.cause, erased_by=row.erased_by,
+        signature=None if row.signature is None else bytes(row.signature), reason=row.reason,
+        closed_days=row.closed_days, closed_on=row.closed_on)
