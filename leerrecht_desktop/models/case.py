@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import pick_lists
+from leerrecht_desktop.models.codec import to_dict
 from leerrecht_desktop.models.enums import GENDERS, CaseStatus
 from leerrecht_desktop.models.validation import Checker
 
@@ -100,6 +103,26 @@ class CaseProfile:
                 return change.on
         return None
 
+    def record_changes(self, previous: CaseProfile | None, on: dt.date, by_id: str, by_name: str,
+                       reason: str = "") -> list[ProfileChange]:
+        """Make this profile's history `previous`'s plus a step for every HISTORY_FIELDS field this
+        save changes (all of them, when set, for a new case: `previous` None), dated `on`, by the
+        saving user. The reason of a close is its closing reason; `reason` is what the worker wrote.
+        Whatever history this profile carried is replaced: the store's head is the truth. Returns the
+        new steps (none when nothing in HISTORY_FIELDS changed)."""
+        steps: list[ProfileChange] = []
+        for name in HISTORY_FIELDS:
+            value = history_value(self, name)
+            if previous is None:
+                if not value and name != "status":
+                    continue
+            elif value == history_value(previous, name):
+                continue
+            why = self.closed_reason if name == "status" and value == CaseStatus.AFGESLOTEN else reason.strip()
+            steps.append(ProfileChange(on=on, field=name, value=value, reason=why, by_id=by_id, by_name=by_name))
+        self.history = sorted_history([*(previous.history if previous is not None else []), *steps])
+        return steps
+
     def validate(self, today: dt.date) -> None:
         lists = pick_lists()
         c = Checker()
@@ -139,6 +162,95 @@ class CaseProfile:
         if self.consent.given:
             c.not_in_future("consent.on", self.consent.on, today)
         c.raise_if_any()
+
+
+def history_value(profile: CaseProfile, name: str) -> str:
+    """A HISTORY_FIELDS field of a profile as a step stores it (the assigned workers' ids, space-separated)."""
+    if name == "assigned":
+        return " ".join(ref.user_id or ref.name for ref in profile.assigned)
+    value: str = getattr(profile, name)
+    return value
+
+
+def history_key(change: ProfileChange) -> tuple[str, str]:
+    """The order of a history, the same on every laptop: by date (none first), then by the step's
+    canonical JSON, as the merge orders the union of two histories (sync/merge.py, docs/merge.md)."""
+    return (change.on.isoformat() if change.on else "",
+            json.dumps(to_dict(change), sort_keys=True, ensure_ascii=False))
+
+
+def sorted_history(changes: Sequence[ProfileChange]) -> list[ProfileChange]:
+    """The steps in `history_key` order, each once."""
+    unique: dict[tuple[str, str], ProfileChange] = {}
+    for change in changes:
+        unique.setdefault(history_key(change), change)
+    return [unique[key] for key in sorted(unique)]
+
+
+def check_change(on: dt.date, reason: str, today: dt.date) -> None:
+    """The date and reason a worker gave for a change of status, school or assignment."""
+    c = Checker()
+    if on > today:
+        c.fail("changed_on", tr("De datum van de wijziging ligt in de toekomst. Kies vandaag of een datum ervoor."))
+    c.max_length("change_reason", reason, SHORT)
+    c.raise_if_any()
+
+
+# Within one day the order of steps is not known (a step has a date, no time): the status a day ends
+# with is then the one furthest along, unless it is the last day with steps (the current status is known).
+_STATUS_RANK = {CaseStatus.AANGEMELD.value: 0, CaseStatus.ACTIEF.value: 1, CaseStatus.AFGESLOTEN.value: 2}
+
+
+def value_on(profile: CaseProfile, name: str, day: dt.date) -> str | None:
+    """What a HISTORY_FIELDS field was at the end of `day`, by the profile's history; None before the
+    case's first step of that field. With no later step it is the profile's current value."""
+    steps = [c for c in profile.history if c.field == name and c.on is not None]
+    if not steps:
+        return None
+    if all(c.on is not None and c.on <= day for c in steps):
+        return history_value(profile, name)
+    before = [c for c in steps if c.on is not None and c.on <= day]
+    if not before:
+        return None
+    last_day = [c for c in before if c.on == before[-1].on]
+    if name == "status" and len(last_day) > 1:
+        return max(last_day, key=lambda c: _STATUS_RANK.get(c.value, -1)).value
+    return last_day[-1].value
+
+
+def started_on(profile: CaseProfile) -> dt.date | None:
+    """The case's first day by its history (the first step), None without a history."""
+    days = [c.on for c in profile.history if c.on is not None]
+    return min(days) if days else None
+
+
+def statuses_during(profile: CaseProfile, start: dt.date | None, end: dt.date) -> set[str]:
+    """Every status the case had at some moment of [start, end], by its history (empty without one)."""
+    if not profile.history:
+        return set()
+    held: set[str] = set()
+    if start is not None:
+        at_start = value_on(profile, "status", start - dt.timedelta(days=1))
+        if at_start is not None:
+            held.add(at_start)
+    for change in profile.history:
+        if change.field == "status" and change.on is not None and change.on <= end \
+                and (start is None or change.on >= start):
+            held.add(change.value)
+    return held
+
+
+def closed_during(profile: CaseProfile, start: dt.date | None, end: dt.date) -> bool:
+    """Whether the history has a close dated in [start, end]."""
+    return any(c.field == "status" and c.value == CaseStatus.AFGESLOTEN and c.on is not None
+               and c.on <= end and (start is None or c.on >= start) for c in profile.history)
+
+
+def known_names(profile: CaseProfile) -> dict[str, str]:
+    """The colleagues' names a profile knows, by user id: whoever made a step, and who is assigned now."""
+    names = {c.by_id: c.by_name for c in profile.history if c.by_id and c.by_name}
+    names.update({ref.user_id: ref.name for ref in profile.assigned if ref.user_id and ref.name})
+    return names
 
 
 def age_on(birth_date: dt.date | None, on: dt.date) -> int | None:

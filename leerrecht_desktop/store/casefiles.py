@@ -19,7 +19,7 @@ from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.crypto.keys import new_case_key, wrap_case_key
 from leerrecht_core.crypto.local import open_local, seal_local
 from leerrecht_core.i18n import tr
-from leerrecht_desktop.models.case import CaseProfile
+from leerrecht_desktop.models.case import CaseProfile, check_change
 from leerrecht_desktop.models.entries import Entry
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, encode
@@ -28,6 +28,7 @@ from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.bookkeeping import head_refused
 from leerrecht_desktop.store.casefile_sync import SyncHooks, VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.profile_history import ProfileHistory
 from leerrecht_desktop.store.sealed_store import now_text
 
 __all__ = ["CaseFile", "CaseFiles", "VerifiedIncoming"]
@@ -51,7 +52,7 @@ class CaseFile:
         return [r for r in self.entries if r.kind == kind]
 
 
-class CaseFiles(SyncHooks):
+class CaseFiles(SyncHooks, ProfileHistory):
     """A user's unlocked case files: reading and writing cases, drafts and the GDPR export. The sealing
     core is `SealedStore`, the sync side's hooks `SyncHooks`; the constructor is theirs:
     `CaseFiles(workspace, user, secrets)`."""
@@ -102,10 +103,16 @@ class CaseFiles(SyncHooks):
 
     # -- writing -------------------------------------------------------------------------------
 
-    def create_case(self, profile: CaseProfile, *, today: dt.date | None = None) -> Record:
-        profile.validate(today or dt.date.today())
+    def create_case(self, profile: CaseProfile, *, today: dt.date | None = None,
+                    changed_on: dt.date | None = None, change_reason: str = "") -> Record:
+        """A new case. Its history starts with its first status, school and assignment, dated
+        `changed_on` (today when not given)."""
+        day = today or dt.date.today()
+        profile.validate(day)
+        check_change(changed_on or day, change_reason, day)
         if not profile.assigned:
             profile.assigned = [self.me]
+        profile.record_changes(None, changed_on or day, self.user.user_id, self.user.name, change_reason)
         case_id = str(uuid.uuid4())
         case_key = new_case_key()
         secrets = self.secrets
@@ -121,15 +128,24 @@ class CaseFiles(SyncHooks):
         return record
 
     def save(self, case_id: str, content: Content, *, record_id: str | None = None,
-             today: dt.date | None = None) -> Record:
-        """Save a new entry (record_id None) or a new revision of an existing record."""
-        content.validate(today or dt.date.today())
+             today: dt.date | None = None, changed_on: dt.date | None = None,
+             change_reason: str = "") -> Record:
+        """Save a new entry (record_id None) or a new revision of an existing record. A profile's
+        changes of status, school or assignment go into its history, dated `changed_on` (today when
+        not given), with `change_reason` (store/profile_history.py)."""
+        day = today or dt.date.today()
+        content.validate(day)
+        if isinstance(content, CaseProfile):
+            check_change(changed_on or day, change_reason, day)
         if isinstance(content, Entry) and not content.author_id:
             content.author_id, content.author_name = self.user.user_id, self.user.name
         with self._lock:
             summary = self._summary_to_change(case_id)
             with self._tx() as conn:
-                record, summary = self._write(conn, case_id, record_id or str(uuid.uuid4()), content, summary)
+                record_id = record_id or str(uuid.uuid4())
+                if isinstance(content, CaseProfile):
+                    self._record_profile_changes(conn, record_id, content, changed_on or day, change_reason)
+                record, summary = self._write(conn, case_id, record_id, content, summary)
             self._commit_summary(summary)
         return record
 
