@@ -31,6 +31,10 @@ MISSING: Final = _Missing.MISSING
 
 SEPARATOR: Final = "."
 
+HISTORY_PATH: Final = ("history",)
+"""A profile's history (issue 13): steps that laptops only ever append. Merged as the union of its
+items (`_merge_history`), never as a conflict."""
+
 
 def canonical(value: Any) -> str:
     """The text provisional values are ordered by. Absent sorts before every JSON text (which is never
@@ -256,6 +260,13 @@ def _merge_dicts(
     new = sorted((mine.keys() | theirs.keys()) - known.keys())
     merged: dict[str, Any] = {}
     for key in [*known.keys(), *new]:
+        if (*prefix, key) == HISTORY_PATH:
+            union = _merge_history([known.get(key, MISSING), mine.get(key, MISSING),
+                                    *(r.get(key, MISSING) for r in history)])
+            if union is not None:
+                if union or any(key in side for side in (known, mine, *history)):
+                    merged[key] = union
+                continue
         value = _merge_value(
             base is None,
             known.get(key, MISSING),
@@ -290,6 +301,28 @@ def _merge_value(
         return _merge_dicts(sub_base, m, sub_history, path, conflicts)
     conflicts.append(Conflict(SEPARATOR.join(path), copy.deepcopy(b), copy.deepcopy(m), copy.deepcopy(t)))
     return copy.deepcopy(provisional(m, t))
+
+
+def _merge_history(values: Sequence[Any]) -> list[Any] | None:
+    """The rule for a profile's history: the union of the items of every side (the base, mine, and
+    every revision of theirs), each once, ordered by (date, canonical JSON), as
+    `models.case.history_key` orders a history; the same on every laptop, whichever side is mine.
+    An item only one side has is a step the other had not seen, never one it removed: nothing removes
+    a step. None when a side holds something other than a list of steps: then the ordinary rules apply."""
+    items: dict[str, Any] = {}
+    for value in values:
+        if value is MISSING:
+            continue
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            return None
+        for item in value:
+            items.setdefault(canonical(item), item)
+
+    def order(text: str) -> tuple[str, str]:
+        on = items[text].get("on")
+        return (on if isinstance(on, str) else "", text)
+
+    return [copy.deepcopy(items[text]) for text in sorted(items, key=order)]
 
 
 def _changed(base: Any, history: Sequence[Any]) -> bool:
