@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from leerrecht_core.i18n import tr
-from leerrecht_desktop.models.case import CaseProfile
+from leerrecht_desktop.models.case import (
+    CaseProfile,
+    closed_during,
+    known_names,
+    started_on,
+    statuses_during,
+    value_on,
+)
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import (
     Entry,
@@ -49,7 +56,9 @@ class TeamOverview:
     start: dt.date | None
     end: dt.date | None
     cases: int  # the caseload of the period (see `_in_caseload`)
-    new_referrals: int
+    new_referrals: int  # registered in the period: the first day of the history (else the referral date)
+    closed_cases: int  # closed during the period
+    active_cases: int  # "actief" at some moment of the period
     home_visits: int
     family_contacts: int
     young_people_reached: int  # cases with a home visit, family contact or scale in the period
@@ -95,9 +104,65 @@ def _latest_revisions(records: Iterable[Record]) -> list[Entry]:
     return [r.content for r in best.values() if isinstance(r.content, Entry)]
 
 
+@dataclass(frozen=True)
+class _AsItStood:
+    """One case in the period: whether it counts in the caseload, and its status, school and workers
+    on the period's last day; whether it was new, closed or active during the period."""
+
+    in_caseload: bool
+    status: str
+    school: str
+    workers: list[tuple[str, str]]  # (key, name)
+    new: bool
+    closed: bool
+    active: bool
+
+
+def _as_it_stood(profile: CaseProfile, entries: list[Entry], start: dt.date | None,
+                 end: dt.date | None) -> _AsItStood:
+    if not profile.history:
+        return _as_it_stands_now(profile, entries, start, end)
+    last = end or dt.date.max
+    began = started_on(profile)
+    existed = began is not None and began <= last
+    held = statuses_during(profile, start, last) if existed else set()
+    names = known_names(profile)
+    assigned = (value_on(profile, "assigned", last) or "").split()
+    return _AsItStood(
+        in_caseload=bool(held - {CaseStatus.AFGESLOTEN.value}),
+        status=value_on(profile, "status", last) or "",
+        school=value_on(profile, "school", last) or "",
+        workers=[(key, names.get(key, key)) for key in dict.fromkeys(assigned)],
+        new=_in_period(began, start, end),
+        closed=existed and closed_during(profile, start, last),
+        active=CaseStatus.ACTIEF.value in held,
+    )
+
+
+def _as_it_stands_now(profile: CaseProfile, entries: list[Entry], start: dt.date | None,
+                      end: dt.date | None) -> _AsItStood:
+    """A case without a history (none recorded, none derived): its current status, school and workers."""
+    in_caseload = _in_caseload(profile, entries, start, end)
+    known = [e.occurred_on for e in entries if e.occurred_on is not None]
+    if profile.referral.referred_on:
+        known.append(profile.referral.referred_on)
+    closed = in_caseload and profile.status == CaseStatus.AFGESLOTEN and bool(known) \
+        and _in_period(max(known), start, end)
+    workers: dict[str, str] = {}
+    for ref in profile.assigned:
+        wid = ref.user_id or ref.name
+        if wid and wid not in workers:
+            workers[wid] = ref.name.strip() or ref.user_id
+    return _AsItStood(
+        in_caseload=in_caseload, status=profile.status, school=profile.school, workers=list(workers.items()),
+        new=_in_period(profile.referral.referred_on, start, end), closed=closed,
+        active=in_caseload and profile.status == CaseStatus.ACTIEF,
+    )
+
+
 def _in_caseload(profile: CaseProfile, entries: list[Entry], start: dt.date | None, end: dt.date | None) -> bool:
-    """Whether the case was open at some time in the period. The model keeps the current status only,
-    not when it changed, so: a case began at its referral (or its first entry when the referral has no
+    """Whether a case without a history was open at some time in the period. Only the current status
+    is known, not when it changed, so: a case began at its referral (or its first entry when the referral has no
     date), and a closed case ended at its last entry (or its referral). A running case is still open."""
     dates = [e.occurred_on for e in entries if e.occurred_on is not None]
     referred = profile.referral.referred_on
@@ -136,8 +201,12 @@ def compute_overview(
     """Count a team's work for the period [start, end] (both days included; None is open-ended).
 
     Entries count when their date (`occurred_on`) lies in the period. The case breakdowns (status,
-    school, level, target group, worker) count the caseload: the cases open at some time in the period;
-    they show each case's current status, school and workers, as the model keeps no history of those."""
+    school, level, target group, worker) count the caseload: the cases open at some time in the period.
+    By each case's history (`CaseProfile.history`, derived for older cases by `reports/loading.py`) they
+    show the status, school and workers as they stood on the period's last day, so an overview of a
+    past period does not change when a case changes later; a case is new when its history begins in
+    the period, closed when it was closed in it, active when it was "actief" at some moment of it. A
+    case without any history counts as before: its current status, school and workers."""
     if start is not None and end is not None and start > end:
         raise ValueError(tr("Het begin van de periode ligt na het einde. Kijk de data na."))
     lists = pick_lists()
@@ -161,29 +230,28 @@ def compute_overview(
     change: Counter[str] = Counter()
     worker_names: dict[str, str] = {}
     changes: list[int] = []
-    caseload = new_referrals = home_visits = family_contacts = reached = 0
+    caseload = new_referrals = home_visits = family_contacts = reached = closed_cases = active_cases = 0
     partner_referrals = support_measures = scales_taken = 0
 
     for profile, records in cases:
         entries = _latest_revisions(records)
-        if _in_caseload(profile, entries, start, end):
+        stood = _as_it_stood(profile, entries, start, end)
+        closed_cases += stood.closed
+        active_cases += stood.active
+        if stood.in_caseload:
             caseload += 1
-            status[_keyed(profile.status, statuses)] += 1
-            school[_keyed(profile.school, schools)] += 1
+            status[_keyed(stood.status, statuses)] += 1
+            school[_keyed(stood.school, schools)] += 1
             level[_keyed(profile.level, levels)] += 1
             # A case may be in several target groups, or with several workers: it counts in each.
             for key in {_keyed(g, groups) for g in profile.target_groups} or {NONE}:
                 group[key] += 1
-            seen_workers: set[str] = set()
-            for ref in profile.assigned:
-                wid = ref.user_id or ref.name
-                if wid and wid not in seen_workers:
-                    seen_workers.add(wid)
-                    worker[wid] += 1
-                    worker_names[wid] = ref.name.strip() or ref.user_id
-            if not seen_workers:
+            for wid, name in stood.workers:
+                worker[wid] += 1
+                worker_names[wid] = name
+            if not stood.workers:
                 worker[NONE] += 1
-        if _in_period(profile.referral.referred_on, start, end):
+        if stood.new:
             new_referrals += 1
             source[_keyed(profile.referral.source, sources)] += 1
 
@@ -230,6 +298,8 @@ def compute_overview(
         end=end,
         cases=caseload,
         new_referrals=new_referrals,
+        closed_cases=closed_cases,
+        active_cases=active_cases,
         home_visits=home_visits,
         family_contacts=family_contacts,
         young_people_reached=reached,

@@ -144,13 +144,16 @@ def sections(overview: TeamOverview) -> list[Section]:
     """Every table of the overview, suppressed and labelled in the current language."""
     o = overview
     figures = {
-        "cases": o.cases, "new": o.new_referrals, "reached": o.young_people_reached,
+        "cases": o.cases, "new": o.new_referrals, "active": o.active_cases, "closed": o.closed_cases,
+        "reached": o.young_people_reached,
         "visits": o.home_visits, "contacts": o.family_contacts, "partners": o.partner_referrals,
         "support": o.support_measures, "scales": o.scales_taken, "twice": o.scale_at_least_twice,
     }
     figure_labels = {
         "cases": tr("Dossiers in de periode"),
         "new": tr("Nieuwe aanmeldingen"),
+        "active": tr("Dossiers die actief waren in de periode"),
+        "closed": tr("Dossiers afgesloten in de periode"),
         "reached": tr("Jongeren met contact (huisbezoek, gezinscontact of schaal)"),
         "visits": tr("Huisbezoeken"),
         "contacts": tr("Gezinscontacten"),
@@ -169,7 +172,7 @@ def sections(overview: TeamOverview) -> list[Section]:
     out = [
         Section("figures", tr("Kerncijfers"), key_rows),
         Section("status", tr("Dossiers per status"), _rows(o.by_status, _status_label, "natural"),
-                tr("De huidige status van de dossiers in de periode."), chart=True),
+                tr("De status op de laatste dag van de periode."), chart=True),
         Section("school", tr("Dossiers per school"), _rows(o.by_school, _picklist_label("schools"), "count"),
                 chart=True),
         Section("level", tr("Dossiers per onderwijsniveau"), _rows(o.by_level, _picklist_label("levels"), "natural"),
@@ -177,7 +180,8 @@ def sections(overview: TeamOverview) -> list[Section]:
         Section("target_group", tr("Dossiers per doelgroep"),
                 _rows(o.by_target_group, _picklist_label("target_groups"), "natural"), several, chart=True),
         Section("worker", tr("Dossiers per medewerker"), _rows(o.by_worker, worker_label, "count"),
-                tr("De medewerkers die nu toegewezen zijn.") + " " + several, chart=True),
+                tr("De medewerkers die op de laatste dag van de periode toegewezen waren.") + " " + several,
+                chart=True),
         Section("referral_source", tr("Nieuwe aanmeldingen per aanmelder"),
                 _rows(o.by_referral_source, _picklist_label("referral_sources"), "natural"), chart=True),
         Section("channel", tr("Gezinscontacten per kanaal"),

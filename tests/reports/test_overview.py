@@ -227,6 +227,8 @@ def test_csv_holds_the_counts_with_small_ones_suppressed(overview: TeamOverview)
     figures = {item: v for (section, item), v in cells.items() if section == "Kerncijfers"}
     assert figures == {
         "Dossiers in de periode": "21", "Nieuwe aanmeldingen": "9",
+        # Without a history: the cases active now, and closed ones whose last date lies in the period.
+        "Dossiers die actief waren in de periode": "12", "Dossiers afgesloten in de periode": SMALL,
         "Jongeren met contact (huisbezoek, gezinscontact of schaal)": "21", "Huisbezoeken": "15",
         "Gezinscontacten": "18", "Doorverwijzingen naar partners": "14", "Steunmaatregelen": SMALL,
         "Afgenomen welbevindenschalen": "36", "Jongeren die de schaal minstens twee keer invulden": "18",
