@@ -82,6 +82,10 @@ class CaseFiles(SyncHooks, ProfileHistory):
                     profile = record
                 else:
                     entries.append(record)
+            if profile is not None and isinstance(profile.content, CaseProfile) and not profile.content.history:
+                # Saved before the profile kept a history: the one derived from its revisions.
+                previous = self._previous_profile(conn, profile.record_id)
+                profile.content.history = previous.history if previous is not None else []
         if profile is None:
             raise CaseNotFound(refused[0] if refused else tr("Dit dossier heeft geen leesbaar profiel."))
         entries.sort(key=_timeline_key, reverse=True)
