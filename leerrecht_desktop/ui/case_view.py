@@ -35,6 +35,7 @@ from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.store.casefiles import CaseFile
 from leerrecht_desktop.ui import style
 from leerrecht_desktop.ui.flow_layout import FlowLayout
+from leerrecht_desktop.ui.history_panel import HistoryPanel
 from leerrecht_desktop.ui.models import EntryColumn, EntryListModel, format_date, status_label
 from leerrecht_desktop.ui.wellbeing_panel import WellbeingPanel
 
@@ -194,6 +195,8 @@ class CaseView(QWidget):
         self.profile_view.setOpenExternalLinks(False)
         self.profile_view.document().setDocumentMargin(14)
         self.tabs.addTab(self.profile_view, tr("Profiel"))
+        self.history_panel = HistoryPanel()
+        self.tabs.addTab(self.history_panel, tr("Geschiedenis"))
         layout.addWidget(self.tabs, 1)
         self.show_placeholder()
 
@@ -306,6 +309,7 @@ class CaseView(QWidget):
             table.set_records([])
         self.wellbeing.set_records([])
         self.profile_view.clear()
+        self.history_panel.set_profile(None)
         self.show_placeholder()
 
     def set_conflict_count(self, n: int) -> None:
@@ -335,6 +339,7 @@ class CaseView(QWidget):
         self.wellbeing.set_records(scales)
         self.tabs.setTabToolTip(self.tabs.indexOf(self.wellbeing), _count_text(len(scales)))
         self.profile_view.setHtml(profile_html(profile, today or dt.date.today()))
+        self.history_panel.set_profile(profile)
         self.tabs.setCurrentIndex(keep_tab)
         self.stack.setCurrentWidget(self.content)
 
