@@ -73,5 +73,8 @@ class HistoryPanel(QWidget):
 
     def rows(self) -> list[tuple[str, ...]]:
         """The table's text, row by row (for tests and screen readers' sake, as shown)."""
-        return [tuple(self.table.item(r, c).text() for c in range(self.table.columnCount()))
-                for r in range(self.table.rowCount())]
+        def text(row: int, column: int) -> str:
+            item = self.table.item(row, column)
+            return item.text() if item is not None else ""
+
+        return [tuple(text(r, c) for c in range(self.table.columnCount())) for r in range(self.table.rowCount())]
