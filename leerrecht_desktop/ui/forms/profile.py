@@ -216,6 +216,11 @@ class ProfileForm(EntryForm):
         self.closed_reason = self.add_field("closed_reason", tr("Reden van afsluiten"),
                                             KeyCombo(lists.closed_reasons, empty_label=tr("Kies…")))
         self.status.currentIndexChanged.connect(lambda _i: self._status_changed())
+        # The case's history (issue 13): when a change of status or school took effect, and why.
+        self.changed_on = self.add_field("changed_on", tr("Datum van de wijziging"), OptionalDateEdit(dt.date.today()))
+        self.changed_on.setToolTip(tr("Wanneer de nieuwe status of school inging: vandaag, of een dag ervoor."))
+        self.change_reason = self.add_field("change_reason", tr("Reden van de wijziging"),
+                                            line_edit(tr("kort, bv. intake gedaan")))
         self.assigned_label = QLabel()
         self.assigned_label.setWordWrap(True)
         self.add_field(None, tr("Toegewezen aan"), self.assigned_label)
@@ -255,6 +260,8 @@ class ProfileForm(EntryForm):
         self.life_domains.set_keys(content.life_domains)
         self.status.set_key(content.status or CaseStatus.AANGEMELD.value)
         self.closed_reason.set_key(content.closed_reason)
+        self.changed_on.set_value(dt.date.today())
+        self.change_reason.clear()
         names = [w.name for w in content.assigned if w.name]
         self.assigned_label.setText(", ".join(names) if names
                                     else tr("{name} (jij), bij het bewaren", name=self.case_files.user.name))
@@ -310,10 +317,15 @@ class ProfileForm(EntryForm):
         self._on_changed()
 
     def save_call(self, content: Any) -> Callable[[], Record]:
+        """The save, with the date and reason of a change of status, school or assignment for the
+        case's history (the store records the steps; a date in the future is refused there)."""
+        case_files, case_id = self.case_files, self.case_id
+        on, reason = self.changed_on.value() or dt.date.today(), self.change_reason.text().strip()
         if self.record is not None:
-            return super().save_call(content)
-        case_files = self.case_files
-        return lambda: case_files.create_case(content)
+            assert case_id is not None
+            record_id = self.record.record_id
+            return lambda: case_files.save(case_id, content, record_id=record_id, changed_on=on, change_reason=reason)
+        return lambda: case_files.create_case(content, changed_on=on, change_reason=reason)
 
 
 class NewConcernForm(EntryForm):
