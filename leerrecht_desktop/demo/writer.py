@@ -130,12 +130,14 @@ class CaseWriter:
         first_contact = min(end, referred + dt.timedelta(days=rng.randint(1, 14)))
 
         profile = self._profile(young, referred)
-        record = self.cf.create_case(copy.deepcopy(profile), today=today)
+        # The case's history (issue 13) is dated as it happened: registered on the referral, active from
+        # the first contact, closed on its closing day, so an overview of an earlier period means something.
+        record = self.cf.create_case(copy.deepcopy(profile), today=today, changed_on=referred)
         case_id, profile_id = record.case_id, record.record_id
         if status != CaseStatus.AANGEMELD:
             profile.status = CaseStatus.ACTIEF.value
             profile.consent = Consent(True, first_contact, self.me)
-            self.cf.save(case_id, copy.deepcopy(profile), record_id=profile_id, today=today)
+            self.cf.save(case_id, copy.deepcopy(profile), record_id=profile_id, today=today, changed_on=first_contact)
 
         if entries_per_case is None:
             low, high = (1, 4) if status == CaseStatus.AANGEMELD else DEFAULT_ENTRIES
@@ -184,7 +186,7 @@ class CaseWriter:
         if closed_on is not None:
             profile.status = CaseStatus.AFGESLOTEN.value
             profile.closed_reason = closing_reason
-            self.cf.save(case_id, copy.deepcopy(profile), record_id=profile_id, today=today)
+            self.cf.save(case_id, copy.deepcopy(profile), record_id=profile_id, today=today, changed_on=closed_on)
         return case_id
 
     def _done_later(self, note: FollowUpNote, closed_on: dt.date | None, final: bool) -> bool:
