@@ -175,6 +175,9 @@ def test_a_worker_hands_their_own_case_on(server: ServerProcess, team: tuple[Lap
         leaver.case_files.load_case(case_id)
     assert other.sync().errors == []
     assert [w.user_id for w in other.case_files.load_case(case_id).content.assigned] == [other.user_id]
+    # The hand-over is a step of the case's history (issue 13), by the one who handed it on.
+    step = [c for c in other.case_files.load_case(case_id).content.history if c.field == "assigned"][-1]
+    assert (step.value, step.by_id, step.by_name) == (other.user_id, leaver.user_id, "Fictieve Vertrekker")
 
 
 def test_offline_the_hand_over_is_queued_and_sent_by_the_next_sync(server: ServerProcess,
