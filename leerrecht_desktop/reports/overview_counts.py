@@ -129,7 +129,8 @@ def _as_it_stood(profile: CaseProfile, entries: list[Entry], start: dt.date | No
     names = known_names(profile)
     assigned = (value_on(profile, "assigned", last) or "").split()
     return _AsItStood(
-        in_caseload=bool(held - {CaseStatus.AFGESLOTEN.value}),
+        # A case is open from its first day, even one registered as closed at once (entered afterwards).
+        in_caseload=bool(held - {CaseStatus.AFGESLOTEN.value}) or (existed and _in_period(began, start, end)),
         status=value_on(profile, "status", last) or "",
         school=value_on(profile, "school", last) or "",
         workers=[(key, names.get(key, key)) for key in dict.fromkeys(assigned)],
