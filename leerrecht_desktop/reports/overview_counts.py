@@ -119,21 +119,21 @@ class _AsItStood:
 
 
 def _as_it_stood(profile: CaseProfile, entries: list[Entry], start: dt.date | None,
-                 end: dt.date | None) -> _AsItStood:
+                 end: dt.date | None, team_names: dict[str, str]) -> _AsItStood:
     if not profile.history:
         return _as_it_stands_now(profile, entries, start, end)
     last = end or dt.date.max
     began = started_on(profile)
     existed = began is not None and began <= last
     held = statuses_during(profile, start, last) if existed else set()
-    names = known_names(profile)
+    names = {**team_names, **known_names(profile)}
     assigned = (value_on(profile, "assigned", last) or "").split()
     return _AsItStood(
         # A case is open from its first day, even one registered as closed at once (entered afterwards).
         in_caseload=bool(held - {CaseStatus.AFGESLOTEN.value}) or (existed and _in_period(began, start, end)),
         status=value_on(profile, "status", last) or "",
         school=value_on(profile, "school", last) or "",
-        workers=[(key, names.get(key, key)) for key in dict.fromkeys(assigned)],
+        workers=[(key, names.get(key) or tr("Vorige medewerker (naam onbekend)")) for key in dict.fromkeys(assigned)],
         new=_in_period(began, start, end),
         closed=existed and closed_during(profile, start, last),
         active=CaseStatus.ACTIEF.value in held,
@@ -234,9 +234,14 @@ def compute_overview(
     caseload = new_referrals = home_visits = family_contacts = reached = closed_cases = active_cases = 0
     partner_referrals = support_measures = scales_taken = 0
 
+    cases = list(cases)
+    # A colleague assigned in the period but no longer on the case: their name from the team's other cases.
+    team_names: dict[str, str] = {}
+    for profile, _records in cases:
+        team_names.update(known_names(profile))
     for profile, records in cases:
         entries = _latest_revisions(records)
-        stood = _as_it_stood(profile, entries, start, end)
+        stood = _as_it_stood(profile, entries, start, end, team_names)
         closed_cases += stood.closed
         active_cases += stood.active
         if stood.in_caseload:

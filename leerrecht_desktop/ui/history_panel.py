@@ -28,7 +28,8 @@ def change_text(change: ProfileChange, names: dict[str, str]) -> str:
         school = pick_lists().label("schools", change.value) if change.value else tr("geen school")
         return tr("School: {school}", school=school)
     if change.field == "assigned":
-        workers = ", ".join(names.get(key, key) for key in change.value.split()) or tr("niemand")
+        workers = ", ".join(names.get(key) or tr("een vorige medewerker") for key in change.value.split())
+        workers = workers or tr("niemand")
         return tr("Toegewezen aan: {workers}", workers=workers)
     return change.field
 

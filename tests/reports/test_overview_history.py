@@ -102,3 +102,24 @@ def test_a_case_saved_before_the_history_counts_as_it_stood_by_its_revisions(
     assert last_year.by_status == {"aangemeld": 0, "actief": 7, "afgesloten": 0}
     this_year = _overview(case_files, THIS_YEAR)
     assert (this_year.closed_cases, this_year.by_status["afgesloten"]) == (1, 1)
+
+
+def test_a_worker_no_longer_on_a_case_is_named_from_the_teams_other_cases() -> None:
+    last = TODAY.year - 1
+    an, bo, gone = WorkerRef("u-an", "An Fictief"), WorkerRef("u-bo", "Bo Fictief"), WorkerRef("u-gone", "")
+    handed = CaseProfile(first_name="F", last_name="K", assigned=[an])
+    handed.record_changes(None, dt.date(last, 2, 1), "u-an", "An Fictief")
+    before = copy.deepcopy(handed)
+    handed.assigned = [bo]
+    handed.record_changes(before, dt.date(TODAY.year, 1, 1), "u-bo", "Bo Fictief")
+    other = CaseProfile(first_name="G", last_name="L", assigned=[an])
+    other.record_changes(None, dt.date(last, 3, 1), "u-an", "An Fictief")
+    unknown = CaseProfile(first_name="H", last_name="M", assigned=[gone])
+    unknown.record_changes(None, dt.date(last, 3, 1), "u-bo", "Bo Fictief")
+    before = copy.deepcopy(unknown)
+    unknown.assigned = [bo]
+    unknown.record_changes(before, dt.date(TODAY.year, 1, 1), "u-bo", "Bo Fictief")
+
+    overview = compute_overview([(handed, []), (other, []), (unknown, [])], start=LAST_YEAR[0], end=LAST_YEAR[1])
+    assert overview.by_worker == {"u-an": 2, "u-gone": 1}
+    assert overview.worker_names == {"u-an": "An Fictief", "u-gone": "Vorige medewerker (naam onbekend)"}
