@@ -6,17 +6,16 @@ one case can't be opened" (damaged, tampered with, gone). Any other exception (t
 database is broken) still stops the whole count: an overview that silently left out every case
 would be worse than none.
 
-A case saved before the profile kept a history gets the one derived from its stored revisions
-(`profile_history`, store/profile_history.py), so the overview counts it as it stood in the period."""
+A case saved before the profile kept a history comes from `load_case` with the history derived from
+its stored revisions (store/profile_history.py), so the overview counts it as it stood in the period."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from leerrecht_desktop.models.case import CaseProfile, ProfileChange
+from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.records import Record
 
 
@@ -43,8 +42,6 @@ class CaseSource(Protocol):
 
     def load_case(self, case_id: str) -> CaseFileLike: ...
 
-    def profile_history(self, case_id: str) -> list[ProfileChange]: ...
-
 
 @dataclass
 class ReadableCases:
@@ -64,12 +61,5 @@ def load_readable_cases(source: CaseSource, *, unreadable: tuple[type[Exception]
             result.skipped_cases += 1
             continue
         result.refused_records += len(case_file.refused)
-        profile = case_file.content
-        if not profile.history:
-            try:
-                derived = source.profile_history(summary.case_id)
-            except unreadable:
-                derived = []  # counted as it stands now, as before the history
-            profile = dataclasses.replace(profile, history=derived)
-        result.cases.append((profile, case_file.entries))
+        result.cases.append((case_file.content, case_file.entries))
     return result
