@@ -42,6 +42,7 @@ from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
+from leerrecht_desktop.sync.erasure import apply_erasures
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
@@ -126,6 +127,7 @@ class SyncEngine(MembershipSync, IncomingPages):
         self._progress, self._cancel, self._counts = progress, cancel, {}
         try:
             self.send_passphrase_change(report)
+            apply_erasures(self, report)  # before anything is registered or pushed (sync/erasure.py)
             # The directory is fetched only when something needs it (cases to register, sharing to send,
             # an author not known yet, the hourly check for coordinators who enrolled since), so a sync
             # with nothing new is one round trip: the pull.

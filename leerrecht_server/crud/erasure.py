@@ -5,12 +5,14 @@ backup, a laptop not yet told) can only be opened with a key that a member's lap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from leerrecht_core import protocol_lifecycle as pl
+from leerrecht_server.crud.devices import Caller
 from leerrecht_server.db import SeqAllocator, now_iso
 from leerrecht_server.tables import (
     case_erasures,
@@ -48,6 +50,35 @@ def erase_case(conn: Connection, case_id: str, *, cause: pl.Cause, erased_by: st
 def find_erasure(conn: Connection, case_id: str) -> Any:
     """The erasure of this case id, if it was erased: such an id is never registered or pushed to again."""
     return conn.execute(sa.select(case_erasures).where(case_erasures.c.case_id == case_id)).first()
+
+
+# The one reason a push or a hand-in of an erased case's revision gets, and the answer to registering
+# or erasing it again, for those who held it (or coordinate its team); anyone else hears "no such case".
+CASE_ERASED = "case erased"
+
+
+def told_of(row: Any, c: Caller) -> bool:
+    """Whether the caller held the erased case, or coordinates its team: they hear of its erasure (the
+    feed, a refusal naming it); anyone else gets the answer for an id they can't see."""
+    return c.user_id in str(row.member_ids).split() or (c.role == "coordinator" and c.team_id == row.team_id)
+
+
+def erased_for(conn: Connection, case_id: str, c: Caller) -> bool:
+    """This case id was erased and the caller may be told so."""
+    row = find_erasure(conn, case_id)
+    return row is not None and told_of(row, c)
+
+
+def feed(conn: Connection, c: Caller, after: int, high: int, limit: int) -> Sequence[Any]:
+    """Up to limit + 1 erasures in (after, high] of cases the caller held or, for a coordinator, of their
+    team, in seq order."""
+    padded = sa.literal(" ") + case_erasures.c.member_ids + sa.literal(" ")
+    told: sa.ColumnElement[bool] = padded.like(f"% {c.user_id} %")
+    if c.role == "coordinator":
+        told = sa.or_(told, case_erasures.c.team_id == c.team_id)
+    return conn.execute(sa.select(case_erasures).where(
+        case_erasures.c.seq > after, case_erasures.c.seq <= high, told)
+        .order_by(case_erasures.c.seq).limit(limit + 1)).all()
 
 
 def to_event(row: Any) -> pl.ErasureEvent:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from leerrecht_core import protocol as p
 from leerrecht_core import protocol_held_apart as ph
 from leerrecht_server.crud.devices import Caller
+from leerrecht_server.crud.erasure import CASE_ERASED, erased_for
 from leerrecht_server.crud.revisions import sealed_of, signed_by_any
 from leerrecht_server.db import now_iso
 from leerrecht_server.tables import cases, devices, held_apart, memberships, revisions, users
@@ -42,6 +43,8 @@ def hold_one(conn: Connection, rev: p.WireRevision, c: Caller, reason: str, sign
         return ph.HeldApartResult(revision_id=rev.revision_id, status="duplicate")  # it reached the case itself
     case = conn.execute(sa.select(cases).where(cases.c.case_id == rev.case_id)).first()
     wrap = wraps.get((rev.case_id, rev.key_version))
+    if case is None and erased_for(conn, rev.case_id, c):
+        return rejected(CASE_ERASED)  # not kept for a coordinator: the case it belonged to is gone
     if case is not None:
         # Only what a member once could write: a removed member's, a revoked laptop's own cases. The
         # same answer as for a case that does not exist, so no other team's case ids are learnt.

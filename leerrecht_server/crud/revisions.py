@@ -13,6 +13,7 @@ from leerrecht_core import protocol as p
 from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, verify
 from leerrecht_server.crud.devices import Caller
+from leerrecht_server.crud.erasure import CASE_ERASED, erased_for
 from leerrecht_server.db import SeqAllocator, now_iso
 from leerrecht_server.tables import cases, memberships, record_heads, revisions
 
@@ -97,7 +98,8 @@ def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed2
         return p.PushResult(revision_id=rev.revision_id, status="rejected", reason=reason)
 
     if rev.case_id not in mine:
-        return rejected("not a member of this case")
+        # An erased case's revision, from a laptop that has not heard yet: it is never taken again.
+        return rejected(CASE_ERASED if erased_for(conn, rev.case_id, c) else "not a member of this case")
     if rev.author_id != c.user_id:
         return rejected("author is not the pushing user")
     if rev.key_version > mine[rev.case_id]:

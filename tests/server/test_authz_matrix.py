@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from leerrecht_core import protocol as p
+from leerrecht_core import protocol_lifecycle as pl
 from leerrecht_core.crypto.kdf import KdfParams
 from leerrecht_server import admin
 from leerrecht_server.tables import teams
@@ -67,6 +68,12 @@ def _grants_for(ctx: Ctx, by: Actor, who: Actor) -> list[dict[str, Any]]:
 
 def _kdf() -> dict[str, Any]:
     return p.KdfJson.model_validate(KdfParams.minimum().to_json()).model_dump(mode="json")
+
+
+def _signed_erasure(ctx: Ctx, a: Actor) -> str:
+    import base64
+
+    return base64.b64encode(a.secrets.signing.sign(pl.erasure_message(ctx.case.case_id, a.user_id))).decode()
 
 
 def _b64(n: int) -> str:
@@ -116,6 +123,10 @@ CALLS: dict[tuple[str, str], Callable[[Ctx, Actor], Call]] = {
         "POST", f"/v1/held-apart/{ctx.held_item}/accept", {"revision_id": ctx.held_revision}, None),
     ("POST", "/v1/held-apart/{item_id}/discard"): lambda ctx, a: (
         "POST", f"/v1/held-apart/{ctx.held_item}/discard", {"revision_id": ctx.held_revision}, None),
+    ("POST", "/v1/cases/{case_id}/erase"): lambda ctx, a: (
+        "POST", f"/v1/cases/{ctx.case.case_id}/erase",
+        {"reason": "fictief", "signature": _signed_erasure(ctx, a)}, None),
+    ("GET", "/v1/erasures"): lambda ctx, a: ("GET", "/v1/erasures", None, {"after": 0}),
 }
 
 
@@ -224,6 +235,9 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("GET", "/v1/held-apart/{item_id}"): COORDINATORS,
     ("POST", "/v1/held-apart/{item_id}/accept"): COORDINATORS,
     ("POST", "/v1/held-apart/{item_id}/discard"): COORDINATORS,
+    # Erasing: a coordinator of the case's team (the team has one, so a plain worker on it is refused).
+    ("POST", "/v1/cases/{case_id}/erase"): row(plain_worker=FORBIDDEN),
+    ("GET", "/v1/erasures"): DEVICE,  # only erasures of cases the caller held, or their team's
 }
 
 

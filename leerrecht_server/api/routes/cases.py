@@ -8,9 +8,11 @@ from leerrecht_core import protocol as p
 from leerrecht_server.api.access import check_grants, not_found, visible_case
 from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, EngineDep
 from leerrecht_server.api.errors import ApiError
+from leerrecht_server.api.routes.erasure import already_erased
 from leerrecht_server.crud import cases as crud
 from leerrecht_server.crud.audit import audit_caller
 from leerrecht_server.crud.directory import team_user_ids
+from leerrecht_server.crud.erasure import erased_for
 from leerrecht_server.crud.members import add_membership
 from leerrecht_server.crud.org import recovery_public
 from leerrecht_server.db import SeqAllocator, read_transaction, write_transaction
@@ -22,6 +24,9 @@ router = APIRouter(prefix=p.API_PREFIX, tags=["cases"])
 def register_case(body: p.CaseRegistration, c: CurrentDevice, engine: EngineDep) -> p.CaseState:
     with write_transaction(engine) as conn:
         seqs = SeqAllocator(conn)  # taken first: serialises registrations of one id, too
+        if erased_for(conn, body.case_id, c):
+            # A laptop that has not heard of the erasure yet can't bring the case back.
+            raise already_erased()
         if crud.find_case(conn, body.case_id) is not None:
             if crud.is_member(conn, body.case_id, c.user_id):
                 return crud.case_state(conn, body.case_id, c.user_id)  # a retry after a lost answer

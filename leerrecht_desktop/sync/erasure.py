@@ -1,0 +1,258 @@
+"""Erasure everywhere (issue 13, item 3), the laptop's side.
+
+`erase_everywhere`: a coordinator (or, in a team without one, the case's worker) erases a case on the
+server with a reason, signed over `erasure_message`, and then here, unsent changes included. Offline it
+erases nothing; a case the server never knew (made offline) is erased here only.
+
+`apply_erasures`: every sync round, before the push, the laptop reads the erasure feed from its cursor
+and erases each case it holds that was erased, but only on proof: a requested erasure must carry the
+signature of a colleague who may erase it (a coordinator of the team, or a member of the case), a
+retention erasure a policy at least RETENTION_MIN_CLOSED_DAYS that this laptop's own copy of the case
+meets (closed, and long enough ago). Anything else keeps the case, readable, and the sync report says so.
+The case's name goes into the report (on screen), never into the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from sqlalchemy import func, select
+
+from leerrecht_core.i18n import tr
+from leerrecht_core.protocol_lifecycle import (
+    MAX_ERASURE_FEED,
+    MAX_ERASURE_REASON_LEN,
+    RETENTION_MIN_CLOSED_DAYS,
+    CaseErase,
+    ErasureEvent,
+    ErasureFeed,
+    erasure_message,
+)
+from leerrecht_desktop.models.enums import CaseStatus
+from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.database import write_transaction
+from leerrecht_desktop.store.errors import CaseNotFound, StoreError
+from leerrecht_desktop.sync.errors import SyncError
+from leerrecht_desktop.sync.membership import MembershipSync
+from leerrecht_desktop.sync.progress import SyncReport
+from leerrecht_desktop.sync.transport import Forbidden, NotFound, ServerRefused, Unreachable
+
+log = logging.getLogger("leerrecht_desktop.sync.engine")
+
+# The laptop's place in the erasure feed: a plain `settings` row (no schema change).
+ERASURE_CURSOR_KEY = "sync.erasure_cursor"
+
+
+class ErasureRefused(SyncError):
+    """An erasure that did not happen, worded for the user; nothing was erased."""
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What `erase_everywhere` did: `everywhere` False when the server never knew the case (erased
+    here only); `unsent` this laptop's changes of it that were not sent and went with it."""
+
+    case_id: str
+    everywhere: bool
+    unsent: int
+
+
+def check_reason(reason: str | None) -> str:
+    """The reason as it is sent, or ErasureRefused with what is wrong."""
+    if reason is None or not reason.strip():
+        raise ErasureRefused(tr("Geef een reden op waarom het dossier gewist wordt (bijvoorbeeld: verzoek van de "
+                                "ouders). Er is niets gewist."))
+    reason = reason.strip()
+    if len(reason) > MAX_ERASURE_REASON_LEN:
+        raise ErasureRefused(tr("De reden is te lang: hoogstens {n} tekens. Er is niets gewist.",
+                                n=MAX_ERASURE_REASON_LEN))
+    if any(unicodedata.category(ch) == "Cc" for ch in reason):
+        raise ErasureRefused(tr("De reden mag geen regeleinden of andere stuurtekens bevatten; schrijf ze op één "
+                                "regel. Er is niets gewist."))
+    return reason
+
+
+def holds_case(sync: MembershipSync, case_id: str) -> bool:
+    with sync.case_files.engine.connect() as conn:
+        return any(conn.execute(select(table.c.case_id).where(table.c.case_id == case_id)).first() is not None
+                   for table in (t.case_index, t.case_keys))
+
+
+def unsent_of(sync: MembershipSync, case_id: str) -> int:
+    """This laptop's changes of the case that the server does not have (waiting or refused)."""
+    with sync.case_files.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.outbox)
+                                .where(t.outbox.c.case_id == case_id)).scalar_one())
+
+
+def _erase_here(sync: MembershipSync, case_id: str) -> int:
+    unsent = unsent_of(sync, case_id)
+    sync.case_files.erase_case(case_id)
+    return unsent
+
+
+def erase_everywhere(sync: MembershipSync, case_id: str, reason: str | None) -> Erased:
+    """Erase a case on the server (and so on every laptop at its next sync), then here. Refused, with
+    nothing erased, for a bad reason, a case not on this laptop, a caller who may not erase it, or no
+    connection."""
+    reason = check_reason(reason)
+    if not holds_case(sync, case_id):
+        raise ErasureRefused(tr("Dit dossier staat niet op deze laptop. Kijk het id na met 'leerrecht cases'. Er "
+                                "is niets gewist."))
+    if not sync.store.registered(case_id):
+        # Made here and never sent: no other laptop and no server has it.
+        return Erased(case_id, everywhere=False, unsent=_erase_here(sync, case_id))
+    signature = sync.case_files.secrets.signing.sign(erasure_message(case_id, sync.me))
+    try:
+        sync.transport.post_empty(f"/cases/{case_id}/erase", CaseErase(reason=reason, signature=signature))
+    except Unreachable:
+        raise ErasureRefused(tr("Een dossier overal wissen kan pas als de server bereikbaar is. Er is niets "
+                                "gewist; probeer opnieuw wanneer er verbinding is.")) from None
+    except Forbidden:
+        raise ErasureRefused(tr("Alleen een coördinator van het team mag dit dossier wissen (in een team zonder "
+                                "coördinator: de eigen begeleider van het dossier). Er is niets gewist; vraag het "
+                                "aan je coördinator.")) from None
+    except NotFound:
+        raise ErasureRefused(tr("De server kent dit dossier niet, of het is niet met jou gedeeld. Er is niets "
+                                "gewist; synchroniseer en probeer opnieuw, of vraag het aan je "
+                                "coördinator.")) from None
+    except ServerRefused as exc:
+        if exc.code != "case_erased":
+            raise
+        # Erased already (by a colleague): only this copy is left to erase.
+    log.info("a case was erased everywhere on request")
+    return Erased(case_id, everywhere=True, unsent=_erase_here(sync, case_id))
+
+
+def erased_message(erased: Erased, name: str) -> str:
+    """What the one who erased a case is told."""
+    if not erased.everywhere:
+        text = tr("Het dossier van {name} is gewist. Het stond nog niet op de server, dus alleen op deze laptop.",
+                  name=name)
+    else:
+        text = tr("Het dossier van {name} is gewist op de server; elke laptop die het heeft, wist het bij zijn "
+                  "volgende synchronisatie.", name=name)
+    if erased.unsent:
+        text += " " + tr("{n} wijzigingen die nog niet verstuurd waren, zijn mee gewist.", n=erased.unsent)
+    return text
+
+
+# -- the feed, at every sync round -------------------------------------------------------------------
+
+
+def _cursor(sync: MembershipSync) -> int:
+    with sync.case_files.engine.connect() as conn:
+        value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == ERASURE_CURSOR_KEY)).scalar()
+    return int(value) if value is not None and str(value).isdigit() else 0
+
+
+def _set_cursor(sync: MembershipSync, cursor: int) -> None:
+    with write_transaction(sync.case_files.engine) as conn:
+        conn.execute(t.settings.delete().where(t.settings.c.key == ERASURE_CURSOR_KEY))
+        conn.execute(t.settings.insert().values(key=ERASURE_CURSOR_KEY, value=str(cursor)))
+
+
+def _case_name(sync: MembershipSync, case_id: str) -> str:
+    try:
+        return sync.case_files.summary(case_id).full_name or tr("een jongere")
+    except (CaseNotFound, StoreError):
+        return tr("een jongere")
+
+
+def _person(sync: MembershipSync, user_id: str | None) -> str:
+    entry = sync._directory.get(user_id or "")
+    return entry.display_name if entry is not None else tr("een collega")
+
+
+def request_proven(sync: MembershipSync, event: ErasureEvent, report: SyncReport) -> bool:
+    """Did a colleague who may erase this case sign its erasure? A coordinator of the team (as the
+    directory lists them) or a member of the case, at a signing key this laptop knows for them."""
+    if event.erased_by is None or event.signature is None:
+        return False
+    if not sync._directory_fresh:
+        sync.refresh_directory(report)  # who they are and their role, as the server lists them now
+    keys = sync.store.known_keys(event.erased_by)
+    if keys is None:
+        return False
+    may = event.erased_by in sync.store.members(event.case_id) or sync._is_team_coordinator(event.erased_by)
+    if not may:
+        return False
+    try:
+        sync._verify_grant_signature(event.erased_by, keys[1], event.signature,
+                                     erasure_message(event.case_id, event.erased_by))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def retention_due(sync: MembershipSync, event: ErasureEvent, today: dt.date) -> bool:
+    """Is this laptop's own copy of the case closed at least the policy's days ago, and the policy at
+    least the floor? The closing date is the profile history's, or (closed before the history existed)
+    the day the profile was last saved."""
+    days = event.closed_days
+    if days is None or days < RETENTION_MIN_CLOSED_DAYS:
+        return False
+    try:
+        case = sync.case_files.load_case(event.case_id)
+    except (CaseNotFound, StoreError):
+        return False
+    profile = case.content
+    if profile.status != CaseStatus.AFGESLOTEN:
+        return False
+    closed = profile.closed_on() or case.profile.saved_at.date()
+    return (today - closed).days >= days
+
+
+def _kept_message(event: ErasureEvent, name: str) -> str:
+    if event.cause == "retention":
+        return tr("De server meldt dat de bewaartermijn van het dossier van {name} voorbij is, maar volgens deze "
+                  "laptop is het dossier niet (lang genoeg) afgesloten. Het dossier blijft op deze laptop en blijft "
+                  "leesbaar; er wordt niets gewist. Meld dit aan je coördinator.", name=name)
+    return tr("De server meldt dat het dossier van {name} gewist is, maar kan niet aantonen dat iemand die dat mag "
+              "het wiste. Het dossier blijft op deze laptop en blijft leesbaar; er wordt niets gewist. Meld dit aan "
+              "je coördinator.", name=name)
+
+
+def _gone_message(sync: MembershipSync, event: ErasureEvent, name: str, unsent: int) -> str:
+    if event.cause == "retention":
+        text = tr("Het dossier van {name} is gewist: het was langer afgesloten dan de bewaartermijn van je "
+                  "organisatie ({days} dagen).", name=name, days=event.closed_days or 0)
+    else:
+        text = tr("Het dossier van {name} is gewist door {who}. Reden: {reason}", name=name,
+                  who=_person(sync, event.erased_by), reason=event.reason or "-")
+    if unsent:
+        text += " " + tr("{n} wijzigingen van deze laptop die nog niet verstuurd waren, zijn mee gewist.", n=unsent)
+    return text
+
+
+def apply_erasures(sync: MembershipSync, report: SyncReport, *, today: dt.date | None = None) -> None:
+    """Read the erasure feed from this laptop's cursor and erase what is proven (module docstring).
+    Unreachable propagates before the cursor moves, so the next round reads the same events again."""
+    day = today or dt.date.today()
+    cursor = _cursor(sync)
+    while True:
+        feed = sync.transport.get("/erasures", ErasureFeed, params={"after": cursor, "limit": MAX_ERASURE_FEED})
+        erased = kept = 0
+        for event in feed.erasures:
+            if not holds_case(sync, event.case_id):
+                continue
+            name = _case_name(sync, event.case_id)
+            proven = (request_proven(sync, event, report) if event.cause == "request"
+                      else retention_due(sync, event, day))
+            if not proven:
+                kept += 1
+                report.errors.append(_kept_message(event, name))
+                continue
+            unsent = _erase_here(sync, event.case_id)
+            erased += 1
+            report.errors.append(_gone_message(sync, event, name, unsent))
+        if erased or kept:
+            log.info("erasure feed: %d cases erased, %d kept without proof", erased, kept)
+        if feed.next_cursor > cursor:
+            _set_cursor(sync, feed.next_cursor)
+        if not feed.more or feed.next_cursor <= cursor:
+            return
+        cursor = feed.next_cursor
