@@ -58,6 +58,7 @@ class CaseAccessEntry(Model):
     user_id: str | None = None
     display_name: str | None = None  # None: an administrator, or a user no longer known
     source: Literal["laptop", "server"]
+    subject_name: str | None = None  # member_add / member_remove: the colleague added or taken off
 
 
 class CaseAccessLog(Model):
