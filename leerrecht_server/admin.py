@@ -17,9 +17,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine
 
+from leerrecht_core import protocol_access as pa
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.protocol import Role
 from leerrecht_server import security
+from leerrecht_server.crud import access_log
 from leerrecht_server.crud.devices import revoke_with_descendants
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
@@ -201,3 +203,23 @@ def export_audit(engine: Engine, out: Path, *, username: str | None = None, case
         writer.writerow(AUDIT_COLUMNS)
         writer.writerows(tuple(r) for r in rows)
     return len(rows)
+
+
+def set_access_log_retention(engine: Engine, days: int) -> None:
+    """How long the laptops' access entries are kept in the audit log (docs/operations.md)."""
+    if not pa.ACCESS_LOG_MIN_DAYS <= days <= pa.ACCESS_LOG_MAX_DAYS:
+        raise AdminError(f"--days must be between {pa.ACCESS_LOG_MIN_DAYS} and {pa.ACCESS_LOG_MAX_DAYS} "
+                         f"(the default is {pa.ACCESS_LOG_DEFAULT_DAYS})")
+    with write_transaction(engine) as conn:
+        access_log.set_retention_days(conn, days)
+        _audit(conn, "set_access_log_retention", f"days {days}")
+
+
+def prune_audit(engine: Engine) -> tuple[int, int]:
+    """Delete the access entries older than the retention period now (the access-log route also does
+    it once a day). Returns (how many were deleted, the period in days)."""
+    with write_transaction(engine) as conn:
+        days = access_log.retention_days(conn)
+        n = access_log.prune(conn)
+        _audit(conn, "prune_audit", f"access entries {n} older than {days} days")
+    return n, days

@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case", dest="audit_case", default=None, help="only entries about this case id")
     p.add_argument("--from", dest="audit_from", type=_day, default=None, help="from this day (YYYY-MM-DD, UTC)")
     p.add_argument("--to", dest="audit_to", type=_day, default=None, help="up to and including this day")
+    p = action("set-access-log-retention", help="how long the laptops' access entries are kept (days)")
+    p.add_argument("--days", type=int, required=True)
+    action("prune-audit", help="delete the access entries older than that period now")
     return parser
 
 
@@ -235,6 +238,12 @@ def _admin(args: argparse.Namespace, url: str) -> int:
             n = admin.export_audit(engine, args.out, username=args.audit_user, case_id=args.audit_case,
                                    start=args.audit_from, end=args.audit_to)
             print(f"{n} audit entries written to {args.out}")
+        elif args.action == "set-access-log-retention":
+            admin.set_access_log_retention(engine, args.days)
+            print(f"access entries are kept {args.days} days")
+        elif args.action == "prune-audit":
+            n, days = admin.prune_audit(engine)
+            print(f"{n} access entries older than {days} days deleted")
     finally:
         engine.dispose()
     return 0

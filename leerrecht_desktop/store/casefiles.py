@@ -25,6 +25,7 @@ from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, encode
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.bookkeeping import head_refused
 from leerrecht_desktop.store.casefile_sync import SyncHooks, VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
@@ -176,6 +177,7 @@ class CaseFiles(SyncHooks, ProfileHistory):
                     conn.execute(delete(table).where(table.c.case_id == case_id))
             if self._batch_conn is None:
                 self.checkpoint()
+                AccessLog.of(self).record(case_id, "case_erased_local")  # the user's erase (sync's run in a batch)
             self.forget_cached_key(case_id)
             if self._summaries is not None:
                 self._summaries.pop(case_id, None)
@@ -257,6 +259,7 @@ class CaseFiles(SyncHooks, ProfileHistory):
                                         "revision": row.revision, "reason": str(exc)})
                     entry["revisions"].append(revision)
             cases.append({"case_id": summary.case_id, "records": list(records.values())})
+        AccessLog.of(self).record_many([s.case_id for s in summaries], "case_exported")
         return {
             "format": "leerrecht-export",
             "format_version": 1,

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 metadata = MetaData()
 
@@ -173,4 +173,14 @@ conflicts = Table(
     Column("blob", LargeBinary, nullable=False),
     Column("at", String(32), nullable=False),
     Index("ix_conflicts_case", "case_id"),
+)
+
+
+# -- the access log (migration 0006) ----------------------------------------------------------------
+# One row per entry not yet sent (store/access_log.py): who, when, what and which case, sealed under the
+# local key and bound to the row id. The sync deletes what the server took; nothing else is in the clear.
+access_log = Table(
+    "access_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("blob", LargeBinary, nullable=False),
 )

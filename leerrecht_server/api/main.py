@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
 from leerrecht_server.api.routes import (
+    access_log,
     auth,
     cases,
     directory,
@@ -17,7 +18,7 @@ from leerrecht_server.api.routes import (
     transfer,
 )
 
-TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, erasure)
+TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, erasure, access_log)
 api_router = APIRouter()
 for topic in TOPICS:
     # Each topic's router carries the /v1 prefix itself, not include_router: then every route's own

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from leerrecht_core import protocol_lifecycle as pl
+from leerrecht_server.crud.access_log import erase_case_entries
 from leerrecht_server.crud.devices import Caller
 from leerrecht_server.db import SeqAllocator, now_iso
 from leerrecht_server.tables import (
@@ -38,6 +39,7 @@ def erase_case(conn: Connection, case_id: str, *, cause: pl.Cause, erased_by: st
     seq = seqs.take()
     for table in (revisions, record_heads, key_grants, memberships, held_apart, retention_holds):
         conn.execute(table.delete().where(table.c.case_id == case_id))
+    erase_case_entries(conn, case_id)  # the laptops' access entries of it (crud/access_log.py)
     conn.execute(cases.delete().where(cases.c.case_id == case_id))
     conn.execute(case_erasures.insert().values(
         case_id=case_id, team_id=case.team_id, seq=seq, erased_at=now_iso(), cause=cause, erased_by=erased_by,

@@ -22,6 +22,7 @@ from alembic.config import Config
 from leerrecht_desktop.models.records import encode
 from leerrecht_desktop.store import database
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import (
     MIGRATIONS_DIR,
@@ -119,7 +120,7 @@ def mode(path: Path) -> int:
 
 # -- each earlier schema opens with today's code ----------------------------------------------------
 
-@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004", "0005"])
 def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(tmp_path: Path,
                                                                               revision: str) -> None:
     data_dir = tmp_path / "data"
@@ -136,6 +137,11 @@ def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(
         assert current_revision(ws.engine) == t.SCHEMA_HEAD
         cf = ws.unlock(PASSPHRASE)
         assert snapshot(cf) == before
+        # The access log (0006) starts empty, and records (sealed) from the first action on.
+        access = AccessLog.of(cf)
+        assert access.pending_count() == 0
+        assert access.record(next(iter(before["cases"])), "case_printed")
+        assert [e.action for e in access.unsent(10)] == ["case_printed"]
         store = SyncStore(cf)
         if revision >= "0002":
             assert store.is_enrolled()
