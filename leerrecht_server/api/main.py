@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.routing import BaseRoute
 
-from leerrecht_server.api.routes import auth, cases, directory, held_apart, members, revisions, status, transfer
+from leerrecht_server.api.routes import auth, cases, directory, held_apart, members, retention, revisions, status, transfer
 
-TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart)
+TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, retention)
 api_router = APIRouter()
 for topic in TOPICS:
     # Each topic's router carries the /v1 prefix itself, not include_router: then every route's own
