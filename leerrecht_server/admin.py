@@ -20,10 +20,12 @@ from sqlalchemy import Connection, Engine
 from leerrecht_core import protocol_access as pa
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.protocol import Role
+from leerrecht_core.protocol_lifecycle import RETENTION_MAX_CLOSED_DAYS, RETENTION_MIN_CLOSED_DAYS
 from leerrecht_server import security
-from leerrecht_server.crud import access_log
+from leerrecht_server.crud import access_log, retention
 from leerrecht_server.crud.devices import revoke_with_descendants
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
+from leerrecht_server.retention import sweep
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
 
 ROLES: tuple[str, ...] = get_args(Role)
@@ -223,3 +225,34 @@ def prune_audit(engine: Engine) -> tuple[int, int]:
         n = access_log.prune(conn)
         _audit(conn, "prune_audit", f"access entries {n} older than {days} days")
     return n, days
+
+
+def set_retention(engine: Engine, closed_days: str) -> int:
+    """The organisation's retention period: a closed case is erased everywhere this many days after its
+    closing date. Refused, with nothing changed, unless a whole number in the protocol's range."""
+    text = closed_days.strip()
+    days = int(text) if text.isascii() and text.isdigit() else None
+    if days is None or not RETENTION_MIN_CLOSED_DAYS <= days <= RETENTION_MAX_CLOSED_DAYS:
+        raise AdminError(f"--closed-days must be a whole number of days from {RETENTION_MIN_CLOSED_DAYS} to "
+                         f"{RETENTION_MAX_CLOSED_DAYS} (e.g. 3650 for ten years), not {closed_days!r}; nothing changed")
+    with write_transaction(engine) as conn:
+        before = retention.closed_days(conn) if retention.policy_is_set(conn) else None
+        retention.set_closed_days(conn, days)
+        _audit(conn, "set_retention", f"closed_days {days} before {before if before is not None else 'default'}")
+    return days
+
+
+def show_retention(engine: Engine) -> tuple[int, bool]:
+    """The retention period in force, and whether the organisation set it (False: the default)."""
+    with read_transaction(engine) as conn:
+        return retention.closed_days(conn), retention.policy_is_set(conn)
+
+
+def run_retention(engine: Engine, *, dry_run: bool = False) -> tuple[int, list[str]]:
+    """The retention sweep by hand (the server also runs it hourly). Returns the period and the case ids
+    erased (with `dry_run`: those it would erase, nothing changed)."""
+    result = sweep(engine, dry_run=dry_run)
+    if not dry_run:
+        with write_transaction(engine) as conn:
+            _audit(conn, "run_retention", f"closed_days {result.closed_days} erased {len(result.erased)}")
+    return result.closed_days, result.erased

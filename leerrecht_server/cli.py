@@ -124,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = action("set-access-log-retention", help="how long the laptops' access entries are kept (days)")
     p.add_argument("--days", type=int, required=True)
     action("prune-audit", help="delete the access entries older than that period now")
+    p = action("set-retention", help="how long a closed case is kept before it is erased everywhere")
+    # Text, checked by admin.set_retention: a bad value is an admin refusal (one line, exit 1), as the others.
+    p.add_argument("--closed-days", required=True, help="days after the closing date (365 to 36500)")
+    action("show-retention", help="the retention period in force")
+    p = action("run-retention", help="erase the cases closed longer than the retention period now "
+                                     "(the server does so itself every hour)")
+    p.add_argument("--dry-run", action="store_true", help="only list the case ids it would erase")
     return parser
 
 
@@ -149,9 +156,10 @@ def _serve(cfg: config.Settings, url: str) -> int:
 
         # Proxy headers are handled inside the application (Settings.behind_proxy), the same way
         # under tests as in production; uvicorn's own handling would trust 127.0.0.1 by default.
-        uvicorn.run(create_app(url, settings=cfg), host=cfg.host, port=cfg.port, ssl_certfile=certfile,
-                    ssl_keyfile=keyfile, proxy_headers=False, log_config=log_config, access_log=False,
-                    server_header=False)
+        app = create_app(url, settings=cfg)
+        with _retention_sweeper(url):
+            uvicorn.run(app, host=cfg.host, port=cfg.port, ssl_certfile=certfile, ssl_keyfile=keyfile,
+                        proxy_headers=False, log_config=log_config, access_log=False, server_header=False)
         return 0
     # Several processes on one socket: uvicorn starts fresh interpreters that import the factory by
     # name and read the checked configuration from the environment. Migrate once, here, first.
@@ -162,7 +170,7 @@ def _serve(cfg: config.Settings, url: str) -> int:
         migrate(engine)
     finally:
         engine.dispose()
-    with _metrics_folder() as folder:
+    with _metrics_folder() as folder, _retention_sweeper(url):
         # Set before the workers start, so prometheus_client in each of them counts into the folder
         # (it decides at import) and a scrape of any one sums them all.
         os.environ.update({**cfg.worker_env(), DB_ENV: url, MULTIPROC_ENV: str(folder)})
@@ -170,6 +178,23 @@ def _serve(cfg: config.Settings, url: str) -> int:
                     port=cfg.port, ssl_certfile=certfile, ssl_keyfile=keyfile, proxy_headers=False,
                     log_config=log_config, access_log=False, server_header=False)
     return 0
+
+
+@contextmanager
+def _retention_sweeper(url: str) -> Iterator[None]:
+    """The retention sweep in this process (not in each worker): at start, then hourly, while serving.
+    Several serve processes over one database each sweep; that is harmless (leerrecht_server/retention.py)."""
+    from leerrecht_server.db import open_engine
+    from leerrecht_server.retention import Sweeper
+
+    engine = open_engine(url)
+    sweeper = Sweeper(engine)
+    sweeper.start()
+    try:
+        yield
+    finally:
+        sweeper.stop()
+        engine.dispose()
 
 
 @contextmanager
@@ -234,6 +259,8 @@ def _admin(args: argparse.Namespace, url: str) -> int:
             _recover(engine, args.username)
         elif args.action in ("list-users", "disable-user", "move-user"):
             _accounts(engine, args)
+        elif args.action in ("set-retention", "show-retention", "run-retention"):
+            _retention(engine, args)
         elif args.action == "export-audit":
             n = admin.export_audit(engine, args.out, username=args.audit_user, case_id=args.audit_case,
                                    start=args.audit_from, end=args.audit_to)
@@ -247,6 +274,24 @@ def _admin(args: argparse.Namespace, url: str) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _retention(engine: Engine, args: argparse.Namespace) -> None:
+    from leerrecht_server import admin
+
+    if args.action == "set-retention":
+        days = admin.set_retention(engine, args.closed_days)
+        print(f"retention set: a closed case is erased everywhere {days} days after its closing date "
+              "(unless a coordinator put it on hold)")
+    elif args.action == "show-retention":
+        days, chosen = admin.show_retention(engine)
+        print(f"retention: {days} days after the closing date ({'set by the organisation' if chosen else 'default'})")
+    else:
+        days, erased = admin.run_retention(engine, dry_run=args.dry_run)
+        verb = "would be erased" if args.dry_run else "erased"
+        print(f"{len(erased)} case(s) closed more than {days} days ago {verb}")
+        for case_id in erased:
+            print(case_id)
 
 
 def _accounts(engine: Engine, args: argparse.Namespace) -> None:

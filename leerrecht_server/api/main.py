@@ -13,12 +13,13 @@ from leerrecht_server.api.routes import (
     erasure,
     held_apart,
     members,
+    retention,
     revisions,
     status,
     transfer,
 )
 
-TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, erasure, access_log)
+TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, erasure, retention, access_log)
 api_router = APIRouter()
 for topic in TOPICS:
     # Each topic's router carries the /v1 prefix itself, not include_router: then every route's own

@@ -14,6 +14,7 @@ docs/server.md names."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ def _signed_erasure(ctx: Ctx, a: Actor) -> str:
     return base64.b64encode(a.secrets.signing.sign(pl.erasure_message(ctx.case.case_id, a.user_id))).decode()
 
 
+def _in_days(n: int) -> str:
+    return (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=n)).isoformat()
+
+
 def _b64(n: int) -> str:
     import base64
 
@@ -127,6 +132,13 @@ CALLS: dict[tuple[str, str], Callable[[Ctx, Actor], Call]] = {
         "POST", f"/v1/cases/{ctx.case.case_id}/erase",
         {"reason": "fictief", "signature": _signed_erasure(ctx, a)}, None),
     ("GET", "/v1/erasures"): lambda ctx, a: ("GET", "/v1/erasures", None, {"after": 0}),
+    ("POST", "/v1/closings"): lambda ctx, a: (
+        "POST", "/v1/closings", {"cases": [{"case_id": ctx.case.case_id, "closed_on": "2015-01-05"}]}, None),
+    ("GET", "/v1/retention"): lambda ctx, a: ("GET", "/v1/retention", None, None),
+    ("POST", "/v1/cases/{case_id}/retention-hold"): lambda ctx, a: (
+        "POST", f"/v1/cases/{ctx.case.case_id}/retention-hold", {"until": _in_days(30), "reason": "fictief"}, None),
+    ("DELETE", "/v1/cases/{case_id}/retention-hold"): lambda ctx, a: (
+        "DELETE", f"/v1/cases/{ctx.case.case_id}/retention-hold", None, None),
 }
 
 
@@ -187,6 +199,10 @@ def _owner_unlisted(ctx: Ctx, r: httpx.Response) -> bool:
     return r.status_code == 200 and ctx.owner.user_id not in listed
 
 
+def _not_recorded(ctx: Ctx, r: httpx.Response) -> bool:
+    return r.status_code == 200 and r.json()["recorded"] == []
+
+
 def row(*, no_token: Expect = UNAUTHORIZED, non_member: Expect = NotFound(), other_team: Expect = NotFound(),
         revoked_device: Expect = REVOKED, removed_member: Expect = NotFound(),
         plain_worker: Expect = ALLOWED) -> dict[str, Expect]:
@@ -203,6 +219,7 @@ HIDDEN_PULL = Hidden(_no_case_in_pull, "no revision or event of the case")
 HIDDEN_STATE = Hidden(_no_case_state, "the case left out")
 REJECTED = Hidden(_push_rejected, "the revision rejected as not a member's")
 NOT_HELD = Hidden(_not_held, "the revision refused as for an unknown case")
+NOT_RECORDED = Hidden(_not_recorded, "the closing date left out")
 # The held-apart queue is a coordinator's: every worker is refused by role, a revoked device as such.
 COORDINATORS = row(non_member=FORBIDDEN, other_team=FORBIDDEN, removed_member=FORBIDDEN, plain_worker=FORBIDDEN)
 
@@ -238,6 +255,11 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     # Erasing: a coordinator of the case's team (the team has one, so a plain worker on it is refused).
     ("POST", "/v1/cases/{case_id}/erase"): row(plain_worker=FORBIDDEN),
     ("GET", "/v1/erasures"): DEVICE,  # only erasures of cases the caller held, or their team's
+    # Retention: a closing date only from members; the due list and holds are the team coordinators'.
+    ("POST", "/v1/closings"): row(non_member=NOT_RECORDED, other_team=NOT_RECORDED, removed_member=NOT_RECORDED),
+    ("GET", "/v1/retention"): COORDINATORS,
+    ("POST", "/v1/cases/{case_id}/retention-hold"): row(plain_worker=FORBIDDEN),
+    ("DELETE", "/v1/cases/{case_id}/retention-hold"): row(plain_worker=FORBIDDEN),
 }
 
 
