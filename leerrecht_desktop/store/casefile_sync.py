@@ -5,6 +5,7 @@ methods give it that without reaching into the sealing and summary internals of 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.records import Record, encode
+from leerrecht_desktop.models.records import Record, encode, signed_time, time_text
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.former_keys import open_signed
 from leerrecht_desktop.store.sealed_store import SealedStore, now_text
@@ -63,7 +64,8 @@ class SyncHooks(SealedStore):
     def verify_incoming(self, conn: Connection, sealed: SealedRecord) -> dict[str, Any] | None:
         """Check an incoming revision's signature (author's key from known_keys) and AEAD tag, and
         decrypt it. Raises TamperedRecord / CaseNotFound (no key) before anything is written; returns
-        the payload, None for a tombstone."""
+        the payload as signed (with the author's save time, `SAVED_AT_KEY`, when it carries one: the
+        store dates the row by it; readers of the fields drop it), None for a tombstone."""
         header = sealed.header
         Kind(header.kind)  # a kind this version knows (the wire format already restricts it)
         _, case_key = self._case_key(conn, header.case_id, header.key_version)
@@ -94,14 +96,15 @@ class SyncHooks(SealedStore):
                          .values(is_head=False, head_mac=None))
         if not items:
             return
-        saved_at = now_text()
+        arrived = now_text()
         rows = []
         for it in items:
             h = it.sealed.header
             row = {"revision_id": h.revision_id, "record_id": h.record_id, "case_id": h.case_id, "kind": h.kind,
                    "revision": h.revision, "base_revision": h.base_revision, "author_id": h.author_id,
                    "key_version": h.key_version, "deleted": bool(h.deleted), "nonce": it.sealed.nonce,
-                   "ciphertext": it.sealed.ciphertext, "signature": it.sealed.signature, "saved_at": saved_at,
+                   "ciphertext": it.sealed.ciphertext, "signature": it.sealed.signature,
+                   "saved_at": _stored_time(it.payload, arrived),
                    "is_head": bool(it.head), "server_seq": it.seq,
                    "head_mac": self.bookkeeping.head_mac(h.revision_id, h.record_id, h.case_id, h.kind, h.revision)
                    if it.head else None}
@@ -124,7 +127,7 @@ class SyncHooks(SealedStore):
             revision_id=h.revision_id, record_id=h.record_id, case_id=h.case_id, kind=h.kind,
             revision=h.revision, base_revision=h.base_revision, author_id=h.author_id,
             key_version=h.key_version, deleted=h.deleted, nonce=sealed.nonce, ciphertext=sealed.ciphertext,
-            signature=sealed.signature, saved_at=now_text(), is_head=head, server_seq=seq,
+            signature=sealed.signature, saved_at=_stored_time(payload, now_text()), is_head=head, server_seq=seq,
             head_mac=self.bookkeeping.head_mac(h.revision_id, h.record_id, h.case_id, h.kind, h.revision)
             if head else None,
         ))
@@ -191,3 +194,10 @@ class SyncHooks(SealedStore):
         record = self._open_row(conn, row)
         return row, (None if record is None else encode(record.content))
 
+
+def _stored_time(payload: dict[str, Any] | None, arrived: str) -> str:
+    """The `saved_at` of an incoming row: the author's signed save time when the payload carries a
+    believable one, else (none, malformed, too far ahead, a tombstone) the time it arrived. Reading
+    decides again from the payload (SealedStore._saved_at), so a tombstone still shows its author's time."""
+    signed = signed_time(payload, dt.datetime.fromisoformat(arrived))
+    return arrived if signed is None else time_text(signed)

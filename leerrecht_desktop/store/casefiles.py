@@ -22,7 +22,7 @@ from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile, check_change
 from leerrecht_desktop.models.entries import Entry
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.records import Content, Record, encode
+from leerrecht_desktop.models.records import Content, Record, decode, encode, time_text
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.access_log import AccessLog
@@ -244,15 +244,21 @@ class CaseFiles(SyncHooks, ProfileHistory):
                 for row in rows:
                     entry = records.setdefault(row.record_id, {"record_id": row.record_id, "kind": row.kind,
                                                                "revisions": []})
+                    # A revision that can't be opened can't show a signed time: its stored one,
+                    # counted as the author's only for this user's own revisions.
                     revision: dict[str, Any] = {
-                        "revision": row.revision, "saved_at": row.saved_at, "author_id": row.author_id,
-                        "deleted": bool(row.deleted),
+                        "revision": row.revision, "saved_at": row.saved_at,
+                        "saved_at_source": "author" if row.author_id == self.user.user_id else "received",
+                        "author_id": row.author_id, "deleted": bool(row.deleted),
                     }
                     # One damaged record must not withhold the rest of a GDPR access request.
                     try:
-                        opened = self._open_row(conn, row)
-                        if opened is not None:
-                            revision["content"] = encode(opened.content)
+                        payload = self._open_payload(conn, row)
+                        saved_at, received = self._saved_at(row, payload)
+                        revision["saved_at"] = time_text(saved_at)
+                        revision["saved_at_source"] = "received" if received else "author"
+                        if not row.deleted:
+                            revision["content"] = encode(decode(Kind(row.kind), payload))
                     except (CryptoError, CaseNotFound) as exc:
                         revision["refused"] = str(exc)
                         refused.append({"case_id": row.case_id, "record_id": row.record_id,

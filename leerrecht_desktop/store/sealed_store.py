@@ -29,7 +29,16 @@ from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.models.codec import from_dict, to_dict
 from leerrecht_desktop.models.entries import Entry
 from leerrecht_desktop.models.enums import Kind
-from leerrecht_desktop.models.records import Content, Record, decode, encode, kind_of
+from leerrecht_desktop.models.records import (
+    Content,
+    Record,
+    author_time,
+    decode,
+    encode,
+    kind_of,
+    time_text,
+    with_saved_at,
+)
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.bookkeeping import Bookkeeping, head_refused
@@ -44,7 +53,7 @@ if TYPE_CHECKING:
 
 
 def now_text() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    return time_text(dt.datetime.now(dt.UTC))
 
 
 # The statements of a save, built once: building a statement with .values(...) and its cache key on
@@ -271,6 +280,9 @@ class SealedStore:
 
     def _insert_revision(self, conn: Connection, case_id: str, record_id: str, kind: Kind,
                          payload: dict[str, Any], head: Row[Any] | None, *, deleted: bool) -> Record:
+        """Seal and store a new revision (a save, a tombstone, a merge result) as the record's head,
+        queued for push. The author's save time goes inside the sealed payload (models/records.py),
+        a new one for every revision, so every laptop that opens it shows the same time."""
         secrets = self.secrets
         key_version, case_key = self._case_key(conn, case_id)
         revision = 1 if head is None else head.revision + 1
@@ -279,8 +291,9 @@ class SealedStore:
             revision=revision, base_revision=None if head is None else head.revision,
             author_id=secrets.user_id, key_version=key_version, deleted=deleted,
         )
-        sealed = seal(header, payload, case_key, secrets.signing)
         saved_at = now_text()
+        payload = with_saved_at(payload, saved_at)
+        sealed = seal(header, payload, case_key, secrets.signing)
         if head is not None:
             conn.execute(_DEMOTE, {"b_revision_id": head.revision_id})
         conn.execute(_INSERT_RECORD, {
@@ -331,6 +344,22 @@ class SealedStore:
 
     def _open_row(self, conn: Connection, row: Row[Any]) -> Record | None:
         """Verify and decrypt one stored revision; None for a (verified) tombstone."""
+        payload = self._open_payload(conn, row)
+        if row.deleted:
+            return None
+        kind = Kind(row.kind)
+        saved_at, received = self._saved_at(row, payload)
+        return Record(row.record_id, row.case_id, kind, row.revision, row.author_id, saved_at,
+                      decode(kind, payload), received)
+
+    def _saved_at(self, row: Row[Any], payload: dict[str, Any]) -> tuple[dt.datetime, bool]:
+        """(when a stored revision was saved, whether that is only when it arrived here): decided from
+        the opened payload on every read (models/records.author_time), so revisions stored before
+        the time was signed need no migration."""
+        return author_time(payload, dt.datetime.fromisoformat(row.saved_at), row.author_id == self.user.user_id)
+
+    def _open_payload(self, conn: Connection, row: Row[Any]) -> dict[str, Any]:
+        """A stored revision's payload, signature and tag checked (a tombstone's too: its save time)."""
         header = RecordHeader(
             record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
             revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
@@ -338,12 +367,7 @@ class SealedStore:
         )
         sealed = SealedRecord(header, row.nonce, row.ciphertext, row.signature)
         _, case_key = self._case_key(conn, row.case_id, row.key_version)
-        payload = open_signed(sealed, case_key, self._signer(conn, row.author_id))
-        if row.deleted:
-            return None
-        kind = Kind(row.kind)
-        return Record(row.record_id, row.case_id, kind, row.revision, row.author_id,
-                      dt.datetime.fromisoformat(row.saved_at), decode(kind, payload))
+        return open_signed(sealed, case_key, self._signer(conn, row.author_id))
 
 
 def _apply(summary: CaseSummary, record_id: str, kind: Kind, payload: dict[str, Any] | None) -> None:

@@ -27,6 +27,7 @@ from leerrecht_core.protocol_held_apart import (
     HeldApartShow,
 )
 from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.records import without_saved_at
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
@@ -113,7 +114,9 @@ class HeldApartReview:
         except (CryptoError, CaseNotFound) as exc:
             raise HeldApartError(tr("Deze apart gezette wijziging klopt niet met de handtekening van haar auteur "
                                     "en wordt niet geopend.") + " " + str(exc)) from None
-        return OpenedItem(item, Kind(wire.kind), payload, wire.base_revision)
+        # The fields only: the author's save time (models/records.py) is no field to show or merge.
+        return OpenedItem(item, Kind(wire.kind), None if payload is None else without_saved_at(payload),
+                          wire.base_revision)
 
     def accept(self, item_id: int) -> HeldApartItem:
         """Take the change into its case as a revision of ours, send it, then mark the item accepted.

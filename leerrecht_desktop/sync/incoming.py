@@ -15,6 +15,7 @@ from leerrecht_core.crypto.records import SealedRecord, verify
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import WireRevision
 from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.records import without_saved_at
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
@@ -57,7 +58,7 @@ class IncomingPages(DirectorySync):
         if deleted:
             if not h.deleted:
                 self.case_files.write_revision(conn, h.case_id, h.record_id, kind, {}, deleted=True)
-        elif result is not None and (h.deleted or result.merged != theirs_payload):
+        elif result is not None and (h.deleted or result.merged != without_saved_at(theirs_payload or {})):
             self.case_files.write_revision(conn, h.case_id, h.record_id, kind, result.merged)
         if result is not None and result.conflicts:
             self.store.add_conflict(conn, h.case_id, h.record_id, {

@@ -6,6 +6,9 @@ ever merge the same pair of revisions must end with the same content, so every c
 the values, never on which side is "mine". The rules, with examples, are in docs/merge.md.
 
 Pure functions over JSON-ready dicts (what `models.records.encode` produces): no Qt, no SQL, no network.
+The author's save time a sealed payload carries (`models.records.SAVED_AT_KEY`) is not content: it is
+dropped from every side before merging, so it is never a conflict, and a merge result, saved as a new
+revision, gets its own time.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+from leerrecht_desktop.models.records import without_saved_at
 
 
 class _Missing(enum.Enum):
@@ -137,7 +142,8 @@ def merge(
     change back (docs/merge.md, "Merge against the whole history"). A field any of them changed counts as
     changed by theirs. A None (a tombstone without content) counts as every field changed.
     """
-    history = [{} if r is None else r for r in (*between, theirs)]
+    base, mine, theirs = _content(base), without_saved_at(mine), without_saved_at(theirs)
+    history = [{} if r is None else without_saved_at(r) for r in (*between, theirs)]
     for name, side in (("base", base), ("mine", mine), ("theirs", theirs), *(("between", r) for r in history)):
         if side is not None and not _nestable(side):
             raise ValueError(f"{name}: record field names must be non-empty strings without {SEPARATOR!r}")
@@ -166,6 +172,8 @@ def merge_deleted(
     With `base` None (no common content) any surviving content counts as an edit. `between` as for `merge`;
     theirs counts as edited if any revision in it changed the record.
     """
+    base, mine, theirs = _content(base), _content(mine), _content(theirs)
+    between = [_content(r) for r in between]
     if mine_deleted and theirs_deleted:
         return True, None
     if not mine_deleted and not theirs_deleted:
@@ -239,6 +247,10 @@ def apply_path(record: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     else:
         node[keys[-1]] = copy.deepcopy(value)
     return out
+
+
+def _content(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if record is None else without_saved_at(record)
 
 
 def _nestable(d: dict[Any, Any]) -> bool:
