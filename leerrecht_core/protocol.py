@@ -416,6 +416,10 @@ class PullPage(Model):
     # The server's committed high-water mark. Sequence numbers never go back, so one below a client's
     # cursor means the server was restored from an older backup: the client pushes what it lost.
     high_water: int | None = None
+    # The newest erasure's sequence number (leerrecht_core/protocol_lifecycle): the laptop reads the
+    # erasure feed only when this is past its place in it, so a sync with nothing new stays one request.
+    # None from a server without erasures.
+    erasure_mark: int | None = None
 
 
 def revoked_message(device_id: str, revoked_at: str) -> bytes:

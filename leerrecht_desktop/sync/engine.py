@@ -42,7 +42,7 @@ from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
-from leerrecht_desktop.sync.erasure import apply_erasures
+from leerrecht_desktop.sync.erasure import apply_erasures, note_erasure_mark
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
@@ -125,9 +125,12 @@ class SyncEngine(MembershipSync, IncomingPages):
         self._refused.clear()
         self._directory_fresh = False
         self._progress, self._cancel, self._counts = progress, cancel, {}
+        self._erasure_mark: int | None = None
         try:
             self.send_passphrase_change(report)
-            apply_erasures(self, report)  # before anything is registered or pushed (sync/erasure.py)
+            # Before anything is registered or pushed; with nothing to send, only on news (sync/erasure.py).
+            idle = not (self.transport.unsent or self.store.unregistered_cases() or self.store.pending_member_changes())
+            apply_erasures(self, report, idle=idle)
             # The directory is fetched only when something needs it (cases to register, sharing to send,
             # an author not known yet, the hourly check for coordinators who enrolled since), so a sync
             # with nothing new is one round trip: the pull.
@@ -142,6 +145,8 @@ class SyncEngine(MembershipSync, IncomingPages):
             self.push(report)
             self.transport.unsent = self.store.pending_count()
             self.pull(report)
+            if note_erasure_mark(self, self._erasure_mark):
+                apply_erasures(self, report)  # an erasure made since the round began: at once, not next round
             if self._push_conflicted:
                 # The pull merged the refused revisions with every server revision in order; send the result.
                 self.push(report)
@@ -347,6 +352,8 @@ class SyncEngine(MembershipSync, IncomingPages):
         while True:
             page = ahead[1].result() if ahead is not None and ahead[0] == cursor else self._fetch_page(cursor)
             ahead = None
+            if page.erasure_mark is not None:
+                self._erasure_mark = page.erasure_mark
             if page.high_water is not None and page.high_water < cursor:
                 cursor = self.recover_from_restore(page.high_water, report)
                 continue

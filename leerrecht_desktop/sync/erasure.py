@@ -44,6 +44,9 @@ log = logging.getLogger("leerrecht_desktop.sync.engine")
 
 # The laptop's place in the erasure feed: a plain `settings` row (no schema change).
 ERASURE_CURSOR_KEY = "sync.erasure_cursor"
+# The newest erasure the last pull reported (PullPage.erasure_mark): the feed is read only when it is
+# past the cursor, so a sync with nothing new stays one request. Unknown (a first round): read it.
+ERASURE_MARK_KEY = "sync.erasure_mark"
 
 
 class ErasureRefused(SyncError):
@@ -143,16 +146,34 @@ def erased_message(erased: Erased, name: str) -> str:
 # -- the feed, at every sync round -------------------------------------------------------------------
 
 
-def _cursor(sync: MembershipSync) -> int:
+def _setting(sync: MembershipSync, key: str) -> int | None:
     with sync.case_files.engine.connect() as conn:
-        value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == ERASURE_CURSOR_KEY)).scalar()
-    return int(value) if value is not None and str(value).isdigit() else 0
+        value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+def _put_setting(sync: MembershipSync, key: str, value: int) -> None:
+    with write_transaction(sync.case_files.engine) as conn:
+        conn.execute(t.settings.delete().where(t.settings.c.key == key))
+        conn.execute(t.settings.insert().values(key=key, value=str(value)))
+
+
+def _cursor(sync: MembershipSync) -> int:
+    return _setting(sync, ERASURE_CURSOR_KEY) or 0
 
 
 def _set_cursor(sync: MembershipSync, cursor: int) -> None:
-    with write_transaction(sync.case_files.engine) as conn:
-        conn.execute(t.settings.delete().where(t.settings.c.key == ERASURE_CURSOR_KEY))
-        conn.execute(t.settings.insert().values(key=ERASURE_CURSOR_KEY, value=str(cursor)))
+    _put_setting(sync, ERASURE_CURSOR_KEY, cursor)
+
+
+def note_erasure_mark(sync: MembershipSync, mark: int | None) -> bool:
+    """Keep the pull's erasure mark (written only when it changed); True when the feed has news past
+    this laptop's cursor, to read in the same round."""
+    if mark is None:
+        return False
+    if _setting(sync, ERASURE_MARK_KEY) != mark:
+        _put_setting(sync, ERASURE_MARK_KEY, mark)
+    return mark > _cursor(sync)
 
 
 def _case_name(sync: MembershipSync, case_id: str) -> str:
@@ -228,11 +249,18 @@ def _gone_message(sync: MembershipSync, event: ErasureEvent, name: str, unsent: 
     return text
 
 
-def apply_erasures(sync: MembershipSync, report: SyncReport, *, today: dt.date | None = None) -> None:
+def apply_erasures(sync: MembershipSync, report: SyncReport, *, today: dt.date | None = None,
+                   idle: bool = False) -> None:
     """Read the erasure feed from this laptop's cursor and erase what is proven (module docstring).
-    Unreachable propagates before the cursor moves, so the next round reads the same events again."""
+    Unreachable propagates before the cursor moves, so the next round reads the same events again.
+    `idle`: this laptop has nothing to send, so the feed is read only when the last pull's erasure mark
+    is past the cursor (the pull of this round reads it otherwise); with something to send it is read
+    first, so a change of an erased case is never pushed."""
     day = today or dt.date.today()
     cursor = _cursor(sync)
+    mark = _setting(sync, ERASURE_MARK_KEY)
+    if idle and mark is not None and mark <= cursor:
+        return
     while True:
         feed = sync.transport.get("/erasures", ErasureFeed, params={"after": cursor, "limit": MAX_ERASURE_FEED})
         erased = kept = 0

@@ -88,3 +88,10 @@ def to_event(row: Any) -> pl.ErasureEvent:
         seq=row.seq, case_id=row.case_id, erased_at=row.erased_at, cause=row.cause, erased_by=row.erased_by,
         signature=None if row.signature is None else bytes(row.signature), reason=row.reason,
         closed_days=row.closed_days, closed_on=row.closed_on)
+
+
+def erasure_mark(conn: Connection, high: int) -> int:
+    """The newest erasure's sequence number up to `high` (0: none), for the pull page (one indexed
+    max). Every device learns it: how many erasures the organisation made, no case or team."""
+    value = conn.execute(sa.select(sa.func.max(case_erasures.c.seq)).where(case_erasures.c.seq <= high)).scalar()
+    return int(value or 0)

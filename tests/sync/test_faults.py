@@ -330,3 +330,27 @@ def test_a_fresh_laptop_fetches_no_history_for_cases_registered_after_its_cursor
     assert not any(path.endswith("/history") for path in counting.calls)
     for case_id in cases:
         assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
+
+
+def test_an_idle_laptop_reads_the_erasure_feed_only_after_an_erasure(server: ServerProcess,
+                                                                    pair: tuple[Laptop, Laptop]) -> None:
+    from leerrecht_desktop.sync.erasure import erase_everywhere
+
+    w1, coord = pair
+    kept, erased = make_case(w1.case_files, notes=1), make_case(w1.case_files, notes=1)
+    w1.sync()
+    coord.sync()
+    engine = coord.engine()
+    try:
+        erase_everywhere(engine, erased, "Fictief verzoek van de ouders")
+    finally:
+        engine.transport.close()
+    transport = Faulty(lambda req, n: None)
+    w1.client = httpx.Client(base_url=server.url + "/v1", transport=transport)
+    w1.sync()  # the pull shows an erasure past the laptop's place in the feed: read in the same round
+    # (and the directory, for the key of the coordinator who signed the erasure)
+    assert (transport.calls["/v1/pull"], transport.calls["/v1/erasures"]) == (1, 1)
+    assert [s.case_id for s in w1.case_files.summaries()] == [kept]
+    transport.calls.clear()
+    w1.sync()
+    assert transport.calls == {"/v1/pull": 1}

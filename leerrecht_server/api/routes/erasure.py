@@ -71,5 +71,7 @@ def erasures(c: CurrentDevice, engine: EngineDep, after: Cursor = 0,
             return pl.ErasureFeed(erasures=[], next_cursor=after, more=False)
         rows = crud.feed(conn, c, after, high, limit)
     page, more = rows[:limit], len(rows) > limit
+    # The whole range up to `high` was read when there is no more: the cursor moves to it, also past
+    # erasures this caller may not see, so the pull's erasure_mark stops asking for the feed.
     return pl.ErasureFeed(erasures=[crud.to_event(r) for r in page],
-                          next_cursor=int(page[-1].seq) if page else after, more=more)
+                          next_cursor=int(page[-1].seq) if more else high, more=more)
