@@ -28,7 +28,14 @@ from pydantic import ValidationError
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
-from leerrecht_core import protocol, protocol_held_apart, protocol_lifecycle, protocol_transfer
+from leerrecht_core import (
+    protocol,
+    protocol_access,
+    protocol_held_apart,
+    protocol_lifecycle,
+    protocol_retention,
+    protocol_transfer,
+)
 from leerrecht_server.app import create_app
 from leerrecht_server.db import open_engine
 
@@ -157,7 +164,8 @@ def test_a_control_character_in_any_string_gets_no_server_error(case: Any, targe
 
 
 # Every module that holds request models the routes take.
-WIRE_MODULES = (protocol, protocol_transfer, protocol_held_apart, protocol_lifecycle)
+WIRE_MODULES = (protocol, protocol_transfer, protocol_held_apart, protocol_lifecycle, protocol_retention,
+                protocol_access)
 
 
 def _bodies() -> list[tuple[str, str, type[protocol.Model]]]:
