@@ -31,7 +31,8 @@ FUTURE_SLACK = dt.timedelta(days=1)
 # a held-apart change of it looked at or decided, and its erasure. Pushes and pulls are every sync
 # round's and say nothing about who looked at the case; they stay in the audit log only.
 SERVER_EVENTS = ("case_register", "member_add", "member_remove", "case_transfer", "history",
-                 "held_apart_show", "held_apart_accept", "held_apart_discard", "case_erased")
+                 "held_apart_show", "held_apart_accept", "held_apart_discard", "case_erased",
+                 "retention_erase")
 _SUBJECT = re.compile(r"^user ([0-9a-f-]{36})$")
 
 

@@ -132,6 +132,12 @@ CALLS: dict[tuple[str, str], Callable[[Ctx, Actor], Call]] = {
         "POST", f"/v1/cases/{ctx.case.case_id}/erase",
         {"reason": "fictief", "signature": _signed_erasure(ctx, a)}, None),
     ("GET", "/v1/erasures"): lambda ctx, a: ("GET", "/v1/erasures", None, {"after": 0}),
+    ("POST", "/v1/access-log"): lambda ctx, a: (
+        "POST", "/v1/access-log",
+        {"entries": [{"at": dt.datetime.now(dt.UTC).isoformat(), "action": "case_opened",
+                      "case_id": ctx.case.case_id}]}, None),
+    ("GET", "/v1/cases/{case_id}/access-log"): lambda ctx, a: (
+        "GET", f"/v1/cases/{ctx.case.case_id}/access-log", None, None),
     ("POST", "/v1/closings"): lambda ctx, a: (
         "POST", "/v1/closings", {"cases": [{"case_id": ctx.case.case_id, "closed_on": "2015-01-05"}]}, None),
     ("GET", "/v1/retention"): lambda ctx, a: ("GET", "/v1/retention", None, None),
@@ -255,6 +261,10 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     # Erasing: a coordinator of the case's team (the team has one, so a plain worker on it is refused).
     ("POST", "/v1/cases/{case_id}/erase"): row(plain_worker=FORBIDDEN),
     ("GET", "/v1/erasures"): DEVICE,  # only erasures of cases the caller held, or their team's
+    # Access entries: the same 204 for everyone, an entry of a case never held dropped unsaid
+    # (tests/server/test_access_log.py checks what is kept); a case's log is its team coordinators'.
+    ("POST", "/v1/access-log"): DEVICE,
+    ("GET", "/v1/cases/{case_id}/access-log"): row(plain_worker=FORBIDDEN),
     # Retention: a closing date only from members; the due list and holds are the team coordinators'.
     ("POST", "/v1/closings"): row(non_member=NOT_RECORDED, other_team=NOT_RECORDED, removed_member=NOT_RECORDED),
     ("GET", "/v1/retention"): COORDINATORS,
