@@ -35,7 +35,7 @@ from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__, paths
-from leerrecht_desktop.cli import assign, cases, held_apart, profile, reports, sync
+from leerrecht_desktop.cli import assign, cases, erase, held_apart, profile, reports, sync
 from leerrecht_desktop.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
@@ -66,6 +66,7 @@ _COMMANDS: tuple[tuple[str, AddParser, Command], ...] = (
     ("assign", assign.add_assign, assign.run_assign),
     ("transfer", assign.add_transfer, assign.run_transfer),
     ("held-apart", held_apart.add_held_apart, held_apart.run_held_apart),
+    ("erase", erase.add_erase, erase.run_erase),
 )
 
 
