@@ -41,6 +41,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
+from leerrecht_desktop.sync.access_log import send_access_log
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.erasure import apply_erasures, note_erasure_mark
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
@@ -143,6 +144,7 @@ class SyncEngine(MembershipSync, IncomingPages):
             self.send_member_changes(report)
             self._push_conflicted = False
             self.push(report)
+            send_access_log(self)  # after the push: a case registered this round is the caller's
             self.transport.unsent = self.store.pending_count()
             self.pull(report)
             if note_erasure_mark(self, self._erasure_mark):
