@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -158,22 +155,6 @@ def test_a_locked_session_records_nothing_and_raises_nothing(case_files: CaseFil
 
 
 # -- a full disk: the action goes on -----------------------------------------------------------------
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("a full disk is simulated with a small tmpfs, and mounting one needs root")
-    mount_point = tmp_path / "schijf"
-    mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"no tmpfs can be mounted here: {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
-
 
 def test_on_a_full_disk_the_export_still_happens_and_the_failure_is_logged_as_a_type(
         small_disk: Path, caplog: pytest.LogCaptureFixture) -> None:

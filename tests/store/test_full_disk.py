@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,23 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WRONG = "rode fiets op de markt"
 FULL = ("leerrecht: De schijf waarop je Leerrecht-gegevens staan, is vol. Er is niets veranderd. Maak plaats vrij "
         "door bestanden te verwijderen of te verplaatsen, en probeer dan opnieuw.")
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MiB tmpfs of its own, unmounted afterwards."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("a full disk is simulated with a small tmpfs, and mounting one needs root")
-    mount_point = tmp_path / "schijf"
-    mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"no tmpfs can be mounted here: {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
 
 
 def fill(disk: Path) -> None:
