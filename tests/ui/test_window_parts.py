@@ -55,3 +55,18 @@ def test_every_registered_action_is_on_the_window_once(main_window: MainWindow) 
     assert len(names) == len(set(names))
     for name in names:
         assert getattr(main_window, f"act_{name}") in main_window.actions()
+
+
+def test_opening_a_case_in_the_window_is_in_the_access_log_once(qtbot: QtBot, main_window: MainWindow,
+                                                                 case_files: CaseFiles, sample: Sample) -> None:
+    from leerrecht_desktop.store.access_log import AccessLog
+
+    access = AccessLog.of(case_files)
+    assert access.pending_count() == 0
+    for name in ("Bram", "Bram"):  # opened twice in a row: one entry
+        main_window.open_case(sample.ids[name])
+        qtbot.waitUntil(lambda: main_window.case_view.case_file is not None)
+        main_window.case_view.clear()
+    qtbot.waitUntil(lambda: access.pending_count() == 1)
+    (entry,) = access.unsent(10)
+    assert (entry.case_id, entry.action, entry.user_id) == (sample.ids["Bram"], "case_opened", case_files.user.user_id)

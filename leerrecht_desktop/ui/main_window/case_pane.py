@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.enums import Kind, Role
 from leerrecht_desktop.models.records import Record
-from leerrecht_desktop.store.casefiles import CaseFile
+from leerrecht_desktop.store.access_log import AccessLog
+from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.ui.main_window.case_list import CaseListMixin
 from leerrecht_desktop.ui.operations import report_failure
 from leerrecht_desktop.ui.store_events import CaseIds
@@ -30,7 +31,7 @@ class CasePaneMixin(CaseListMixin):
         self._current_case_id = case_id
         self._update_case_actions()
         case_files = self.case_files
-        self._submit(partial(case_files.load_case, case_id), self._case_loaded,
+        self._submit(partial(_load_and_record, case_files, case_id), self._case_loaded,
                      lambda exc: self._case_failed(case_id, exc))
 
     def _case_loaded(self, case_file: CaseFile) -> None:
@@ -245,3 +246,11 @@ class CasePaneMixin(CaseListMixin):
 
         self.dialogs.open("overview", lambda: OverviewDialog(self.case_files, self.runner,
                                                              made_by=self.case_files.me.name, parent=self))
+
+
+def _load_and_record(case_files: CaseFiles, case_id: str) -> CaseFile:
+    """Load a case for the window (on the store thread) and note in the access log that this user opened
+    it; openings within a few minutes are one entry, and recording never fails the opening."""
+    case_file = case_files.load_case(case_id)
+    AccessLog.of(case_files).record(case_id, "case_opened")
+    return case_file
