@@ -33,6 +33,7 @@ from leerrecht_core.protocol_lifecycle import (
 )
 from leerrecht_desktop.models.enums import CaseStatus
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, StoreError
 from leerrecht_desktop.sync.errors import SyncError
@@ -84,15 +85,15 @@ def holds_case(sync: MembershipSync, case_id: str) -> bool:
                    for table in (t.case_index, t.case_keys))
 
 
-def unsent_of(sync: MembershipSync, case_id: str) -> int:
+def unsent_of(case_files: CaseFiles, case_id: str) -> int:
     """This laptop's changes of the case that the server does not have (waiting or refused)."""
-    with sync.case_files.engine.connect() as conn:
+    with case_files.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(t.outbox)
                                 .where(t.outbox.c.case_id == case_id)).scalar_one())
 
 
 def _erase_here(sync: MembershipSync, case_id: str) -> int:
-    unsent = unsent_of(sync, case_id)
+    unsent = unsent_of(sync.case_files, case_id)
     sync.case_files.erase_case(case_id)
     return unsent
 
@@ -284,3 +285,4 @@ def apply_erasures(sync: MembershipSync, report: SyncReport, *, today: dt.date |
         if not feed.more or feed.next_cursor <= cursor:
             return
         cursor = feed.next_cursor
+

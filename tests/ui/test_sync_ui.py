@@ -348,12 +348,15 @@ def test_share_with_a_colleague_and_take_it_back(
         window.open_case(case_id)
         qtbot.waitUntil(lambda: window.case_view.case_file is not None, timeout=WAIT)
         assert not window.case_view.share_button.isHidden()
-        # Erasing here only erases this laptop's copy, and the question says so.
+        # On an enrolled laptop erasing is everywhere (a copy erased here only would come back), and the
+        # dialog says so (tests/ui/test_erase_dialog.py erases).
         window.act_erase.trigger()
-        box = window.erase_box
-        assert box is not None and "blijft het bestaan" in box.informativeText()
-        assert "geen andere kopie" not in box.informativeText()
-        box.reject()
+        from leerrecht_desktop.ui.erase_dialog import EraseDialog
+
+        dialog = window.dialogs.get("erase", EraseDialog)
+        assert dialog is not None and "op elke laptop die het heeft" in dialog.intro.text()
+        assert window.erase_box is None
+        dialog.reject()
 
         def share(checked: bool) -> None:
             window.case_view.share_button.click()

@@ -179,22 +179,19 @@ class CasePaneMixin(CaseListMixin):
         if case_file is None or case_file.case_id != self._current_case_id:
             return
         name = case_file.content.full_name
+        if self.sync.enrolled:
+            self._erase_everywhere(case_file.case_id, name)
+            return
         n = len(case_file.entries)
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(tr("Dossier wissen"))
         box.setText(tr("Het dossier van {name} wissen?", name=name))
         lost = tr("het profiel en 1 notitie") if n == 1 else tr("het profiel en {n} notities", n=n)
-        if self.sync.enrolled:
-            box.setInformativeText(tr(
-                "Dan verdwijnen {lost}, met alle eerdere versies en concepten, van deze laptop. Op de server "
-                "en bij de collega's met wie je het dossier deelt, blijft het bestaan. Wat je nog niet "
-                "gesynchroniseerd hebt, gaat verloren. Dit kan je niet ongedaan maken.", lost=lost))
-        else:
-            box.setInformativeText(tr(
-                "Dan verdwijnen {lost}, met alle eerdere versies en concepten, voorgoed van deze laptop. "
-                "Leerrecht is nog niet met een server gekoppeld: er bestaat dus geen andere kopie. "
-                "Dit kan je niet ongedaan maken.", lost=lost))
+        box.setInformativeText(tr(
+            "Dan verdwijnen {lost}, met alle eerdere versies en concepten, voorgoed van deze laptop. "
+            "Leerrecht is nog niet met een server gekoppeld: er bestaat dus geen andere kopie. "
+            "Dit kan je niet ongedaan maken.", lost=lost))
         erase = box.addButton(tr("Dossier wissen"), QMessageBox.ButtonRole.DestructiveRole)
         mark(erase, "danger")
         cancel = box.addButton(tr("Annuleren"), QMessageBox.ButtonRole.RejectRole)
@@ -209,6 +206,32 @@ class CasePaneMixin(CaseListMixin):
 
         box.finished.connect(finished)
         self.dialogs.open("erase", lambda: box)
+
+    def _erase_everywhere(self, case_id: str, name: str) -> None:
+        """An enrolled laptop erases a case everywhere (ui/erase_dialog.py): a copy erased here only would
+        come back at the next sync."""
+        from leerrecht_desktop.sync.erasure import unsent_of
+        from leerrecht_desktop.ui.erase_dialog import EraseDialog
+
+        session = self._session
+
+        def erased(erased_id: str, message: str) -> None:
+            if session != self._session:
+                return
+            if self._current_case_id == erased_id:
+                self._current_case_id = None
+                self.case_view.clear()
+            self._update_case_actions()
+            self.statusBar().showMessage(message, 12000)
+            self.store_events.changed([erased_id])
+
+        def make() -> EraseDialog:
+            dialog = EraseDialog(self.case_files, case_id, name, unsent_of(self.case_files, case_id), self,
+                                 runner=self.runner)
+            dialog.erased.connect(erased)
+            return dialog
+
+        self.dialogs.open("erase", make)
 
     def _erase(self, case_id: str) -> None:
         case_files = self.case_files
