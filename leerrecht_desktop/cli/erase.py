@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.cli.common import EXIT_OK, CliError, Parser, passphrase, workspace
+from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.syncstore import SyncStore
 
 if TYPE_CHECKING:
@@ -48,11 +49,11 @@ def run_erase(args: argparse.Namespace, data_dir: Path) -> int:
             if args.everywhere and not enrolled:
                 raise CliError(tr("Deze laptop is niet aangemeld bij een server, dus 'overal' is alleen hier. Laat "
                                   "--everywhere weg om het dossier op deze laptop te wissen. Er is niets gewist."))
-            names = {s.case_id: s.full_name for s in case_files.summaries()}
-            if args.case not in names:
+            try:
+                name = case_files.summary(args.case).full_name or tr("een jongere")
+            except CaseNotFound:
                 raise CliError(tr("Dit dossier staat niet op deze laptop. Kijk het id na met 'leerrecht cases'. Er "
-                                  "is niets gewist."))
-            name = names[args.case] or tr("een jongere")
+                                  "is niets gewist.")) from None
             if not enrolled:
                 case_files.erase_case(args.case)
                 print(tr("Het dossier van {name} is gewist op deze laptop.", name=name))

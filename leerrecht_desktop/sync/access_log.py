@@ -22,8 +22,6 @@ def send_access_log(sync: MembershipSync) -> int:
     """Send every waiting entry, oldest first; returns how many. Unreachable propagates after the
     batches already taken were deleted here, so the next round sends only the rest."""
     access = AccessLog.of(sync.case_files)
-    if not access.pending_count():
-        return 0
     sent = 0
     while entries := access.unsent(MAX_ACCESS_ENTRIES):
         body = AccessLogPush(entries=[AccessEntry.model_validate({"at": e.at, "action": e.action,
@@ -33,5 +31,6 @@ def send_access_log(sync: MembershipSync) -> int:
         sent += len(entries)
         if len(entries) < MAX_ACCESS_ENTRIES:
             break
-    log.info("access log: %d entries sent", sent)
+    if sent:
+        log.info("access log: %d entries sent", sent)
     return sent

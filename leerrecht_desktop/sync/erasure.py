@@ -34,7 +34,6 @@ from leerrecht_core.protocol_lifecycle import (
 from leerrecht_desktop.models.enums import CaseStatus
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, StoreError
 from leerrecht_desktop.sync.errors import SyncError
 from leerrecht_desktop.sync.membership import MembershipSync
@@ -148,15 +147,13 @@ def erased_message(erased: Erased, name: str) -> str:
 
 
 def _setting(sync: MembershipSync, key: str) -> int | None:
-    with sync.case_files.engine.connect() as conn:
-        value = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).scalar()
-    return int(value) if value is not None and str(value).isdigit() else None
+    """A number kept in the data folder's plaintext settings (a feed position, never personal)."""
+    value = sync.case_files.workspace.setting(key, "")
+    return int(value) if value.isdigit() else None
 
 
 def _put_setting(sync: MembershipSync, key: str, value: int) -> None:
-    with write_transaction(sync.case_files.engine) as conn:
-        conn.execute(t.settings.delete().where(t.settings.c.key == key))
-        conn.execute(t.settings.insert().values(key=key, value=str(value)))
+    sync.case_files.workspace.set_setting(key, str(value))
 
 
 def _cursor(sync: MembershipSync) -> int:

@@ -14,7 +14,6 @@ from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol_lifecycle import MAX_ERASURE_REASON_LEN
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.sync.engine import SyncEngine
 from leerrecht_desktop.sync.erasure import erase_everywhere, erased_message
 from leerrecht_desktop.ui.operations import NetworkOp
@@ -29,7 +28,7 @@ class EraseDialog(QDialog):
     def __init__(self, case_files: CaseFiles, case_id: str, name: str, unsent: int,
                  parent: QWidget | None = None, *, runner: TaskRunner | None = None):
         super().__init__(parent)
-        self.case_files, self.case_id, self.runner = case_files, case_id, runner
+        self.case_files, self.case_id, self.name, self.runner = case_files, case_id, name, runner
         self.setWindowTitle(tr("Dossier overal wissen"))
         self.setMinimumWidth(520)
         self.intro = intro = QLabel(tr(
@@ -67,7 +66,7 @@ class EraseDialog(QDialog):
         self.erase_button.setEnabled(False)
         self.progress.setVisible(True)
         show_error(self.error, None)
-        work = partial(erase_case_everywhere, self.case_files, self.case_id, self.reason.text())
+        work = partial(erase_case_everywhere, self.case_files, self.case_id, self.reason.text(), self.name)
         NetworkOp(self, work, runner=self.runner).success(self._done).failure(self._failed).run()
 
     def _done(self, message: str) -> None:
@@ -83,12 +82,8 @@ class EraseDialog(QDialog):
             "Het dossier kon niet gewist worden. Er is niets gewist; probeer het opnieuw."), self.reason)
 
 
-def erase_case_everywhere(case_files: CaseFiles, case_id: str, reason: str | None) -> str:
+def erase_case_everywhere(case_files: CaseFiles, case_id: str, reason: str | None, name: str) -> str:
     """`erase_everywhere` with its own engine and connection (on the network pool); what the user is told."""
-    try:
-        name = case_files.summary(case_id).full_name or tr("een jongere")
-    except CaseNotFound:
-        name = tr("een jongere")
     engine = SyncEngine.for_case_files(case_files)
     try:
         return erased_message(erase_everywhere(engine, case_id, reason), name)

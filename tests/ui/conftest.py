@@ -7,6 +7,7 @@ import sys
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.application import Shell
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.tasks import TaskRunner
+from tests.kits.synckit import ServerProcess, running_server
 
 OTHER_WORKER = WorkerRef("00000000-0000-4000-8000-000000000001", "Andere Collega")
 
@@ -190,3 +192,14 @@ def fake_forms(monkeypatch: pytest.MonkeyPatch) -> FormCalls:
     monkeypatch.setitem(sys.modules, "leerrecht_desktop.ui.forms", forms)
     monkeypatch.setitem(sys.modules, "leerrecht_desktop.ui.handover", handover)
     return calls
+
+
+# The dialogs that talk to a real server (sharing, hand-over, erasure, held-apart, settings, sync).
+SERVER_TEAM = "Team Noord"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real `leerrecht-server` on loopback with the team SERVER_TEAM."""
+    with running_server(tmp_path / "server", team=SERVER_TEAM) as proc:
+        yield proc

@@ -4,7 +4,6 @@ says how many cases move, and waits for a confirmation); a worker does not get t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,12 @@ from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.ui.assign_dialog import AssignDialog
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.tasks import TaskRunner
-from tests.kits.synckit import Laptop, ServerProcess, enrolled, running_server
+from tests.kits.synckit import Laptop, ServerProcess, enrolled
+
+from .conftest import SERVER_TEAM
 
 WAIT = 60_000  # a real server and Argon2id; never asserted as a duration
-TEAM = "Team Noord"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_server(tmp_path / "server", team=TEAM) as proc:
-        yield proc
+TEAM = SERVER_TEAM
 
 
 def synced(window: MainWindow) -> bool:

@@ -4,7 +4,6 @@ case and the colleague's laptop without it after its sync."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,12 @@ from pytestqt.qtbot import QtBot
 from leerrecht_desktop.ui.erase_dialog import EraseDialog
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.tasks import TaskRunner
-from tests.kits.synckit import Laptop, ServerProcess, enrolled, running_server
+from tests.kits.synckit import Laptop, ServerProcess, enrolled
+
+from .conftest import SERVER_TEAM
 
 WAIT = 60_000  # a real server and Argon2id; never asserted as a duration
-TEAM = "Team Noord"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_server(tmp_path / "server", team=TEAM) as proc:
-        yield proc
+TEAM = SERVER_TEAM
 
 
 def _window(qtbot: QtBot, laptop: Laptop, runner: TaskRunner) -> MainWindow:

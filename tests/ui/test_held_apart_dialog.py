@@ -5,7 +5,6 @@ menu action."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,12 @@ from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.ui.held_apart_dialog import HeldApartDialog
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.tasks import TaskRunner
-from tests.kits.synckit import DAY, Laptop, ServerProcess, enrolled, make_case, new_profile, running_server
+from tests.kits.synckit import DAY, Laptop, ServerProcess, enrolled, make_case, new_profile
+
+from .conftest import SERVER_TEAM
 
 WAIT = 60_000  # a real server and Argon2id; never asserted as a duration
-TEAM = "Team Noord"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_server(tmp_path / "server", team=TEAM) as proc:
-        yield proc
+TEAM = SERVER_TEAM
 
 
 @pytest.mark.slow

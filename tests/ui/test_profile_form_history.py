@@ -13,23 +13,16 @@ from PySide6.QtWidgets import QApplication
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.forms import ProfileForm, close_all_forms, open_entry_form
 from leerrecht_desktop.ui.tasks import TaskRunner
 
 
-@pytest.fixture
-def tasks(qapp: QApplication, workspace: Workspace) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait_idle()
-
-
 @pytest.fixture(autouse=True)
-def _close_forms(tasks: TaskRunner, case_files: CaseFiles) -> Iterator[None]:
+def _close_forms(runner: TaskRunner, case_files: CaseFiles) -> Iterator[None]:
+    # Before the engine closes: a form left open by a failing test must not write into a closed store.
     yield
     close_all_forms()
-    tasks.wait_idle()
+    runner.wait_idle()
     QApplication.processEvents()
 
 
@@ -39,9 +32,9 @@ def case_id(case_files: CaseFiles) -> str:
     return case_files.create_case(profile, changed_on=dt.date.today() - dt.timedelta(days=40)).case_id
 
 
-def test_a_status_change_is_recorded_with_the_date_and_reason_the_worker_gave(qtbot, case_files, tasks,  # type: ignore[no-untyped-def]
+def test_a_status_change_is_recorded_with_the_date_and_reason_the_worker_gave(qtbot, case_files, runner,  # type: ignore[no-untyped-def]
                                                                               case_id) -> None:
-    form = open_entry_form(None, case_files, tasks, case_id, Kind.CASE)
+    form = open_entry_form(None, case_files, runner, case_id, Kind.CASE)
     assert isinstance(form, ProfileForm)
     assert form.changed_on.value() == dt.date.today()
     effective = dt.date.today() - dt.timedelta(days=7)
@@ -56,9 +49,9 @@ def test_a_status_change_is_recorded_with_the_date_and_reason_the_worker_gave(qt
         "status", "actief", effective, "Intake gedaan met het gezin", case_files.user.name)
 
 
-def test_a_change_dated_in_the_future_is_refused_next_to_the_date(qtbot, case_files, tasks,  # type: ignore[no-untyped-def]
+def test_a_change_dated_in_the_future_is_refused_next_to_the_date(qtbot, case_files, runner,  # type: ignore[no-untyped-def]
                                                                   case_id) -> None:
-    form = open_entry_form(None, case_files, tasks, case_id, Kind.CASE)
+    form = open_entry_form(None, case_files, runner, case_id, Kind.CASE)
     form.status.set_key("actief")
     form.changed_on.set_value(dt.date.today() + dt.timedelta(days=3))
     form.save_button.click()

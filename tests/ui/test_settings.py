@@ -19,16 +19,12 @@ from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.sync.engine import SyncEngine
 from leerrecht_desktop.ui.settings_dialog import SettingsDialog
 from leerrecht_desktop.ui.tasks import TaskRunner
-from tests.kits.synckit import Laptop, ServerProcess, enrolled, free_port, running_server
+from tests.kits.synckit import Laptop, ServerProcess, enrolled, free_port
+
+from .conftest import SERVER_TEAM
 
 WAIT = 60_000  # generous: a real server; never asserted as a duration
-TEAM = "Team Noord"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_server(tmp_path / "server", team=TEAM) as proc:
-        yield proc
+TEAM = SERVER_TEAM
 
 
 @pytest.fixture

@@ -31,10 +31,12 @@ from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.reenrol_dialog import ResetProfileDialog
 from leerrecht_desktop.ui.sync_status import status_text
 from leerrecht_desktop.ui.tasks import TaskRunner
-from tests.kits.synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, running_server
+from tests.kits.synckit import PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile
+
+from .conftest import SERVER_TEAM
 
 WAIT = 60_000  # generous: a real server and Argon2id; never asserted as a duration
-TEAM = "Team Noord"
+TEAM = SERVER_TEAM
 SHOTS = os.environ.get("LEERRECHT_SYNC_UI_SHOTS")  # a folder to save screenshots in, when set
 
 
@@ -71,12 +73,6 @@ def test_conflict_paths_get_dutch_labels_where_known() -> None:
 
 
 # -- against a real server -----------------------------------------------------------------------------
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with running_server(tmp_path / "server", team=TEAM) as proc:
-        yield proc
-
 
 @pytest.fixture
 def windows(qtbot: QtBot) -> Iterator[list[tuple[MainWindow, TaskRunner, Laptop]]]:
