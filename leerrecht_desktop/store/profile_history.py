@@ -110,3 +110,19 @@ class ProfileHistory(SealedStore):
         previous = self._previous_profile(conn, record_id)
         profile.record_changes(previous, on, self.user.user_id, self.user.name, reason)
 
+    def closed_on(self, case_id: str) -> dt.date | None:
+        """The day the case was closed (None while it is open), what retention goes by: the day of the
+        last step to 'afgesloten' in its history (derived for a case saved before the history existed),
+        else the day its head profile was saved."""
+        with self._lock, self.engine.connect() as conn:
+            head = conn.execute(
+                select(t.records.c.record_id, t.records.c.deleted, t.records.c.saved_at)
+                .where(t.records.c.case_id == case_id, t.records.c.kind == Kind.CASE.value,
+                       t.records.c.is_head.is_(True))
+            ).first()
+            if head is None or head.deleted:
+                return None
+            profile = self._previous_profile(conn, head.record_id)
+        if profile is None or profile.status != CaseStatus.AFGESLOTEN:
+            return None
+        return profile.closed_on() or dt.date.fromisoformat(head.saved_at[:10])

@@ -40,6 +40,7 @@ class SyncStatus:
     last_error: str | None = None  # a user-worded sentence, never content
     stopped: bool = False  # needs the user (revoked device, enrol again)
     replaced: bool = False  # replaced by a new enrolment of the account: stopped for good, nothing wiped
+    retention_due: int = 0  # a coordinator's team cases erased by retention soon (the day's last count)
 
 
 class BackgroundSync:
@@ -86,9 +87,11 @@ class BackgroundSync:
             self._set(replace(self.status(), online=True, last_error=str(exc)))
             return self.interval
         self._delays = None
+        # Counted once a day (sync/retention.py): the other rounds keep the day's count.
+        due = self.status().retention_due if report.retention_due is None else report.retention_due
         self._set(SyncStatus(online=True, waiting=report.waiting, conflicts=report.remaining_conflicts,
                              last_success_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                             last_error=report.errors[0] if report.errors else None))
+                             last_error=report.errors[0] if report.errors else None, retention_due=due))
         return self.interval
 
     # -- the thread ------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
 from leerrecht_desktop.sync.removals import removal_proven, unproven_message
+from leerrecht_desktop.sync.retention import check_notice, note_closings, report_closings
 from leerrecht_desktop.sync.transport import (
     DeviceReplaced,
     DeviceRevoked,
@@ -142,6 +143,7 @@ class SyncEngine(MembershipSync, IncomingPages):
                 share_with_new_coordinators(self, report)
             self.register_cases(report)
             self.send_member_changes(report)
+            note_closings(self)  # reported after the pull, merged with what colleagues changed (sync/retention.py)
             self._push_conflicted = False
             self.push(report)
             send_access_log(self)  # after the push: a case registered this round is the caller's
@@ -152,6 +154,8 @@ class SyncEngine(MembershipSync, IncomingPages):
             if self._push_conflicted:
                 # The pull merged the refused revisions with every server revision in order; send the result.
                 self.push(report)
+            report_closings(self)
+            check_notice(self, report)  # a coordinator's first round of the day
         except Cancelled:
             report.cancelled = True
         except DeviceReplaced:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import func, select
 
+from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol_lifecycle import (
     MAX_ERASURE_FEED,
@@ -31,7 +32,6 @@ from leerrecht_core.protocol_lifecycle import (
     ErasureFeed,
     erasure_message,
 )
-from leerrecht_desktop.models.enums import CaseStatus
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound, StoreError
@@ -209,20 +209,16 @@ def request_proven(sync: MembershipSync, event: ErasureEvent, report: SyncReport
 
 def retention_due(sync: MembershipSync, event: ErasureEvent, today: dt.date) -> bool:
     """Is this laptop's own copy of the case closed at least the policy's days ago, and the policy at
-    least the floor? The closing date is the profile history's, or (closed before the history existed)
-    the day the profile was last saved."""
+    least the floor? The closing date is the one this laptop reports (store/profile_history.py
+    `closed_on`, sync/retention.py)."""
     days = event.closed_days
     if days is None or days < RETENTION_MIN_CLOSED_DAYS:
         return False
     try:
-        case = sync.case_files.load_case(event.case_id)
-    except (CaseNotFound, StoreError):
+        closed = sync.case_files.closed_on(event.case_id)
+    except (CaseNotFound, StoreError, CryptoError):
         return False
-    profile = case.content
-    if profile.status != CaseStatus.AFGESLOTEN:
-        return False
-    closed = profile.closed_on() or case.profile.saved_at.date()
-    return (today - closed).days >= days
+    return closed is not None and (today - closed).days >= days
 
 
 def _kept_message(event: ErasureEvent, name: str) -> str:

@@ -21,6 +21,9 @@ class SyncReport:
     server_restored: bool = False  # the server had gone back to an older backup; see recover_from_restore
     requeued: int = 0  # own revisions the restored server had lost, queued and pushed again
     held_apart: int = 0  # unsent revisions of cases this user was removed from, handed to the held-apart queue
+    # A coordinator's first round of the day: the team's cases erased by retention within the notice
+    # period and not postponed (sync/retention.py); None when the round did not ask.
+    retention_due: int | None = None
     # Enrolment only: the local profile took the account's user id (enrolling after a reset on a fresh
     # folder), so the case files given to `enrol` are locked and the caller unlocks the profile again.
     rebound: bool = False

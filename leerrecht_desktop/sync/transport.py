@@ -265,6 +265,9 @@ class Transport:
     def post_empty(self, path: str, body: BaseModel) -> None:
         self._send("POST", path, body, None)
 
+    def delete(self, path: str) -> None:
+        self._send("DELETE", path, None, None)
+
     def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None) -> httpx.Response:
         # For the beheerder's `admin list-devices` (docs/threat-model.md §8): which app version this
         # laptop runs, and how many of its changes were still unsent at its last contact.

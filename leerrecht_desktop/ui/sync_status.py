@@ -18,6 +18,7 @@ from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.background import BackgroundSync, SyncStatus
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
+from leerrecht_desktop.sync.retention import notice_text
 
 POLL_MS = 1000
 
@@ -68,6 +69,8 @@ def status_text(status: SyncStatus, waiting: int, last_success_at: str | None,
         parts.append(tr("{n} wachtend", n=waiting))
     if status.conflicts:
         parts.append(conflicts_text(status.conflicts))
+    if status.retention_due:
+        parts.append(notice_text(status.retention_due))
     return " · ".join(parts)
 
 
