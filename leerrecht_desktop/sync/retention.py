@@ -6,9 +6,11 @@ docs/threat-model.md §13). Once per data folder it also reports every registere
 cases closed before this version count too. The report comes after the round's pull: a profile
 edited on a stale copy is merged with the colleagues' newer revisions first, so the laptop never
 reports "open" for a case a colleague closed meanwhile. The cases to report are noted before the push
-and kept until the server took the report, so a round cut off in between reports them the next time. The server erases a case `closed_days` after that day,
-unless a coordinator postponed it with a hold; each laptop then erases its copy only when its own
-copy bears the closing out (sync/erasure.py `retention_due`).
+and kept until the server took the report, so a round cut off in between reports them the next time.
+
+The server erases a case `closed_days` after that day, unless a coordinator postponed it with a hold;
+each laptop then erases its copy only when its own copy bears the closing out (sync/erasure.py
+`retention_due`).
 
 A coordinator learns what is erased soon in two ways: once a day the sync round asks the server how
 many of the team's cases are erased within RETENTION_NOTICE_DAYS (the status bar says so), and the
