@@ -55,6 +55,8 @@ class ActionHost(Protocol):
     def open_enrol(self) -> None: ...
     def open_quarantine(self) -> None: ...
     def open_held_apart(self) -> None: ...
+
+    def open_retention(self) -> None: ...
     def open_about(self) -> None: ...
 
 
@@ -169,6 +171,13 @@ def _held_apart(window: ActionHost) -> None:
     window.open_held_apart()
 
 
+@main_action("retention", lambda: tr("Binnenkort te wissen…"), None,
+             lambda: tr("Afgesloten dossiers waarvan de bewaartermijn binnenkort voorbij is: het wissen uitstellen "
+                        "met een reden"))
+def _retention(window: ActionHost) -> None:
+    window.open_retention()
+
+
 def _open_assign(window: ActionHost, case_id: str | None) -> None:
     """The hand-over dialog (one case, or every case of a colleague); after it, every view follows
     the store (store_changed) and the status bar says whether it went out or waits for the server."""
@@ -232,6 +241,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
     actions["assign_all"].setVisible(host.case_files.user.role == Role.COORDINATOR)
     actions["held_apart"].setVisible(host.case_files.user.role == Role.COORDINATOR)
     actions["held_apart"].setEnabled(False)  # until the store says this laptop is enrolled
+    actions["retention"].setVisible(host.case_files.user.role == Role.COORDINATOR)
+    actions["retention"].setEnabled(False)
     actions["sync_now"].setEnabled(False)  # until the store says this laptop is enrolled
     actions["quarantine"].setEnabled(False)
     actions["about"].setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
@@ -246,8 +257,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
 # The menus and the toolbar by action name; None is a separator.
 CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "access_export", "assign_case", "erase", None,
              "lock", "quit"]
-EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", None, "overview",
-              "assign_all", None, "about"]
+EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", "retention", None,
+              "overview", "assign_all", None, "about"]
 
 
 def build_menus(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:

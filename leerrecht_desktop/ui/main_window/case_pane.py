@@ -147,7 +147,7 @@ class CasePaneMixin(CaseListMixin):
         self.statusBar().setVisible(False)
         for action in (self.act_new, self.act_find, self.act_edit_profile, self.act_erase,
                        self.act_passphrase, self.act_settings, self.act_sync_now, self.act_enrol,
-                       self.act_quarantine, self.act_held_apart):
+                       self.act_quarantine, self.act_held_apart, self.act_retention):
             action.setEnabled(False)
         widget.setFocus()
 

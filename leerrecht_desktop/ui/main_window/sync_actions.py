@@ -1,7 +1,7 @@
 """Sync in the window: enrolment, "Nu synchroniseren", the status bar text, what a finished or
 stopped round means for the window, conflicts, sharing and refused changes (the loop and the indicator
 live in ui/sync_status.py, the dialogs in ui/enrol_dialog.py, conflict_dialog.py, share_dialog.py,
-quarantine_dialog.py and held_apart_dialog.py)."""
+quarantine_dialog.py, held_apart_dialog.py and retention_dialog.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from leerrecht_desktop.ui.enrol_dialog import EnrolDialog
 from leerrecht_desktop.ui.held_apart_dialog import HeldApartDialog
 from leerrecht_desktop.ui.main_window.case_pane import CasePaneMixin
 from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
+from leerrecht_desktop.ui.retention_dialog import RetentionDialog
 from leerrecht_desktop.ui.share_dialog import ShareDialog
 
 
@@ -54,12 +55,15 @@ class SyncActionsMixin(CasePaneMixin):
         self.case_view.assign_button.setVisible(self.sync.enrolled)
         self.act_quarantine.setEnabled(normal and self.sync.enrolled)
         self.act_held_apart.setEnabled(normal and self.sync.enrolled)
+        self.act_retention.setEnabled(normal and self.sync.enrolled)
 
     def _show_sync_text(self, text: str) -> None:
         self.sync_label.setText(text)
         if self.sync.enrolled:
             error = self.sync.status.last_error
             tip = tr("Je wijzigingen gaan versleuteld naar de server van je team; die kan ze niet lezen.")
+            if self.sync.status.retention_due:
+                tip += "\n" + tr("Welke dossiers binnenkort gewist worden, zie je via Extra › Binnenkort te wissen…")
             self.sync_label.setToolTip(tip + ("\n" + error if error else ""))
         else:
             self.sync_label.setToolTip(tr(
@@ -206,6 +210,12 @@ class SyncActionsMixin(CasePaneMixin):
             return dialog
 
         self.dialogs.open("held_apart", make)
+
+    def open_retention(self) -> None:
+        """A coordinator's list of the closed cases erased soon by retention: postpone or lift."""
+        if self.is_locked:
+            return
+        self.dialogs.open("retention", lambda: RetentionDialog(self.case_files, self, runner=self.runner))
 
     def _quarantine_changed(self, retried: bool) -> None:
         # Retried or left out, the record's current version may be another one now: reload it all.
