@@ -123,6 +123,10 @@ def erase_everywhere(sync: MembershipSync, case_id: str, reason: str | None) -> 
                                 "gewist; synchroniseer en probeer opnieuw, of vraag het aan je "
                                 "coördinator.")) from None
     except ServerRefused as exc:
+        if exc.code == "case_held":
+            raise ErasureRefused(tr("Het wissen van dit dossier is uitgesteld omdat het bewaard moet blijven (bv. "
+                                    "voor een gerechtelijke procedure). Er is niets gewist. Een coördinator kan het "
+                                    "uitstel opheffen via Extra › Binnenkort te wissen…")) from None
         if exc.code != "case_erased":
             raise
         # Erased already (by a colleague): only this copy is left to erase.

@@ -96,6 +96,12 @@ def set_hold(conn: Connection, case_id: str, until: dt.date, reason: str, held_b
                                                  held_by=held_by, held_at=now_iso()))
 
 
+def active_hold(conn: Connection, case_id: str, today: dt.date) -> dt.date | None:
+    """The day a hold on the case runs until, while it runs (until today or later); None without one."""
+    until = conn.execute(sa.select(retention_holds.c.until).where(retention_holds.c.case_id == case_id)).scalar()
+    return _day(until) if until is not None and until >= today.isoformat() else None
+
+
 def lift_hold(conn: Connection, case_id: str) -> bool:
     return conn.execute(retention_holds.delete().where(retention_holds.c.case_id == case_id)).rowcount > 0
 

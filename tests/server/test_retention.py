@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from leerrecht_core import protocol_lifecycle as pl
 from leerrecht_core import protocol_retention as pr
 from leerrecht_server import admin
 from leerrecht_server.retention import sweep, utc_today
@@ -284,3 +285,25 @@ def test_two_sweeps_at_once_erase_each_case_once(world: World, engine: sa.Engine
     erased = [c for r in results for c in r]
     assert sorted(erased) == sorted(c.case_id for c in due)  # every case once, none twice
     assert len(_audit(engine, "retention_erase")) == len(due)
+
+
+def test_a_hold_stops_a_requested_erasure_until_it_is_lifted(world: World, engine: sa.Engine) -> None:
+    """A hold is a duty to keep (a legal claim): a coordinator's erasure on request is refused with
+    `case_held` and erases nothing; once the hold is lifted, the same erasure goes through."""
+    anna, carla, bert = _team(world)
+    case = world.register(anna, carla, bert)
+    world.push(anna, world.sealed(anna, case, {"text": "fictief"}))
+    _closing(world, anna, case, LONG_AGO)
+    until = (TODAY + dt.timedelta(days=90)).isoformat()
+    assert world.http.post(f"/v1/cases/{case.case_id}/retention-hold", json={"until": until, "reason": "Klacht"},
+                           headers=carla.headers).status_code == 200
+    body = {"reason": "Verzoek van de ouders (fictief)",
+            "signature": pl.CaseErase(reason="x", signature=carla.secrets.signing.sign(
+                pl.erasure_message(case.case_id, carla.user_id))).model_dump(mode="json")["signature"]}
+    r = world.http.post(f"/v1/cases/{case.case_id}/erase", json=body, headers=carla.headers)
+    assert r.status_code == 409 and r.json()["code"] == "case_held"
+    assert until in r.text
+    assert _count(engine, revisions, case.case_id) == 1 and _count(engine, case_erasures, case.case_id) == 0
+    assert world.http.delete(f"/v1/cases/{case.case_id}/retention-hold", headers=carla.headers).status_code == 204
+    assert world.http.post(f"/v1/cases/{case.case_id}/erase", json=body, headers=carla.headers).status_code == 204
+    assert _count(engine, revisions, case.case_id) == 0

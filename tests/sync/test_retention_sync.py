@@ -17,6 +17,7 @@ import pytest
 from leerrecht_core.protocol_retention import DEFAULT_RETENTION_CLOSED_DAYS
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.sync.erasure import ErasureRefused, erase_everywhere
 from leerrecht_desktop.sync.retention import CLOSINGS_REPORTED_KEY, NOTICE_CHECKED_KEY
 from leerrecht_desktop.sync.retention_review import RetentionError, check_hold, hold_erasure, lift_hold, list_due
 from tests.kits.synckit import Laptop, ServerProcess, enrolled, make_case
@@ -202,3 +203,19 @@ def test_a_profile_edited_on_a_stale_copy_does_not_report_a_closed_case_open(
     merged = w2.case_files.load_case(case_id).content
     assert (merged.status, merged.class_name) == ("afgesloten", "6B")
     assert server_closed_on(server, case_id) == LONG_AGO.isoformat()
+
+
+def test_a_held_case_is_not_erased_on_request_either(server: ServerProcess, team: dict[str, Laptop]) -> None:
+    w1, w2, coord = team["w1"], team["w2"], team["coord"]
+    case_id = shared_case(w1, w2)
+    set_status(w1, case_id, "afgesloten", LONG_AGO)
+    assert w1.sync().errors == [] and coord.sync().errors == []
+    hold_erasure(coord.case_files, case_id, TODAY + dt.timedelta(days=60), HOLD_REASON)
+    engine = coord.engine()
+    try:
+        with pytest.raises(ErasureRefused, match=r"uitgesteld.*niets gewist"):
+            erase_everywhere(engine, case_id, "Verzoek van de ouders (fictief)")
+    finally:
+        engine.transport.close()
+    assert on_laptop(coord, case_id)
+    assert server.query("SELECT count(*) FROM revisions WHERE case_id = ?", (case_id,)) != [(0,)]

@@ -16,10 +16,12 @@ from leerrecht_server.api.access import visible_case
 from leerrecht_server.api.deps import CaseIdPath, CurrentDevice, Cursor, EngineDep
 from leerrecht_server.api.errors import ApiError
 from leerrecht_server.crud import erasure as crud
+from leerrecht_server.crud import retention
 from leerrecht_server.crud.audit import audit_caller
 from leerrecht_server.crud.cases import current_members, owner
 from leerrecht_server.crud.directory import team_user_ids
 from leerrecht_server.db import SeqAllocator, committed_high_water, read_transaction, write_transaction
+from leerrecht_server.retention import utc_today
 
 router = APIRouter(prefix=p.API_PREFIX, tags=["erasure"])
 FeedLimit = Annotated[int, Query(ge=1, le=pl.MAX_ERASURE_FEED)]
@@ -49,6 +51,12 @@ def erase(case_id: CaseIdPath, body: pl.CaseErase, c: CurrentDevice, engine: Eng
                                              "without a coordinator: the case's own worker).")
         if not body.reason.strip():
             raise ApiError(400, "bad_request", "An erasure needs a reason.")
+        # A hold is a duty to keep (a legal claim, GDPR art. 17(3)(e)): it stops a requested erasure too,
+        # until a coordinator lifts it, which the audit log shows.
+        held_until = retention.active_hold(conn, case_id, utc_today())
+        if held_until is not None:
+            raise ApiError(409, "case_held", f"This case's erasure is postponed until {held_until.isoformat()}; "
+                                             "lift the hold first.")
         try:
             Ed25519PublicKey.from_public_bytes(c.signing_public).verify(
                 body.signature, pl.erasure_message(case_id, c.user_id))
