@@ -85,7 +85,10 @@ def signed_time(payload: dict[str, Any] | None, received: dt.datetime) -> dt.dat
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         return None
-    moment = moment.astimezone(dt.UTC)
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:  # "0001-01-01T00:00+01:00": a moment before the first one a datetime holds
+        return None
     if moment > received + CLOCK_AHEAD:
         return None
     return moment
