@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.codec import from_dict, to_dict
 from leerrecht_desktop.models.entries import ENTRY_TYPES, Entry
@@ -59,6 +60,14 @@ def decode(kind: Kind, payload: dict[str, Any]) -> Content:
 def time_text(moment: dt.datetime) -> str:
     """A moment as the store writes it: UTC, ISO 8601, milliseconds ("2026-03-16T14:05:09.123+00:00")."""
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def saved_text(record: Record) -> str:
+    """When a record was last saved, for people, in this computer's time zone ("03/12/2026 om 18:31"),
+    marked as the time it arrived here when that is all this laptop knows (`time_received`)."""
+    local = record.saved_at.astimezone()
+    moment = tr("{date} om {time}", date=local.strftime("%d/%m/%Y"), time=local.strftime("%H:%M"))
+    return tr("{moment} (tijd van ontvangst)", moment=moment) if record.time_received else moment
 
 
 def with_saved_at(payload: dict[str, Any], saved_at: str) -> dict[str, Any]:
