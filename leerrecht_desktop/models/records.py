@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.codec import from_dict, to_dict
 from leerrecht_desktop.models.entries import ENTRY_TYPES, Entry
@@ -61,6 +62,14 @@ def time_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
+def saved_text(record: Record) -> str:
+    """When a record was last saved, for people, in this computer's time zone ("03/12/2026 om 18:31"),
+    marked as the time it arrived here when that is all this laptop knows (`time_received`)."""
+    local = record.saved_at.astimezone()
+    moment = tr("{date} om {time}", date=local.strftime("%d/%m/%Y"), time=local.strftime("%H:%M"))
+    return tr("{moment} (tijd van ontvangst)", moment=moment) if record.time_received else moment
+
+
 def with_saved_at(payload: dict[str, Any], saved_at: str) -> dict[str, Any]:
     """The payload to seal: its content plus the author's save time."""
     return {**without_saved_at(payload), SAVED_AT_KEY: saved_at}
@@ -85,7 +94,10 @@ def signed_time(payload: dict[str, Any] | None, received: dt.datetime) -> dt.dat
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         return None
-    moment = moment.astimezone(dt.UTC)
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:  # "0001-01-01T00:00+01:00": a moment before the first one a datetime holds
+        return None
     if moment > received + CLOCK_AHEAD:
         return None
     return moment

@@ -33,7 +33,7 @@ from leerrecht_desktop.models.entries import (
     WellbeingScale,
 )
 from leerrecht_desktop.models.enums import FILLED_IN_BY, GENDERS, SCALE_GENDERS, CaseStatus, Kind, Role
-from leerrecht_desktop.models.records import Record
+from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.models.wellbeing import score
 from leerrecht_desktop.paths import APP_AUTHOR
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich
@@ -88,7 +88,7 @@ def _labels(list_name: str, keys: Iterable[str]) -> str:
 
 
 class _Story:
-    def __init__(self, profile: CaseProfile, entries: list[tuple[Entry, str]], maker: Maker, made_at: dt.datetime,
+    def __init__(self, profile: CaseProfile, entries: list[tuple[Entry, str, str]], maker: Maker, made_at: dt.datetime,
                  authors: list[str], refused: int) -> None:
         self.profile = profile
         self.entries = entries
@@ -213,9 +213,11 @@ class _Story:
         out: list[Flowable] = [self.p(tr("Wat de begeleiders noteerden"), "h1")]
         if not self.entries:
             return [*out, self.p(tr("Er is nog niets genoteerd."), "small")]
-        for entry, author in self.entries:
+        for entry, author, saved in self.entries:
+            # When it was last saved: its author's own time, or (marked) when it reached this laptop.
             head = [self.p(f"{format_date(entry.occurred_on)} · {entry.kind.label}", "h2"),
-                    self.p(tr("Geschreven door {name}", name=author), "small")]
+                    self.p(tr("Geschreven door {name}, laatst opgeslagen op {moment}", name=author, moment=saved),
+                           "small")]
             body = self.entry_body(entry)
             # The heading stays with the start of what it heads; a long note may flow onto the next page.
             out.append(KeepTogether([*head, *body[:1]]))
@@ -290,20 +292,20 @@ def _chronological(record: Record) -> tuple[dt.date, str, dt.datetime]:
 def render_access_request(profile: CaseProfile, records: list[Record], *, maker: Maker, made_at: dt.datetime,
                           names: Mapping[str, str] | None = None, refused: int = 0) -> bytes:
     """The access request as PDF bytes: the cover page, the profile in words, then every entry oldest
-    first with its date and author. `records` are the case's current records (one holding the profile
-    itself is ignored); `names` maps author ids to names for an entry that lacks `author_name`;
-    `refused` counts the parts that could not be opened (said on the cover)."""
+    first with its date, author and when it was last saved. `records` are the case's current records
+    (one holding the profile itself is ignored); `names` maps author ids to names for an entry that
+    lacks `author_name`; `refused` counts the parts that could not be opened (said on the cover)."""
     chosen = sorted((r for r in records if isinstance(r.content, Entry)), key=_chronological)
     known = dict(names or {})
     unknown = tr("een begeleider")
-    entries: list[tuple[Entry, str]] = []
+    entries: list[tuple[Entry, str, str]] = []
     for record in chosen:
         entry = record.content
         assert isinstance(entry, Entry)
         # The entry's own author (its first writer); else whoever saved this revision, by name.
         author = entry.author_name or known.get(entry.author_id or record.author_id, "")
-        entries.append((entry, author or unknown))
-    authors = list(dict.fromkeys(a for _e, a in entries if a != unknown))
+        entries.append((entry, author or unknown, saved_text(record)))
+    authors = list(dict.fromkeys(a for _e, a, _s in entries if a != unknown))
     story = _Story(profile, entries, maker, made_at, authors, refused).story()
     return build_pdf(story, title=tr("Inzage in een dossier"), made_by=maker.name, made_at=made_at)
 
@@ -326,6 +328,7 @@ def labels() -> dict[str, Any]:
         "scale_gender": {g: gender_label(g) for g in SCALE_GENDERS},
         "filled_in_by": {k: filled_in_by_label(k) for k in FILLED_IN_BY},
         "role": {r.value: r.label for r in Role},
+        "saved_at_source": {"author": tr("tijd van de schrijver"), "received": tr("tijd van ontvangst")},
     }
     for name in _KEYED_LISTS:
         out[name] = {c.key: c.label for c in getattr(lists, name)}

@@ -23,7 +23,7 @@ from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, SupportMeasure, WellbeingScale
 from leerrecht_desktop.models.enums import CaseStatus
-from leerrecht_desktop.models.records import Record
+from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.models.wellbeing import score
 from leerrecht_desktop.ui import style
@@ -365,6 +365,9 @@ class EntryListModel(QAbstractTableModel):
             return entry_summary(content)
         if role == Qt.ItemDataRole.ToolTipRole and col == EntryColumn.SUMMARY:
             return entry_summary(record.content) + "\n\n" + tr("Dubbelklik om te openen en te bewerken.")
+        if role == Qt.ItemDataRole.ToolTipRole and col in (EntryColumn.DATE, EntryColumn.AUTHOR):
+            # The author's own save time (sealed with the entry), or when it arrived here, marked so.
+            return tr("Laatst opgeslagen op {moment}", moment=saved_text(record))
         if role == RECORD_ROLE:
             return record
         return None
