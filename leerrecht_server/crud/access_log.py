@@ -100,9 +100,20 @@ def prune_if_due(conn: Connection, now: dt.datetime | None = None) -> int:
 
 
 def erase_case_entries(conn: Connection, case_id: str) -> None:
-    """An erased case's access entries go with it (crud/erasure.erase_case); the erasure's own stays."""
-    conn.execute(audit_log.delete().where(audit_log.c.action.in_(pa.ACCESS_ACTIONS),
-                                          audit_log.c.case_ids == case_id))
+    """An erased case leaves the audit log nothing but its erasure (crud/erasure.erase_case; the
+    erasure's own entry is written after): the entries of that case alone (access entries, pushes,
+    shares, holds with their reasons) go, and the id is taken out of the entries of several cases,
+    which stay for the others. Who was active when stays knowable; that it concerned this case not."""
+    padded = sa.literal(" ") + audit_log.c.case_ids + sa.literal(" ")
+    rows = conn.execute(sa.select(audit_log.c.id, audit_log.c.case_ids).where(padded.like(f"% {case_id} %"))).all()
+    alone = {r.id for r in rows if str(r.case_ids).split() == [case_id]}
+    ids = sorted(alone)
+    for start in range(0, len(ids), 500):
+        conn.execute(audit_log.delete().where(audit_log.c.id.in_(ids[start:start + 500])))
+    for row in rows:
+        if row.id not in alone:
+            others = " ".join(i for i in str(row.case_ids).split() if i != case_id)
+            conn.execute(audit_log.update().where(audit_log.c.id == row.id).values(case_ids=others or None))
 
 
 # -- a case's log ----------------------------------------------------------------------------------

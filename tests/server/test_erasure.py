@@ -71,6 +71,26 @@ def test_a_coordinator_erases_a_shared_case_and_only_the_fact_stays(world: World
                                                                 pl.erasure_message(case.case_id, coord.user_id))
 
 
+def test_the_audit_log_keeps_only_the_fact_of_an_erased_case(world: World) -> None:
+    """Its pushes, registration and shares go; an entry of several cases keeps the others' ids."""
+    anna, bert, coord, case = _team_with_case(world)
+    other = world.register(anna, bert, coord)
+    with world.engine.begin() as conn:
+        conn.execute(audit_log.insert().values(at="2026-01-01T00:00:00", actor="anna", action="closings",
+                                               case_ids=f"{case.case_id} {other.case_id}", detail="closed=0 open=2"))
+    padded = sa.literal(" ") + audit_log.c.case_ids + sa.literal(" ")
+    with world.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(audit_log)
+                            .where(padded.like(f"% {case.case_id} %"))).scalar_one() >= 3
+    assert _erase(world, coord, case).status_code == 204
+    with world.engine.connect() as conn:
+        left = conn.execute(sa.select(audit_log.c.action, audit_log.c.case_ids)
+                            .where(padded.like(f"% {case.case_id} %"))).all()
+        several = conn.execute(sa.select(audit_log.c.case_ids).where(audit_log.c.action == "closings")).scalar_one()
+    assert [tuple(r) for r in left] == [("case_erased", case.case_id)]
+    assert several == other.case_id
+
+
 def test_the_feed_is_for_those_who_held_the_case_and_its_teams_coordinators(world: World) -> None:
     _, _, coord, case = _team_with_case(world)
     other = world.user("dirk")  # same team, never on the case
