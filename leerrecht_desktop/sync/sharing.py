@@ -5,6 +5,7 @@ the engine may ask the server for the directory and colleagues' keys)."""
 from __future__ import annotations
 
 from leerrecht_core.protocol import DirectoryEntry
+from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.engine import SyncEngine
 
@@ -30,5 +31,10 @@ def change_members(case_files: CaseFiles, case_id: str, add: list[str], remove: 
             engine.share_case(case_id, uid)
         for uid in remove:
             engine.unshare_case(case_id, uid)
+        access = AccessLog.of(case_files)  # recording never raises: the change stays queued
+        if add:
+            access.record(case_id, "case_shared")
+        if remove:
+            access.record(case_id, "case_unshared")
     finally:
         engine.transport.close()
