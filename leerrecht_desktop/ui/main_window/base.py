@@ -72,6 +72,7 @@ class WindowBase(QMainWindow):
     act_enrol: QAction
     act_quarantine: QAction
     act_held_apart: QAction
+    act_access_log: QAction
     act_about: QAction
 
     # -- running store work ---------------------------------------------------------------------------
