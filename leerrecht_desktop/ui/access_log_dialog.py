@@ -62,8 +62,8 @@ def action_text(entry: CaseAccessEntry) -> str:
     if entry.action == "member_add":
         return tr("gaf {name} toegang", name=subject) if subject else tr("gaf een collega toegang")
     if entry.action == "member_remove":
-        return (tr("haalde {name} van het dossier (nieuwe sleutel)", name=subject) if subject
-                else tr("haalde een collega van het dossier (nieuwe sleutel)"))
+        return (tr("nam {name} de toegang af (nieuwe sleutel)", name=subject) if subject
+                else tr("nam een collega de toegang af (nieuwe sleutel)"))
     words = {
         # On a laptop
         "case_opened": tr("opende het dossier"),
@@ -71,7 +71,7 @@ def action_text(entry: CaseAccessEntry) -> str:
         "case_summary_saved": tr("bewaarde de samenvatting als PDF"),
         "case_exported": tr("exporteerde het dossier"),
         "case_shared": tr("deelde het dossier met een collega"),
-        "case_unshared": tr("haalde een collega van het dossier"),
+        "case_unshared": tr("nam een collega de toegang af"),
         "case_handed_over": tr("droeg het dossier over"),
         "case_erased_local": tr("wiste het dossier van een laptop"),
         # On the server
@@ -112,7 +112,7 @@ class AccessLogDialog(QDialog):
         self.case_files, self.case_id, self.runner = case_files, case_id, runner
         self.log: CaseAccessLog | None = None
         self.setWindowTitle(tr("Toegangslogboek"))
-        self.resize(760, 520)
+        self.resize(920, 560)  # fits a 1366x768 screen with room to spare
         heading = (tr("Wie het dossier van {name} opende, afdrukte, exporteerde, deelde of overdroeg, en wanneer. "
                       "De nieuwste staan bovenaan.", name=name) if name else
                    tr("Wie dit dossier opende, afdrukte, exporteerde, deelde of overdroeg, en wanneer. De nieuwste "
@@ -128,7 +128,10 @@ class AccessLogDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for col in (0, 1, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # what happened gets the room
         self.table.setAccessibleName(tr("Toegangslogboek"))
         self.empty = QLabel(tr("Er staat nog niets in het toegangslogboek van dit dossier."))
         self.empty.setVisible(False)
@@ -179,9 +182,9 @@ class AccessLogDialog(QDialog):
         for i, entry in enumerate(log.entries):  # newest first, as the server sends them
             cells = (when_text(entry.at), who_text(entry), action_text(entry), where_text(entry))
             for col, text in enumerate(cells):
-                self.table.setItem(i, col, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)  # a narrow window cuts a long line short
+                self.table.setItem(i, col, item)
         self.table.setVisible(bool(log.entries))
         self.empty.setVisible(not log.entries)
         self.more.setVisible(log.more)
