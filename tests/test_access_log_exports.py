@@ -1,6 +1,7 @@
 """Every export from the command line is in the laptop's access log (issue 13, item 6): the access
 request as a PDF (made from the case, not through `CaseFiles.export`) and as JSON, and the whole
-export, one entry per case in it; run as real processes on demo data."""
+export, one entry per case in it; and `leerrecht report --case`, the case summary saved as a PDF; run as
+real processes on demo data."""
 
 from __future__ import annotations
 
@@ -54,3 +55,14 @@ def test_every_export_from_the_command_line_is_logged_once_per_case(tmp_path: Pa
     whole = run("export", "--data-dir", data_dir, "--out", tmp_path / "alles.json")
     assert whole.returncode == 0, whole.stderr
     assert sorted(_logged(data_dir)[2:]) == [("case_exported", c) for c in cases]
+
+
+def test_a_case_summary_from_the_command_line_is_logged(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert run("init", "--data-dir", data_dir, "--name", WORKER, "--role", "coordinator",
+               "--team", "Team Noord").returncode == 0
+    assert run("demo", "--data-dir", data_dir, "--cases", "2", "--seed", "13").returncode == 0
+    case_id = _case_ids(data_dir)[0]
+    made = run("report", "--data-dir", data_dir, "--case", case_id, "--out", tmp_path / "samenvatting.pdf")
+    assert made.returncode == 0, made.stderr
+    assert _logged(data_dir) == [("case_summary_saved", case_id)]
