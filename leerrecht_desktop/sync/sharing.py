@@ -27,14 +27,12 @@ def change_members(case_files: CaseFiles, case_id: str, add: list[str], remove: 
     try:
         for uid in remove:  # before anything is queued: a refusal changes nothing
             engine.check_may_unshare(uid)
+        access = AccessLog.of(case_files)  # one entry per colleague queued (recording never raises)
         for uid in add:
             engine.share_case(case_id, uid)
+            access.record(case_id, "case_shared")
         for uid in remove:
             engine.unshare_case(case_id, uid)
-        access = AccessLog.of(case_files)  # recording never raises: the change stays queued
-        if add:
-            access.record(case_id, "case_shared")
-        if remove:
             access.record(case_id, "case_unshared")
     finally:
         engine.transport.close()

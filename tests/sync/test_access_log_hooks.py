@@ -4,6 +4,7 @@ server's audit log at the next sync as metadata only; with real server processes
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from leerrecht_core.protocol_access import CaseAccessLog
 from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.database import database_path
+from leerrecht_desktop.sync.errors import SyncError
 from leerrecht_desktop.sync.handover import Handover, hand_over_cases
 from leerrecht_desktop.sync.sharing import change_members
 from tests.kits.synckit import Laptop, ServerProcess, enrolled, make_case
@@ -88,14 +90,21 @@ def test_sharing_unsharing_and_a_hand_over_reach_the_servers_audit_log(
     assert {"member_add", "member_remove"} <= {e.action for e in log.entries if e.source == "server"}
 
 
-def test_a_refused_share_records_nothing(server: ServerProcess, team: tuple[Laptop, Laptop, Laptop]) -> None:
-    coord, worker, _ = team
+def test_what_is_queued_is_logged_once_per_colleague_and_a_refusal_logs_nothing(
+        server: ServerProcess, team: tuple[Laptop, Laptop, Laptop]) -> None:
+    coord, worker, other = team
     case_id = make_case(worker.case_files, notes=1)
     assert worker.sync().errors == []
     access = AccessLog.of(worker.case_files)
-    with pytest.raises(Exception, match="coördinator"):  # a coordinator can't be taken off: nothing queued
-        change_members(worker.case_files, case_id, [], [coord.user_id])
+    with pytest.raises(SyncError, match="coördinator"):  # a coordinator can't be taken off: nothing queued
+        change_members(worker.case_files, case_id, [other.user_id], [coord.user_id])
     assert access.pending_count() == 0
+    # The colleague is queued, then an unknown one refused: the one queued is in the log, once.
+    with pytest.raises(SyncError, match="niet bekend"):
+        change_members(worker.case_files, case_id, [other.user_id, str(uuid.uuid4())], [])
+    assert [e.action for e in access.unsent(10)] == ["case_shared"]
+    assert worker.sync().errors == []
+    assert _laptop_rows(server, case_id) == [("case_shared", worker.user_id)]
 
 
 def test_a_transfer_to_another_team_is_in_the_access_log(server: ServerProcess, team: tuple[Laptop, Laptop, Laptop],
