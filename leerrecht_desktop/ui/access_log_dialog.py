@@ -152,9 +152,11 @@ class AccessLogDialog(QDialog):
         layout.addWidget(self.intro)
         layout.addWidget(note)
         layout.addWidget(self.table, 1)
-        widgets: tuple[QWidget, ...] = (self.empty, self.more, self.error, self.progress, buttons)
+        widgets: tuple[QWidget, ...] = (self.empty, self.more, self.error, self.progress)
         for widget in widgets:
             layout.addWidget(widget)
+        layout.addStretch(0)  # takes the room only while the table is hidden (a refusal, nothing yet)
+        layout.addWidget(buttons)
         self.reload()
 
     @property
