@@ -142,11 +142,14 @@ def _run_case_export(args: argparse.Namespace, data_dir: Path) -> int:
         out = out_file(args.out, SUFFIXES, "inzage.pdf", args.force, tr(".pdf of .json"))
 
         from leerrecht_desktop.reports.access_request import make_access_request
+        from leerrecht_desktop.store.access_log import AccessLog
 
         case_files = ws.unlock(passphrase())
         try:
             case_id = find_case(case_files.summaries(), args.case).case_id
             made = make_access_request(case_files, case_id, out.suffix, made_at=dt.datetime.now())
+            if out.suffix.lower() != ".json":  # the JSON is CaseFiles.export's, which records it
+                AccessLog.of(case_files).record(case_id, "case_exported")
         finally:
             case_files.lock()
         write_report(out, made.data, args.force)

@@ -148,6 +148,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
             SummaryOptions,
             render_case_summary,
         )
+        from leerrecht_desktop.store.access_log import AccessLog
 
         if password is not None and len(password) < MIN_PASSWORD_LENGTH:
             raise UsageError(tr("Het wachtwoord in {env} is te kort: kies er een van minstens {n} tekens.",
@@ -158,6 +159,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
             case_id = find_case(case_files.summaries(), args.case).case_id
             case_file = case_files.load_case(case_id)
             made_by = case_files.me.name
+            AccessLog.of(case_files).record(case_id, "case_summary_saved")  # while unlocked; never raises
         finally:
             case_files.lock()
         options = SummaryOptions(period_from=start, period_to=end,

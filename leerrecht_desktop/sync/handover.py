@@ -28,6 +28,7 @@ from leerrecht_core.protocol import RECOVERY_RECIPIENT, CaseState, MemberRemove
 from leerrecht_core.protocol_transfer import PeopleResponse, Person, TransferRequest, TransferResponse
 from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.store import tables as t
+from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.engine import SyncEngine, SyncReport
 from leerrecht_desktop.sync.removals import removal_signature, transfer_signature
@@ -178,6 +179,7 @@ class Handover:
                     engine.unshare_case(case_id, user_id)
         # Saved after the rotation: sealed under the new key, which the previous worker never gets.
         self.case_files.save(case_id, profile, record_id=record_id)
+        AccessLog.of(self.case_files).record(case_id, "case_handed_over")  # never raises
         return leave
 
     def leave(self, case_id: str, report: SyncReport) -> None:
@@ -290,6 +292,7 @@ class Handover:
                                                             signature=transfer_signature(
                                                                 self.engine, case_id, receivers[0].team_id, version)),
                                             TransferResponse)
+        AccessLog.of(self.case_files).record(case_id, "case_handed_over")  # sent by the round below
         self.engine.sync_once()  # the removal event erases the case here
         return answer
 

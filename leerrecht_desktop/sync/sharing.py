@@ -5,6 +5,7 @@ the engine may ask the server for the directory and colleagues' keys)."""
 from __future__ import annotations
 
 from leerrecht_core.protocol import DirectoryEntry
+from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.engine import SyncEngine
 
@@ -26,9 +27,12 @@ def change_members(case_files: CaseFiles, case_id: str, add: list[str], remove: 
     try:
         for uid in remove:  # before anything is queued: a refusal changes nothing
             engine.check_may_unshare(uid)
+        access = AccessLog.of(case_files)  # one entry per colleague queued (recording never raises)
         for uid in add:
             engine.share_case(case_id, uid)
+            access.record(case_id, "case_shared")
         for uid in remove:
             engine.unshare_case(case_id, uid)
+            access.record(case_id, "case_unshared")
     finally:
         engine.transport.close()

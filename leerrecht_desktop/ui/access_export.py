@@ -18,6 +18,7 @@ from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.reports.access_request import AccessRequest, make_access_request
 from leerrecht_desktop.reports.files import write_private
+from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.ui.operations import StoreOp, report_failure
 from leerrecht_desktop.ui.report_dialog.saving import documents_folder, failure_text
@@ -55,6 +56,8 @@ def export_for_access(parent: QWidget | None, case_files: CaseFiles, case_id: st
     def job() -> AccessRequest:
         made = make_access_request(case_files, case_id, out.suffix, made_at=dt.datetime.now())
         write_private(out, made.data, overwrite=True)  # the file dialog asked before replacing
+        if out.suffix.lower() != ".json":  # the JSON is CaseFiles.export's, which records it
+            AccessLog.of(case_files).record(case_id, "case_exported")
         return made
 
     def done(made: AccessRequest) -> None:

@@ -122,6 +122,15 @@ def _access_export(window: ActionHost) -> None:
                       on_done=lambda text: window.statusBar().showMessage(text, 15000))
 
 
+@main_action("access_log", lambda: tr("Toegangslogboek…"), None,
+             lambda: tr("Wie dit dossier opende, afdrukte, exporteerde, deelde of overdroeg, en wanneer"))
+def _access_log(window: ActionHost) -> None:
+    if not window.is_locked and window._current_case_id is not None:
+        from leerrecht_desktop.ui.access_log_dialog import open_access_log
+
+        open_access_log(window, window._current_case_id)
+
+
 @main_action("overview", lambda: tr("Teamoverzicht…"), None,
              lambda: tr("Aantallen van het team voor een periode, zonder namen (PDF of CSV)"))
 def _overview(window: ActionHost) -> None:
@@ -251,12 +260,17 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
     erase, access = actions["erase"], actions["access_export"]
     access.setEnabled(erase.isEnabled())
     erase.changed.connect(lambda: access.setEnabled(erase.isEnabled()))
+    # The access log is on the server: shown once the store says this laptop is enrolled; enabled as erase.
+    log = actions["access_log"]
+    log.setVisible(False)
+    log.setEnabled(erase.isEnabled())
+    erase.changed.connect(lambda: log.setEnabled(erase.isEnabled()))
     return actions
 
 
 # The menus and the toolbar by action name; None is a separator.
-CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "access_export", "assign_case", "erase", None,
-             "lock", "quit"]
+CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "access_export", "access_log", "assign_case",
+             "erase", None, "lock", "quit"]
 EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", "retention", None,
               "overview", "assign_all", None, "about"]
 

@@ -73,6 +73,7 @@ class WindowBase(QMainWindow):
     act_quarantine: QAction
     act_held_apart: QAction
     act_retention: QAction
+    act_access_log: QAction
     act_about: QAction
 
     # -- running store work ---------------------------------------------------------------------------

@@ -258,6 +258,9 @@ class CasePaneMixin(CaseListMixin):
             dialog = SummaryDialog(case_file, self.runner, made_by=self.case_files.me.name, parent=self)
             dialog.saved.connect(
                 lambda path: self.statusBar().showMessage(tr("Bewaard in {path}.", path=path), 8000))
+            access, case_id = AccessLog.of(self.case_files), case_file.case_id  # the access log, on the store thread
+            dialog.printed.connect(lambda _n: self._submit(partial(access.record, case_id, "case_printed")))
+            dialog.saved.connect(lambda _p: self._submit(partial(access.record, case_id, "case_summary_saved")))
             return dialog
 
         self.dialogs.open("summary", make)

@@ -56,6 +56,7 @@ class SyncActionsMixin(CasePaneMixin):
         self.act_quarantine.setEnabled(normal and self.sync.enrolled)
         self.act_held_apart.setEnabled(normal and self.sync.enrolled)
         self.act_retention.setEnabled(normal and self.sync.enrolled)
+        self.act_access_log.setVisible(self.sync.enrolled)
 
     def _show_sync_text(self, text: str) -> None:
         self.sync_label.setText(text)
