@@ -14,7 +14,7 @@ import datetime as dt
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.entries import Entry, HomeVisit
-from leerrecht_desktop.models.records import Record
+from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.reports.case_summary_options import (
     ALL_SECTIONS,
     MIN_PASSWORD_LENGTH,
@@ -44,7 +44,9 @@ def render_case_summary(profile: CaseProfile, entries: list[Record], options: Su
         p = Pseudonymiser(profile)
         profile = p.profile(profile)
         items = [p.entry(e) for e in items]
-    story = SummaryStory(profile, items, options, age=age, today=today).story()
+    newest = max(chosen, key=lambda r: r.saved_at, default=None)
+    story = SummaryStory(profile, items, options, age=age, today=today,
+                         last_saved="" if newest is None else saved_text(newest)).story()
     return build_pdf(story, title=tr("Dossiersamenvatting"), made_by=made_by, made_at=made_at,
                      password=options.password)
 

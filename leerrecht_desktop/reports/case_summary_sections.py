@@ -41,8 +41,10 @@ class SummaryStory:
     """Builds the story (list of flowables) of one summary."""
 
     def __init__(self, profile: CaseProfile, entries: list[Entry], options: SummaryOptions, *, age: int | None,
-                 today: dt.date) -> None:
+                 today: dt.date, last_saved: str = "") -> None:
         self.profile = profile
+        # When the newest entry in it was saved: its author's time, or marked as the time received.
+        self.last_saved = last_saved
         self.entries = entries
         self.options = options
         self.age = age
@@ -150,6 +152,7 @@ class SummaryStory:
             (tr("Toegewezen aan"), rich(", ".join(w.name for w in pr.assigned if w.name))),
             (tr("Toestemming"), rich(consent)),
             (tr("Periode"), rich(self.period_text())),
+            (tr("Laatst bijgewerkt"), rich(self.last_saved)),
         ]))
         return out
 

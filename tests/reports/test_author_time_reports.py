@@ -70,3 +70,18 @@ def test_the_access_request_json_names_the_sources_of_saved_at() -> None:
     set_language("en")
     data = access_request_json({"format": "leerrecht-export", "format_version": 1, "cases": [], "refused": []})
     assert data["labels"]["saved_at_source"] == {"author": "the author's time", "received": "time received"}
+
+
+def test_the_case_summary_says_when_its_newest_entry_was_saved_marked_when_only_received() -> None:
+    from leerrecht_desktop.reports.case_summary import SummaryOptions, render_case_summary
+
+    written = _note(1, dt.datetime(2025, 1, 6, 12, 30, tzinfo=dt.UTC))
+    received = _note(2, dt.datetime(2025, 1, 7, 8, 5, tzinfo=dt.UTC), received=True)
+
+    def summary(records: list[Record]) -> str:
+        return flat(pdf_text(render_case_summary(profile(), records, SummaryOptions(), made_by="Fictieve Werker",
+                                                 made_at=MADE_AT, today=dt.date(2025, 6, 20))))
+
+    assert "Laatst bijgewerkt 06/01/2025 om 13:30" in summary([written])
+    assert "Laatst bijgewerkt 07/01/2025 om 09:05 (tijd van ontvangst)" in summary([written, received])
+    assert "Laatst bijgewerkt" not in summary([])
