@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint bench bench-local bench-sync bench-report bench-peer bundle clean-venv
 
 $(STAMP): pyproject.toml
+	@bash scripts/install-system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

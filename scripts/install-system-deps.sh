@@ -4,19 +4,28 @@
 set -euo pipefail
 pkgs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
-      xvfb xauth poppler-utils
+      xvfb xauth poppler-utils python3-venv
       binutils  # objdump: PyInstaller reads library dependencies with it (make bundle, tests/test_bundle.py)
       nginx-light postgresql-client-15)  # the reverse-proxy example (tests/server/test_proxy.py); pg_dump for the restore drill
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "Not a Debian/Ubuntu system: install Qt's system libraries (see this script's list) yourself." >&2
+  exit 0
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  # Root runs apt-get itself (a Debian machine used as root often has no sudo); anyone else through sudo.
+  as_root=()
   if [ "$(id -u)" -ne 0 ]; then
-    echo "Missing system packages: ${missing[*]} (run this script as root, or install them)" >&2
-    exit 1
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "Missing system packages: ${missing[*]} (run this script as root, or install them)" >&2
+      exit 1
+    fi
+    echo "Installing Qt's system libraries with sudo: ${missing[*]}" >&2
+    as_root=(sudo)
   fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -71,7 +71,7 @@ def _enrol_code() -> str:
 
 def run_enroll(args: argparse.Namespace, data_dir: Path) -> int:
     from leerrecht_desktop.sync.account import enrol, login_new_laptop
-    from leerrecht_desktop.sync.transport import check_server_url, normalise_pin
+    from leerrecht_desktop.sync.transport import Unauthorized, check_server_url, normalise_pin
 
     server = check_server_url(args.server)  # refuse plain http to a remote host before asking anything
     pin = normalise_pin(args.pin_sha256)
@@ -80,13 +80,23 @@ def run_enroll(args: argparse.Namespace, data_dir: Path) -> int:
         with workspace(data_dir) as ws:
             has_profile = ws.has_profile()
     if not has_profile:
-        # An empty folder: a further laptop of a user who is enrolled already.
+        # An empty folder: a further laptop of a user who is enrolled already. A first laptop (it got an
+        # enrolment code) needs a profile first: say so, instead of the server's "unknown laptop".
+        first_laptop = tr("Deze map heeft nog geen profiel. Maak er eerst een met 'leerrecht init --data-dir {dir} "
+                          "--name NAAM --role ROL --team TEAM' en meld deze laptop dan aan met de code van de "
+                          "beheerder.", dir=str(data_dir))
+        if os.environ.get(ENROL_CODE_ENV):
+            raise CliError(first_laptop)
         secret = passphrase()
-        with undo_on_failure(data_dir):
-            ws, case_files = login_new_laptop(data_dir, server, args.user, secret, pinned_sha256=pin,
-                                              ca_file=args.ca_file)
-            case_files.lock()
-            ws.close()
+        try:
+            with undo_on_failure(data_dir):
+                ws, case_files = login_new_laptop(data_dir, server, args.user, secret, pinned_sha256=pin,
+                                                  ca_file=args.ca_file)
+                case_files.lock()
+                ws.close()
+        except Unauthorized:
+            raise CliError(tr("Aanmelden met gebruikersnaam en wachtwoordzin lukt alleen als je al een andere "
+                              "laptop aangemeld hebt.") + " " + first_laptop) from None
         print(tr("Deze laptop is aangemeld als {user}. Gebruik 'leerrecht sync' om je dossiers op te halen.",
                  user=args.user))
         return EXIT_OK

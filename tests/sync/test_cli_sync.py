@@ -78,3 +78,22 @@ def test_enroll_refuses_plain_http_to_another_machine_and_a_missing_server(tmp_p
     assert "niet bereikbaar" in one_line_refusal(gone)
     never = run("sync", "--data-dir", folder)
     assert "leerrecht enroll" in one_line_refusal(never)
+
+
+def test_enroll_on_a_folder_without_a_profile_says_to_make_one_first(server: ServerProcess, tmp_path: Path) -> None:
+    """A newcomer's first laptop: with the beheerder's code but no `init`, and without a code for a user who
+    has no laptop yet, the line names `leerrecht init` instead of "the server doesn't know this laptop";
+    nothing is left behind in the folder."""
+    server.admin("create-team", "Noord")
+    code = server.create_user("nieuw", "netsterk", "Noord")
+    folder = tmp_path / "leeg"
+    with_code = one_line_refusal(run("enroll", "--data-dir", folder, "--server", server.url, "--user", "nieuw",
+                                     code=code))
+    assert "leerrecht init --data-dir" in with_code and "herkent deze laptop niet" not in with_code
+    without = one_line_refusal(run("enroll", "--data-dir", folder, "--server", server.url, "--user", "nieuw"))
+    assert "al een andere laptop" in without and "leerrecht init" in without
+    assert not folder.exists() or not any(folder.iterdir())
+    # The code was not used up: after init, the same code enrols the laptop.
+    assert run("init", "--data-dir", folder, "--name", "Fictieve Nieuwe", "--role", "netsterk").returncode == 0
+    done = run("enroll", "--data-dir", folder, "--server", server.url, "--user", "nieuw", code=code)
+    assert done.returncode == 0, done.stderr
