@@ -24,6 +24,7 @@ from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.about import application_icon
 from leerrecht_desktop.ui.crash import install_crash_handler
 from leerrecht_desktop.ui.main_window import MainWindow
+from leerrecht_desktop.ui.qt_translations import install_qt_translations
 from leerrecht_desktop.ui.reenrol_dialog import ResetProfileDialog
 from leerrecht_desktop.ui.style import apply_style
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -216,6 +217,7 @@ def run_gui(data_dir: Path) -> int:
         if workspace is None:
             return 1
         set_language(workspace.language)
+        install_qt_translations(workspace.language)
         shell = Shell(workspace)
         shell.start()
         try:

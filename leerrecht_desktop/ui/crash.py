@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 
 import PySide6
-from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot, qVersion
+from PySide6.QtCore import QObject, Qt, Signal, Slot, qVersion
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop import __version__
 from leerrecht_desktop.logs import current_log_file, exception_frames, safe_exception_text, scrub_paths, tail
+from leerrecht_desktop.ui.folders import documents_folder
 from leerrecht_desktop.ui.style import mark
 
 LOG_LINES = 200
@@ -176,9 +177,9 @@ class CrashDialog(QDialog):
 
     def choose_file(self) -> str:
         """Where to save (a separate method, so tests can answer for the file dialog)."""
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         path, _filter = QFileDialog.getSaveFileName(
-            self, tr("Crashrapport opslaan"), str(Path(folder) / default_report_name()), tr("Tekstbestanden (*.txt)"))
+            self, tr("Crashrapport opslaan"), str(documents_folder() / default_report_name()),
+            tr("Tekstbestanden (*.txt)"))
         return path
 
     def save_report(self) -> None:

@@ -37,6 +37,7 @@ from leerrecht_desktop.ui.enrol_dialog import EnrolDialog
 from leerrecht_desktop.ui.main_window.actions import build_actions, build_menus
 from leerrecht_desktop.ui.main_window.locking import ActivityWatcher, LockingMixin
 from leerrecht_desktop.ui.main_window.sync_actions import sync_state_text
+from leerrecht_desktop.ui.qt_translations import install_qt_translations
 from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from leerrecht_desktop.ui.share_dialog import ShareDialog
@@ -189,6 +190,7 @@ class MainWindow(LockingMixin):
             self.set_idle_minutes(idle_minutes)
             if language_changed:
                 set_language(language)
+                install_qt_translations(language)
                 self.language_changed.emit()
             elif not self.statusBar().currentMessage():  # don't hide "the new server address is saved"
                 self.statusBar().showMessage(tr("Instellingen bewaard."), 5000)

@@ -3,16 +3,10 @@ sentence shown when making or saving the file failed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import QStandardPaths
-
 from leerrecht_core.i18n import tr
+from leerrecht_desktop.ui.folders import documents_folder
 
-
-def documents_folder() -> Path:
-    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
+__all__ = ["documents_folder", "failure_text"]
 
 
 def failure_text(exc: Exception) -> str:
