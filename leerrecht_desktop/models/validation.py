@@ -45,7 +45,8 @@ class Checker:
 
     def max_length(self, field: str, value: str, limit: int) -> None:
         if len(value) > limit:
-            self.fail(field, tr("Dit veld is te lang: maximaal {limit} tekens.", limit=limit))
+            self.fail(field, tr("Deze tekst is te lang: {length} tekens, maximaal {limit}. Kort hem in.",
+                                length=len(value), limit=limit))
 
     def one_of(self, field: str, value: str, allowed: set[str], allow_empty: bool = True) -> None:
         if value == "" and allow_empty:

@@ -48,12 +48,28 @@ def error_label() -> QLabel:
     return label
 
 
+def when_edited(field: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` each time the person changes `field` (typing, choosing, ticking): an error message
+    about what was there must not stay once it is being put right. Connected once per field."""
+    if field.property("clearsError"):
+        return
+    field.setProperty("clearsError", True)
+    for name in ("textEdited", "textChanged", "currentIndexChanged", "toggled", "dateChanged", "valueChanged",
+                 "changed"):
+        signal = getattr(field, name, None)
+        if signal is not None and hasattr(signal, "connect"):
+            signal.connect(lambda *_args: then())
+            return
+
+
 def show_error(label: QLabel, message: str | None, field: QWidget | None = None) -> None:
     label.setText(message or "")
     label.setVisible(bool(message))
     if field is not None:
         mark(field, "invalid", bool(message))
         field.setAccessibleDescription(message or "")
+        if message:
+            when_edited(field, lambda: show_error(label, None, field) if label.isVisible() else None)
     window = label.window()
     if isinstance(window, QDialog):
         fit_height(window)

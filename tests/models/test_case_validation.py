@@ -118,7 +118,7 @@ def test_values_outside_the_pick_lists_are_refused(field_name: str, value: objec
 
 def test_overlong_fields_are_refused_with_the_limit() -> None:
     err = errors_of(valid_profile(first_name="F" * 201))
-    assert err.for_field("first_name") == "Dit veld is te lang: maximaal 200 tekens."
+    assert err.for_field("first_name") == "Deze tekst is te lang: 201 tekens, maximaal 200. Kort hem in."
 
 
 def test_age_is_counted_in_completed_years() -> None:

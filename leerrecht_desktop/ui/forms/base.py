@@ -9,14 +9,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from leerrecht_core.i18n import tr
+from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop.models.codec import from_dict
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, encode
@@ -40,7 +41,16 @@ from leerrecht_desktop.ui.forms.drafts import (
 )
 from leerrecht_desktop.ui.forms.widgets import watch_changes
 from leerrecht_desktop.ui.operations import StoreOp
+from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
+from leerrecht_desktop.ui.unlock import when_edited
+
+
+def thousands(n: int) -> str:
+    """20.000 in Dutch, 20,000 in English."""
+    text = f"{n:,}"
+    return text.replace(",", ".") if current_language() == "nl" else text
+
 
 # error_label is part of this module's interface: the forms built on EntryForm import it from here.
 __all__ = ["EntryForm", "error_label"]
@@ -193,10 +203,17 @@ class EntryForm(QDialog):
             hint_label.setObjectName("keyHint")
             hint_label.setWordWrap(True)
             column.addWidget(hint_label)
+        if isinstance(widget, QPlainTextEdit) and widget.property("maxChars"):
+            column.addWidget(self._counter(widget, int(widget.property("maxChars"))))
         err = error_label()
         column.addWidget(err)
         row_label = QLabel(label)
         row_label.setBuddy(focus or widget)
+        # Screen readers name a field by its accessible name; the row's label is beside it, not in it.
+        # A composite field (a date with its "geen datum" box) is read through its focus proxy.
+        for named in (focus or widget, (focus or widget).focusProxy()):
+            if named is not None and not named.accessibleName():
+                named.setAccessibleName(label.replace("&", "").rstrip(" *:"))
         self._row_labels.append(row_label)
         self.form.addRow(row_label, container)
         if name is not None:
@@ -204,6 +221,23 @@ class EntryForm(QDialog):
         if self.first_focus is None:
             self.first_focus = focus or widget
         return widget
+
+    @staticmethod
+    def _counter(field: QPlainTextEdit, limit: int) -> QLabel:
+        """How much room a long text has left, live, as the save will count it."""
+        counter = QLabel()
+        counter.setObjectName("keyHint")
+        counter.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+        def update() -> None:
+            left = limit - len(field.toPlainText())
+            counter.setText(tr("nog {n} tekens", n=thousands(left)) if left >= 0
+                            else tr("{n} tekens te veel", n=thousands(-left)))
+            mark(counter, "invalid", left < 0)
+
+        field.textChanged.connect(update)
+        update()
+        return counter
 
     def register_field(self, name: str, focus: QWidget, error: QLabel) -> None:
         self._slots[name] = FieldSlot(focus, error)
@@ -242,8 +276,10 @@ class EntryForm(QDialog):
             slot.error.setText("\n".join(per_field[name]))
             slot.error.show()
             set_invalid(slot.focus, True)
+            when_edited(slot.focus, partial(self._field_put_right, slot))
         ordered = [name for _, name in placed] + [f for f in per_field if f not in self._slots]
-        lines = [f"• {m}" for name in ordered for m in per_field[name]]
+        # The summary is read away from the fields: each line names its field.
+        lines = [f"• {self._field_name(name)}{m}" for name in ordered for m in per_field[name]]
         self.error_summary_title.setText(title or tr("Nog niet bewaard. Verbeter dit en bewaar opnieuw:"))
         self.error_summary_list.setText("\n".join(lines))
         self.error_summary_list.setVisible(bool(lines))
@@ -252,6 +288,18 @@ class EntryForm(QDialog):
             first = self._slots[placed[0][1]].focus
             self.scroll_area.ensureWidgetVisible(first)
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _field_name(self, name: str) -> str:
+        slot = self._slots.get(name)
+        label = slot.focus.accessibleName() if slot is not None else ""
+        return f"{label}: " if label else ""
+
+    def _field_put_right(self, slot: FieldSlot) -> None:
+        """The field is being changed: its message goes (the summary stays until the next save)."""
+        if slot.error.isVisible():
+            slot.error.clear()
+            slot.error.hide()
+            set_invalid(slot.focus, False)
 
     def show_problem(self, title: str, detail: str = "") -> None:
         self.clear_errors()

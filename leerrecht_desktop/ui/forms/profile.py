@@ -186,7 +186,8 @@ class ProfileForm(EntryForm):
         self.home_language = self.add_field("home_language", tr("Thuistaal"), line_edit())
 
         self.add_section(tr("Context"))
-        self.address = self.add_field("address", tr("Adres"), plain_text(2, tr("Straat en nummer, gemeente")))
+        self.address = self.add_field("address", tr("Adres"),
+                                      plain_text(2, tr("Straat en nummer, gemeente"), limit=500))
         self.contacts = ContactsEditor()
         self.add_field(None, tr("Contactpersonen"), self.contacts, focus=self.contacts.add_button)
         self.contacts.rows_changed.connect(self._contacts_changed)

@@ -298,8 +298,13 @@ class OptionalNumber(QSpinBox):
         self.setValue(self._empty if value is None else value)
 
 
-def plain_text(height_lines: int = 4, placeholder: str = "") -> QPlainTextEdit:
+# The longest text a long field takes (models: LONG); a form shows how much room is left (forms/base.py).
+LONG_TEXT = 20_000
+
+
+def plain_text(height_lines: int = 4, placeholder: str = "", *, limit: int = LONG_TEXT) -> QPlainTextEdit:
     edit = QPlainTextEdit()
+    edit.setProperty("maxChars", limit)
     edit.setTabChangesFocus(True)  # keyboard users tab on to the next field instead of typing a tab
     if placeholder:
         edit.setPlaceholderText(placeholder)
