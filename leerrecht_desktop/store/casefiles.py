@@ -19,7 +19,7 @@ from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.crypto.keys import new_case_key, wrap_case_key
 from leerrecht_core.crypto.local import open_local, seal_local
 from leerrecht_core.i18n import tr
-from leerrecht_desktop.models.case import CaseProfile, check_change
+from leerrecht_desktop.models.case import CaseProfile, check_change, known_names
 from leerrecht_desktop.models.entries import Entry
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Content, Record, decode, encode, time_text
@@ -36,6 +36,17 @@ __all__ = ["CaseFile", "CaseFiles", "VerifiedIncoming"]
 
 
 @dataclass
+class RemovedEntry:
+    """An entry deleted from the case: when and by whom (the tombstone's author), nothing of what it
+    held. The deletion syncs as a revision like any other change, so every laptop shows the same."""
+    record_id: str
+    kind: Kind
+    removed_at: dt.datetime
+    author_id: str
+    author_name: str = ""
+
+
+@dataclass
 class CaseFile:
     case_id: str
     profile: Record
@@ -43,6 +54,8 @@ class CaseFile:
     summary: CaseSummary
     # Records that failed their signature or tag check: not shown, but said.
     refused: list[str] = field(default_factory=list)
+    # Entries deleted from the case (verified tombstones), newest first: the timeline says so.
+    removed: list[RemovedEntry] = field(default_factory=list)
 
     @property
     def content(self) -> CaseProfile:
@@ -68,6 +81,7 @@ class CaseFiles(SyncHooks, ProfileHistory):
             rows, heads_refused = self.bookkeeping.check_heads(conn, case_id, rows)
             profile: Record | None = None
             entries: list[Record] = []
+            tombstones: list[Any] = []
             # One sentence for whatever was wrong with the heads: a single change outside the app (a
             # head moved to another record id) leaves both a forged head and a record without one.
             refused: list[str] = [str(head_refused())] if heads_refused else []
@@ -78,6 +92,7 @@ class CaseFiles(SyncHooks, ProfileHistory):
                     refused.append(str(exc))
                     continue
                 if record is None:  # a verified tombstone
+                    tombstones.append(row)
                     continue
                 if record.kind == Kind.CASE:
                     profile = record
@@ -89,8 +104,13 @@ class CaseFiles(SyncHooks, ProfileHistory):
                 profile.content.history = previous.history if previous is not None else []
         if profile is None:
             raise CaseNotFound(refused[0] if refused else tr("Dit dossier heeft geen leesbaar profiel."))
-        entries.sort(key=_timeline_key, reverse=True)
-        return CaseFile(case_id, profile, entries, self.summary(case_id), refused)
+        entries.sort(key=timeline_key, reverse=True)
+        names = known_names(profile.content) if isinstance(profile.content, CaseProfile) else {}
+        names[self.user.user_id] = self.user.name
+        removed = sorted((RemovedEntry(row.record_id, Kind(row.kind), dt.datetime.fromisoformat(row.saved_at),
+                                       row.author_id, names.get(row.author_id, "")) for row in tombstones),
+                         key=lambda r: r.removed_at, reverse=True)
+        return CaseFile(case_id, profile, entries, self.summary(case_id), refused, removed)
 
     def history(self, record_id: str) -> list[Record]:
         """Every readable revision of one record, oldest first. Tombstones are checked but not listed;
@@ -276,6 +296,6 @@ class CaseFiles(SyncHooks, ProfileHistory):
             "refused": refused,
         }
 
-def _timeline_key(record: Record) -> tuple[dt.date, dt.datetime]:
+def timeline_key(record: Record) -> tuple[dt.date, dt.datetime]:
     occurred = getattr(record.content, "occurred_on", None) or record.saved_at.date()
     return occurred, record.saved_at

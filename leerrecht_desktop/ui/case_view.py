@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -32,7 +34,7 @@ from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import ENTRY_KINDS, Kind
 from leerrecht_desktop.models.records import Record
-from leerrecht_desktop.store.casefiles import CaseFile
+from leerrecht_desktop.store.casefiles import CaseFile, RemovedEntry, timeline_key
 from leerrecht_desktop.ui import style
 from leerrecht_desktop.ui.flow_layout import FlowLayout
 from leerrecht_desktop.ui.history_panel import HistoryPanel
@@ -51,6 +53,12 @@ def plural_label(kind: Kind) -> str:
         Kind.NOTE: tr("Notities"),
         Kind.SUPPORT: tr("Steun"),
     }[kind]
+
+
+# The keys of "+ Huisbezoek" and friends (the window's Dossier menu has them too: ui/main_window/actions.py).
+ADD_SHORTCUTS: dict[Kind, str] = {Kind.HOME_VISIT: "Ctrl+Shift+H", Kind.FAMILY_CONTACT: "Ctrl+Shift+C",
+                                  Kind.WELLBEING: "Ctrl+Shift+W", Kind.NOTE: "Ctrl+Shift+N",
+                                  Kind.SUPPORT: "Ctrl+Shift+S"}
 
 
 def add_label(kind: Kind) -> str:
@@ -106,19 +114,22 @@ class EntryTable(QWidget):
         layout.addWidget(self.empty)
         self.set_records([])
 
-    def set_records(self, records: list[Record]) -> None:
+    def set_records(self, records: Sequence[Record | RemovedEntry]) -> None:
         self.model.set_records(records)
         self.view.setVisible(bool(records))
         self.empty.setVisible(not records)
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_record.emit(self.model.record_at(index.row()))
+            record = self.model.record_at(index.row())
+            if isinstance(record, Record):  # a deleted entry's row has nothing to open
+                self.open_record.emit(record)
 
 
 class CaseView(QWidget):
     add_entry_requested = Signal(object)  # Kind
     edit_record_requested = Signal(object)  # Record
+    read_record_requested = Signal(object)  # Record: the read view (ui/entry_view.py), from there edit or delete
     edit_profile_requested = Signal()
     handover_requested = Signal()
     conflicts_requested = Signal()  # sync: the user wants to choose between conflicting values
@@ -178,7 +189,7 @@ class CaseView(QWidget):
         self.tabs.setDocumentMode(False)
         self.timeline = EntryTable(
             tr("Nog niets in dit dossier. Voeg hierboven een huisbezoek, contact of notitie toe."))
-        self.timeline.open_record.connect(self.edit_record_requested)
+        self.timeline.open_record.connect(self.read_record_requested)
         self.tabs.addTab(self.timeline, tr("Tijdlijn"))
         self.kind_tables: dict[Kind, EntryTable] = {}
         for kind in (Kind.HOME_VISIT, Kind.FAMILY_CONTACT):
@@ -268,7 +279,8 @@ class CaseView(QWidget):
 
     def _add_button(self, kind: Kind) -> QPushButton:
         button = QPushButton(add_label(kind))
-        button.setToolTip(tr("Voeg een {kind} toe", kind=kind.label.lower()))
+        keys = QKeySequence(ADD_SHORTCUTS[kind]).toString(QKeySequence.SequenceFormat.NativeText)
+        button.setToolTip(tr("Voeg een {kind} toe ({keys})", kind=kind.label.lower(), keys=keys))
         button.clicked.connect(lambda: self.add_entry_requested.emit(kind))
         self.action_buttons[kind] = button
         return button
@@ -276,7 +288,7 @@ class CaseView(QWidget):
     def _add_kind_tab(self, kind: Kind) -> None:
         table = EntryTable(tr("Nog niets van deze soort in dit dossier."), show_kind=False)
         table.setToolTip(kind.label)
-        table.open_record.connect(self.edit_record_requested)
+        table.open_record.connect(self.read_record_requested)
         self.kind_tables[kind] = table
         self.tabs.addTab(table, plural_label(kind))
 
@@ -329,7 +341,11 @@ class CaseView(QWidget):
             lines += [f"• {message}" for message in case_file.refused]
             self.refused_label.setText("\n".join(lines))
         self.refused_label.setVisible(bool(case_file.refused))
-        self.timeline.set_records(case_file.entries)
+        # Newest first, deleted entries among them by the day they were deleted.
+        self.timeline.set_records(sorted(
+            [*case_file.entries, *case_file.removed], reverse=True,
+            key=lambda r: (r.removed_at.astimezone().date(), r.removed_at) if isinstance(r, RemovedEntry)
+            else timeline_key(r)))
         self.tabs.setTabToolTip(0, _count_text(len(case_file.entries)))
         for kind, table in self.kind_tables.items():
             records = case_file.of_kind(kind)

@@ -5,7 +5,6 @@ throws it away. The list, the opening (signature and key checked on this laptop)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -39,50 +38,19 @@ from leerrecht_desktop.sync.held_apart_review import (
     reason_word,
     received_text,
 )
-from leerrecht_desktop.ui.conflict_dialog import field_labels
+from leerrecht_desktop.ui.entry_view import readable_payload
 from leerrecht_desktop.ui.operations import NetworkOp
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import busy_bar, error_label, show_error
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
 
 def readable(opened: OpenedItem) -> str:
-    """The held change as labelled lines for a person to judge: each filled-in field, nested ones
-    indented; ids left out (the row says who wrote it), dates as on a Flemish form."""
+    """The held change as labelled lines for a person to judge (`readable_payload`)."""
     if opened.payload is None:
         return tr("Deze wijziging verwijdert dit onderdeel uit het dossier.")
-    labels = field_labels()
-    lines: list[str] = []
+    return readable_payload(opened.payload)
 
-    def scalar(value: Any) -> str:
-        if isinstance(value, bool):
-            return tr("ja") if value else tr("nee")
-        match = _ISO_DATE.match(str(value))
-        return f"{match[3]}/{match[2]}/{match[1]}" if match else str(value)
-
-    def walk(value: Any, depth: int, key: str | None) -> None:
-        pad, label = "  " * depth, labels.get(key or "", key or "")
-        if isinstance(value, dict):
-            if key is not None:
-                lines.append(f"{pad}{label}:")
-            for inner_key, inner in value.items():
-                if not str(inner_key).endswith("_id"):
-                    walk(inner, depth + (key is not None), str(inner_key))
-        elif isinstance(value, list):
-            if value:
-                lines.append(f"{pad}{label}:")
-                for inner in value:
-                    if isinstance(inner, dict | list):
-                        walk(inner, depth + 1, None)
-                    else:
-                        lines.append(f"{pad}  - {scalar(inner)}")
-        elif value not in (None, ""):
-            lines.append(f"{pad}{label}: {scalar(value)}")
-
-    walk(opened.payload, 0, None)
-    return "\n".join(lines)
 
 
 class HeldApartDialog(QDialog):

@@ -5,6 +5,7 @@ They hold decrypted data in memory only; `clear()` drops it when the app locks."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -26,6 +27,7 @@ from leerrecht_desktop.models.enums import CaseStatus
 from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.models.wellbeing import score
+from leerrecht_desktop.store.casefiles import RemovedEntry
 from leerrecht_desktop.ui import style
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -324,10 +326,10 @@ class EntryListModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._rows: list[Record] = []
+        self._rows: list[Record | RemovedEntry] = []
         self._titles = [tr("Datum"), tr("Soort"), tr("Auteur"), tr("Samenvatting")]
 
-    def set_records(self, records: list[Record]) -> None:
+    def set_records(self, records: Sequence[Record | RemovedEntry]) -> None:
         self.beginResetModel()
         self._rows = list(records)
         self.endResetModel()
@@ -335,7 +337,7 @@ class EntryListModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_records([])
 
-    def record_at(self, row: int) -> Record:
+    def record_at(self, row: int) -> Record | RemovedEntry:
         return self._rows[row]
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
@@ -354,6 +356,8 @@ class EntryListModel(QAbstractTableModel):
             return None
         record = self._rows[index.row()]
         col = EntryColumn(index.column())
+        if isinstance(record, RemovedEntry):
+            return self._removed_data(record, col, role)
         if role == Qt.ItemDataRole.DisplayRole:
             content = record.content
             if col == EntryColumn.DATE:
@@ -364,10 +368,30 @@ class EntryListModel(QAbstractTableModel):
                 return getattr(content, "author_name", "")
             return entry_summary(content)
         if role == Qt.ItemDataRole.ToolTipRole and col == EntryColumn.SUMMARY:
-            return entry_summary(record.content) + "\n\n" + tr("Dubbelklik om te openen en te bewerken.")
+            return entry_summary(record.content) + "\n\n" + tr("Dubbelklik om te lezen; bewerken of verwijderen "
+                                                                 "kan van daaruit.")
         if role == Qt.ItemDataRole.ToolTipRole and col in (EntryColumn.DATE, EntryColumn.AUTHOR):
             # The author's own save time (sealed with the entry), or when it arrived here, marked so.
             return tr("Laatst opgeslagen op {moment}", moment=saved_text(record))
         if role == RECORD_ROLE:
             return record
+        return None
+
+    @staticmethod
+    def _removed_data(removed: RemovedEntry, col: EntryColumn, role: int) -> Any:
+        """A deleted entry's row: when, what kind, by whom; nothing of what it held."""
+        if role == Qt.ItemDataRole.DisplayRole:
+            return {EntryColumn.DATE: format_date(removed.removed_at.astimezone().date()),
+                    EntryColumn.KIND: removed.kind.label, EntryColumn.AUTHOR: removed.author_name,
+                    EntryColumn.SUMMARY: tr("Verwijderd")}[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tr("Dit onderdeel is verwijderd op {moment}{by}.",
+                      moment=removed.removed_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+                      by=tr(" door {name}", name=removed.author_name) if removed.author_name else "")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("#6b7280")
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
         return None

@@ -342,6 +342,7 @@ def test_a_draft_survives_closing_the_form_unsaved(qtbot, case_files, tasks, cas
     assert not again.draft_banner.isHidden()
     assert again.draft_banner_label.text().startswith("Concept hersteld van ")
 
+    again.confirm_discard = lambda: True  # type: ignore[method-assign]  # "Weggooien?" answered yes
     again.discard_draft_button.click()
     assert again.observations.toPlainText() == "" and again.draft_banner.isHidden()
     assert case_files.load_draft(draft_id) is None

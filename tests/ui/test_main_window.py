@@ -205,6 +205,12 @@ def test_the_case_view_asks_for_the_right_form(qtbot, main_window: MainWindow, f
     rect = table.visualRect(view.timeline_model.index(0, EntryColumn.SUMMARY))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # a real double-click
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # starts with a press
+    # A double-click reads the entry (ui/entry_view.py); editing is one button on from there.
+    from leerrecht_desktop.ui.entry_view import EntryView
+
+    reading = main_window.dialogs.get("entry", EntryView)
+    assert reading is not None and fake_forms.entry_forms[-1].call[1] == Kind.HOME_VISIT
+    reading.edit_button.click()
     case_id, kind, record = fake_forms.entry_forms[-1].call
     assert (case_id, kind) == (sample.ids["Amira"], Kind.WELLBEING)
     assert record is view.timeline_model.record_at(0)

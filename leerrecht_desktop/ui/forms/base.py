@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop.models.codec import from_dict
@@ -152,7 +152,7 @@ class EntryForm(QDialog):
     # -- layout helpers ----------------------------------------------------------------------------
 
     def _build_chrome(self) -> None:
-        chrome = FormChrome(self, self.discard_draft, self.save, self.reject)
+        chrome = FormChrome(self, self.ask_discard_draft, self.save, self.reject)
         self.draft_banner = chrome.draft_banner
         self.draft_banner_label = chrome.draft_banner_label
         self.discard_draft_button = chrome.discard_draft_button
@@ -450,6 +450,18 @@ class EntryForm(QDialog):
 
     def keep_from_base(self, content: Any) -> None:
         """Fields a form does not edit (e.g. who is assigned) come from the record, never a draft."""
+
+    def confirm_discard(self) -> bool:
+        """"Concept weggooien" throws away what was typed: asked first (a method, so tests can answer)."""
+        return QMessageBox.question(
+            self, tr("Concept weggooien"),
+            tr("Wat je in dit concept typte, weggooien? Het formulier toont dan weer wat bewaard is."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+
+    def ask_discard_draft(self) -> None:
+        if self.confirm_discard():
+            self.discard_draft()
 
     def discard_draft(self) -> None:
         try:

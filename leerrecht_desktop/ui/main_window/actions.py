@@ -17,10 +17,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSizePolicy, QStatusBar, QToolBar, QWidget
 
 from leerrecht_core.i18n import tr
-from leerrecht_desktop.models.enums import Role
+from leerrecht_desktop.models.enums import Kind, Role
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.sync.handover import HandoverOutcome
 from leerrecht_desktop.ui.assign_dialog import AssignDialog
+from leerrecht_desktop.ui.case_view import ADD_SHORTCUTS
 from leerrecht_desktop.ui.dialogs import DialogManager
 from leerrecht_desktop.ui.store_events import StoreEvents
 from leerrecht_desktop.ui.tasks import TaskRunner
@@ -44,6 +45,7 @@ class ActionHost(Protocol):
     def new_concern(self) -> None: ...
     def focus_search(self) -> None: ...
     def edit_profile(self) -> None: ...
+    def add_entry(self, kind: Kind) -> None: ...
     def erase_current_case(self) -> None: ...
     def print_summary(self) -> None: ...
     def open_overview(self) -> None: ...
@@ -96,6 +98,19 @@ def _find(window: ActionHost) -> None:
 @main_action("edit_profile", lambda: tr("Profiel bewerken"))
 def _edit_profile(window: ActionHost) -> None:
     window.edit_profile()
+
+
+# The case view's "+ Huisbezoek" and friends, also from the keyboard and the Dossier menu.
+def _add_action(name: str, kind: Kind, text: Callable[[], str]) -> None:
+    main_action(name, text, ADD_SHORTCUTS[kind])(lambda window: window.add_entry(kind))
+
+
+_add_action("add_home_visit", Kind.HOME_VISIT, lambda: tr("Nieuw huisbezoek"))
+_add_action("add_contact", Kind.FAMILY_CONTACT, lambda: tr("Nieuw gezinscontact"))
+_add_action("add_wellbeing", Kind.WELLBEING, lambda: tr("Nieuwe welbevindenschaal"))
+_add_action("add_note", Kind.NOTE, lambda: tr("Nieuwe opvolgnotitie"))
+_add_action("add_support", Kind.SUPPORT, lambda: tr("Nieuwe steunmaatregel"))
+ADD_ACTIONS = ["add_home_visit", "add_contact", "add_wellbeing", "add_note", "add_support"]
 
 
 @main_action("erase", lambda: tr("Dossier wissen…"))
@@ -258,8 +273,9 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
     # Like erasing, the access export needs a case on screen: it follows that action's state (set by the
     # case pane when a case opens or closes, the window locks or a hand-over starts).
     erase, access = actions["erase"], actions["access_export"]
-    access.setEnabled(erase.isEnabled())
-    erase.changed.connect(lambda: access.setEnabled(erase.isEnabled()))
+    for follower in (access, *(actions[name] for name in ADD_ACTIONS)):
+        follower.setEnabled(erase.isEnabled())
+        erase.changed.connect(lambda follower=follower: follower.setEnabled(erase.isEnabled()))
     # The access log is on the server: shown once the store says this laptop is enrolled; enabled as erase.
     log = actions["access_log"]
     log.setVisible(False)
@@ -269,8 +285,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
 
 
 # The menus and the toolbar by action name; None is a separator.
-CASE_MENU = ["new", "find", None, "edit_profile", "print_summary", "access_export", "access_log", "assign_case",
-             "erase", None, "lock", "quit"]
+CASE_MENU = ["new", "find", None, *ADD_ACTIONS, None, "edit_profile", "print_summary", "access_export", "access_log",
+             "assign_case", "erase", None, "lock", "quit"]
 EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", "retention", None,
               "overview", "assign_all", None, "about"]
 

@@ -97,6 +97,27 @@ class CasePaneMixin(CaseListMixin):
 
         self._track_form(open_entry_form(self, self.case_files, self.runner, record.case_id, record.kind, record))
 
+    def read_record(self, record: Record) -> None:
+        """The entry read-only, with Bewerken and Verwijderen… (ui/entry_view.py)."""
+        if self.is_locked:
+            return
+        from leerrecht_desktop.ui.entry_view import EntryView
+
+        def make() -> EntryView:
+            view = EntryView(self.case_files, record, self, runner=self.runner)
+            view.edit_requested.connect(self.edit_record)
+            view.deleted.connect(self._entry_deleted)
+            return view
+
+        old = self.dialogs.get("entry", EntryView)
+        if old is not None and old.record.record_id != record.record_id:
+            old.close()
+        self.dialogs.open("entry", make)
+
+    def _entry_deleted(self, case_id: str) -> None:
+        self.store_events.changed([case_id])
+        self.statusBar().showMessage(tr("Verwijderd. Het gaat mee met de volgende synchronisatie."), 8000)
+
     def edit_profile(self) -> None:
         case_file = self.case_view.case_file
         if case_file is None or case_file.case_id != self._current_case_id:

@@ -108,6 +108,7 @@ class MainWindow(LockingMixin):
         self.case_view = CaseView()
         self.case_view.add_entry_requested.connect(self.add_entry)
         self.case_view.edit_record_requested.connect(self.edit_record)
+        self.case_view.read_record_requested.connect(self.read_record)
         self.case_view.edit_profile_requested.connect(self.edit_profile)
         self.case_view.handover_requested.connect(self.start_handover)
         self.case_view.conflicts_requested.connect(self.open_conflicts)
