@@ -104,3 +104,23 @@ def test_the_new_concern_form_names_every_field(qtbot: QtBot, case_files: CaseFi
     form = open_new_concern_form(None, case_files, tasks)
     qtbot.waitExposed(form)
     assert unnamed_fields(form) == []
+
+
+def test_a_contact_is_not_via_a_home_visit_and_every_partner_is_in_view(
+        qtbot: QtBot, case_files: CaseFiles, tasks: TaskRunner, case_id: str) -> None:
+    from leerrecht_desktop.models.catalog import pick_lists
+    from leerrecht_desktop.models.entries import FamilyContact
+
+    form = open_entry_form(None, case_files, tasks, case_id, Kind.FAMILY_CONTACT)
+    channels = [form.channel.itemData(i) for i in range(form.channel.count())]  # type: ignore[attr-defined]
+    assert "huisbezoek" not in channels and "telefoon" in channels  # the home visit has its own form
+    referrals = form.referrals  # type: ignore[attr-defined]
+    assert referrals.count() == len(pick_lists().partners)
+    last = referrals.visualItemRect(referrals.item(referrals.count() - 1))
+    assert referrals.viewport().rect().contains(last)  # the last partner shows without scrolling
+    form.reject()
+    # An old contact saved "via huisbezoek" still shows what it says.
+    record = case_files.save(case_id, FamilyContact(occurred_on=dt.date.today(), channel="huisbezoek",
+                                                    with_whom="moeder"))
+    old = open_entry_form(None, case_files, tasks, case_id, Kind.FAMILY_CONTACT, record)
+    assert old.channel.currentText() == "Huisbezoek"  # type: ignore[attr-defined]

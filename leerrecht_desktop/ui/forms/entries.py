@@ -138,8 +138,10 @@ class FamilyContactForm(_EntryFormBase):
     def build(self) -> None:
         lists = pick_lists()
         self.add_date_field()
+        # A home visit has its own form; an old contact saved "via huisbezoek" still shows it (set_content).
         self.channel = self.add_field("channel", tr("Contact via"),
-                                      KeyCombo(lists.channels, empty_label=tr("Kies…")))
+                                      KeyCombo([c for c in lists.channels if c.key != "huisbezoek"],
+                                               empty_label=tr("Kies…")))
         self.with_whom = self.add_field("with_whom", tr("Met wie"),
                                         line_edit(tr("bv. moeder, beide ouders"), relation_suggestions()))
         self.topics = self.add_field("topics", tr("Onderwerpen"), ChecksGroup(lists.life_domains, columns=3))
@@ -153,6 +155,8 @@ class FamilyContactForm(_EntryFormBase):
     def set_content(self, content: Any) -> None:
         assert isinstance(content, FamilyContact)
         self.set_occurred(content.occurred_on)
+        if content.channel == "huisbezoek" and self.channel.findData("huisbezoek") < 0:
+            self.channel.addItem(pick_lists().label("channels", "huisbezoek"), "huisbezoek")
         self.channel.set_key(content.channel)
         self.with_whom.setText(content.with_whom)
         self.topics.set_keys(content.topics)

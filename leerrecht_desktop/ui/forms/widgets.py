@@ -193,12 +193,15 @@ class ChecksGroup(QWidget):
 class CheckList(QListWidget):
     """A longer list of options (partners) as one tab stop: arrows move, space ticks, letters jump."""
 
-    def __init__(self, choices: Iterable[Choice], visible_rows: int = 6, parent: QWidget | None = None):
+    def __init__(self, choices: Iterable[Choice], visible_rows: int | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         for choice in choices:
             self._add(choice.key, choice.label)
+        # Every option in view by default (the form scrolls, not the list): a partner that needs
+        # scrolling to find is a partner nobody ticks.
+        rows = visible_rows or max(self.count(), 1)
         row_height = self.sizeHintForRow(0) if self.count() else 20
-        self.setFixedHeight(row_height * visible_rows + 2 * self.frameWidth() + 4)
+        self.setFixedHeight(row_height * rows + 2 * self.frameWidth() + 4)
 
     def _add(self, key: str, label: str) -> QListWidgetItem:
         item = QListWidgetItem(label, self)
