@@ -28,6 +28,9 @@ DEFAULT_IDLE_LOCK_MINUTES = 10
 log = logging.getLogger(__name__)
 
 
+# The text sizes a person can choose, in percent of the normal size.
+TEXT_SIZES = (100, 115, 130)
+
 class DataFolder:
     """`read_only`: the caller only reads (`leerrecht cases`, `export`): on a full disk the database is
     opened without the shared-memory file SQLite would have to create first (see `open_engine`), and
@@ -88,6 +91,12 @@ class DataFolder:
     def language(self) -> str:
         lang = self.setting("language", DEFAULT_LANGUAGE)
         return lang if lang in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+    @property
+    def text_size(self) -> int:
+        """The text size in percent of the normal one (Instellingen › Tekstgrootte)."""
+        value = self.setting("text_size", "100")
+        return int(value) if value in {str(p) for p in TEXT_SIZES} else 100
 
     @property
     def idle_lock_minutes(self) -> int:

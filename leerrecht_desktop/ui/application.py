@@ -26,7 +26,7 @@ from leerrecht_desktop.ui.crash import install_crash_handler
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.qt_translations import install_qt_translations
 from leerrecht_desktop.ui.reenrol_dialog import ResetProfileDialog
-from leerrecht_desktop.ui.style import apply_style
+from leerrecht_desktop.ui.style import apply_style, apply_text_size
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import FirstStartWindow, UnlockWindow
 
@@ -218,6 +218,7 @@ def run_gui(data_dir: Path) -> int:
             return 1
         set_language(workspace.language)
         install_qt_translations(workspace.language)
+        apply_text_size(app, workspace.text_size)
         shell = Shell(workspace)
         shell.start()
         try:

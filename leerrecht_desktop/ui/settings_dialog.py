@@ -79,6 +79,12 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Automatisch vergrendelen na"), self.idle_spin)
         form.addRow(idle_help)
 
+        self.text_size_combo = QComboBox()
+        for percent, name in ((100, tr("Normaal")), (115, tr("Groter")), (130, tr("Het grootst"))):
+            self.text_size_combo.addItem(f"{name} ({percent} %)", percent)
+        self.text_size_combo.setCurrentIndex(max(0, self.text_size_combo.findData(workspace.text_size)))
+        form.addRow(tr("Tekstgrootte"), self.text_size_combo)
+
         # The server: shown for every laptop, editable only for one that is linked (linking itself has
         # its own dialog, with the code from the administrator).
         self.server_edit = QLineEdit()
@@ -228,6 +234,9 @@ class SettingsDialog(QDialog):
 
     def chosen_idle_minutes(self) -> int:
         return int(self.idle_spin.value())
+
+    def chosen_text_size(self) -> int:
+        return int(self.text_size_combo.currentData())
 
 
 class ChangePassphraseDialog(QDialog):

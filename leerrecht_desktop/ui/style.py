@@ -110,11 +110,16 @@ QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
 """
 
 
-def apply_style(app: QApplication) -> None:
-    app.setStyle("Fusion")
+def apply_text_size(app: QApplication, percent: int) -> None:
+    """Every text that follows the application font at `percent` of the normal size (Instellingen)."""
     font = QFont(app.font())
-    font.setPointSize(BASE_POINT_SIZE)
+    font.setPointSizeF(BASE_POINT_SIZE * percent / 100)
     app.setFont(font)
+
+
+def apply_style(app: QApplication, text_size: int = 100) -> None:
+    app.setStyle("Fusion")
+    apply_text_size(app, text_size)
     palette = QPalette(app.palette())
     palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
     palette.setColor(QPalette.ColorRole.Base, QColor(SURFACE))

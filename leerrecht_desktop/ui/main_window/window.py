@@ -42,6 +42,7 @@ from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from leerrecht_desktop.ui.share_dialog import ShareDialog
 from leerrecht_desktop.ui.store_events import StoreEvents
+from leerrecht_desktop.ui.style import apply_text_size
 from leerrecht_desktop.ui.sync_status import SyncController
 from leerrecht_desktop.ui.tasks import TaskRunner
 
@@ -167,7 +168,8 @@ class MainWindow(LockingMixin):
         def make() -> SettingsDialog:
             dialog = SettingsDialog(self.workspace, self, runner=self.runner, case_files=self.case_files)
             dialog.accepted.connect(
-                lambda: self._apply_settings(dialog.chosen_language(), dialog.chosen_idle_minutes()))
+                lambda: self._apply_settings(dialog.chosen_language(), dialog.chosen_idle_minutes(),
+                                             dialog.chosen_text_size()))
             dialog.server_changed.connect(self._server_moved)
             return dialog
 
@@ -179,16 +181,20 @@ class MainWindow(LockingMixin):
         if self.sync.enrolled and not self.is_locked:
             self.sync.sync_now()
 
-    def _apply_settings(self, language: str, idle_minutes: int) -> None:
+    def _apply_settings(self, language: str, idle_minutes: int, text_size: int = 100) -> None:
         workspace = self.workspace
         language_changed = language != workspace.language
 
         def store() -> None:
             workspace.set_setting("language", language)
             workspace.set_setting("idle_lock_minutes", str(idle_minutes))
+            workspace.set_setting("text_size", str(text_size))
 
         def done(_result: object) -> None:
             self.set_idle_minutes(idle_minutes)
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_text_size(app, text_size)
             if language_changed:
                 set_language(language)
                 install_qt_translations(language)
