@@ -89,7 +89,7 @@ def item_charts(scored: list[ScoredScale]) -> Drawing:
     q = wellbeing_questionnaire()
     cols, rows = 4, (len(q.items) + 3) // 4
     cell_w = CONTENT_WIDTH / cols
-    cell_h = 40 * mm
+    cell_h = 44 * mm  # room for a question of up to three lines above its chart
     drawing = _drawing(CONTENT_WIDTH, rows * cell_h)
     for n, item in enumerate(q.items):
         col, row = n % cols, n // cols
@@ -97,11 +97,27 @@ def item_charts(scored: list[ScoredScale]) -> Drawing:
         y0 = (rows - 1 - row) * cell_h
         values = [s.answers.get(item.id, 0) for s in scored]
         drawing.add(_plot(scored, values, x=x0 + 7 * mm, y=y0 + 10 * mm, width=cell_w - 10 * mm,
-                          height=cell_h - 19 * mm, lo=q.min_value, hi=q.max_value, y_step=1, label_points=False,
+                          height=cell_h - 23 * mm, lo=q.min_value, hi=q.max_value, y_step=1, label_points=False,
                           date_labels=3, font_size=6))
-        title = _fit(f"{n + 1}. {item.text}", cell_w - 4 * mm, BOLD, 6.5)
-        drawing.add(String(x0 + 2 * mm, y0 + cell_h - 5 * mm, title, fontName=BOLD, fontSize=6.5, fillColor=ACCENT))
+        # The whole question, wrapped: a title cut at "Ik was optimistisch over de to…" says nothing.
+        for i, line in enumerate(_wrap(f"{n + 1}. {item.text}", cell_w - 4 * mm, BOLD, 6.5, max_lines=3)):
+            drawing.add(String(x0 + 2 * mm, y0 + cell_h - 5 * mm - i * 2.8 * mm, line, fontName=BOLD,
+                               fontSize=6.5, fillColor=ACCENT))
     return drawing
+
+
+def _wrap(text: str, width: float, font: str, size: float, *, max_lines: int) -> list[str]:
+    """The text in lines no wider than `width`, broken between words; only what would not fit in
+    `max_lines` lines is cut, with an ellipsis."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and stringWidth(f"{lines[-1]} {word}", font, size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines - 1], _fit(" ".join(lines[max_lines - 1:]), width, font, size)]
+    return [_fit(line, width, font, size) for line in lines]
 
 
 def _fit(text: str, width: float, font: str, size: float) -> str:

@@ -289,3 +289,22 @@ def test_english_headings_when_the_app_is_in_english() -> None:
         assert heading in text
     assert "Huisbezoeken en gezinscontacten" not in text and "Vertrouwelijk" not in text
     assert "Laptop (lent)" in text  # pick-list labels in English too
+
+
+
+def test_every_question_of_the_per_question_charts_is_printed_whole() -> None:
+    """The small charts' titles wrap instead of ending in "…" ("Ik was optimistisch over de to...")."""
+    from reportlab.graphics import renderPDF
+
+    from leerrecht_desktop.models.catalog import wellbeing_questionnaire
+    from leerrecht_desktop.models.wellbeing import score
+    from leerrecht_desktop.reports.fonts import register_fonts
+    from leerrecht_desktop.reports.wellbeing_charts import item_charts
+
+    register_fonts()
+    scales = [r.content for r in small_case() if isinstance(r.content, WellbeingScale)]
+    charts = renderPDF.drawToString(item_charts([score(s) for s in scales]))
+    text = squash(" ".join(pages_text(charts)))
+    assert "…" not in text
+    for n, item in enumerate(wellbeing_questionnaire().items, 1):
+        assert squash(f"{n}. {item.text}") in text, item.text
