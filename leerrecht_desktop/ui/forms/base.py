@@ -32,6 +32,7 @@ from leerrecht_desktop.ui.forms.chrome import (
     new_form_layout,
     set_invalid,
 )
+from leerrecht_desktop.ui.forms.date_field import DateField
 from leerrecht_desktop.ui.forms.drafts import (
     DRAFT_DELAY_MS,
     DRAFT_FORMAT,
@@ -210,10 +211,12 @@ class EntryForm(QDialog):
         row_label = QLabel(label)
         row_label.setBuddy(focus or widget)
         # Screen readers name a field by its accessible name; the row's label is beside it, not in it.
-        # A composite field (a date with its "geen datum" box) is read through its focus proxy.
-        for named in (focus or widget, (focus or widget).focusProxy()):
-            if named is not None and not named.accessibleName():
+        # A composite field (a date with its "geen datum" box) is read through its focus proxies.
+        named: QWidget | None = focus or widget
+        while named is not None:
+            if not named.accessibleName():
                 named.setAccessibleName(label.replace("&", "").rstrip(" *:"))
+            named = named.focusProxy()
         self._row_labels.append(row_label)
         self.form.addRow(row_label, container)
         if name is not None:
@@ -328,8 +331,14 @@ class EntryForm(QDialog):
     def save(self) -> None:
         if self._saving or self._finished:
             return
+        # A date typed that is no date: refused by name, the text kept (it is never saved as another day).
+        typed = [FieldError(name, problem) for name, slot in self._slots.items()
+                 for field in [slot.focus, *slot.focus.findChildren(DateField)] if isinstance(field, DateField)
+                 and field.isEnabled() and (problem := field.problem())]
         content = self.collect()
         try:
+            if typed:
+                raise ValidationError(typed)
             content.validate(dt.date.today())
         except ValidationError as exc:
             self.show_errors(exc.errors)

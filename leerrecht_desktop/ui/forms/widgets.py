@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from leerrecht_core.i18n import current_language, tr
 from leerrecht_desktop.models.catalog import Choice
+from leerrecht_desktop.ui.forms.date_field import DateField
 
 DATE_FORMAT = "dd/MM/yyyy"
 
@@ -52,13 +53,11 @@ def ui_locale() -> QLocale:
     return QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
 
 
-def date_edit(value: dt.date | None = None) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat(DATE_FORMAT)
-    edit.setLocale(ui_locale())
-    edit.setDate(qdate(value or dt.date.today()))
-    edit.setMinimumWidth(130)
+def date_edit(value: dt.date | None = None) -> DateField:
+    """A date field that takes typed dates (ui/forms/date_field.py), with a Flemish calendar."""
+    edit = DateField(value or dt.date.today())
+    edit.calendar.setLocale(ui_locale())
+    edit.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
     return edit
 
 
@@ -433,7 +432,7 @@ def watch_changes(root: QWidget, callback: Callable[[], None]) -> None:
             w.currentIndexChanged.connect(lambda _i: callback())
         elif isinstance(w, QAbstractButton) and w.isCheckable():
             w.toggled.connect(lambda _b: callback())
-        elif isinstance(w, QDateEdit):
+        elif isinstance(w, QDateEdit | DateField):
             w.dateChanged.connect(lambda _d: callback())
         elif isinstance(w, QSpinBox):
             w.valueChanged.connect(lambda _v: callback())

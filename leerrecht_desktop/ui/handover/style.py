@@ -45,7 +45,7 @@ QPushButton#hoReturn {
 }
 QProgressBar { background: #efe6d8; border: none; border-radius: 6px; max-height: 12px; }
 QProgressBar::chunk { background: #2a9d8f; border-radius: 6px; }
-QSpinBox, QDateEdit { font-size: 18pt; padding: 4px 8px; min-height: 40px; }
+QSpinBox, QDateEdit, DateField QLineEdit { font-size: 18pt; padding: 4px 8px; min-height: 40px; }
 QLineEdit#hoPassphrase { font-size: 18pt; padding: 6px 10px; min-height: 40px; border: 2px solid #c9c3b8;
     border-radius: 10px; background: #ffffff; }
 """

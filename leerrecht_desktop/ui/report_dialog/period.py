@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.casefiles import CaseFile
 from leerrecht_desktop.ui import style
+from leerrecht_desktop.ui.forms.date_field import DateField
+from leerrecht_desktop.ui.forms.widgets import date_edit
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.unlock import error_label, show_error
 
@@ -25,12 +27,8 @@ def _pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-def _date_edit(value: dt.date) -> QDateEdit:
-    edit = QDateEdit(_qdate(value))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat(DATE_FORMAT)
-    edit.setMinimumWidth(130)
-    return edit
+def _date_edit(value: dt.date) -> DateField:
+    return date_edit(value)
 
 
 def case_span(case_file: CaseFile, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -80,8 +78,8 @@ class PeriodFields(QWidget):
         layout.addWidget(self.error)
         self.from_edit.dateChanged.connect(self._changed)
         self.to_edit.dateChanged.connect(self._changed)
-        # The app's style marks invalid line edits only; the dates get the same red border.
-        self.setStyleSheet(f'QDateEdit[invalid="true"] {{ border: 2px solid {style.ERROR}; }}')
+        # The app's style marks invalid line edits; the period's wrong order marks the date fields' too.
+        self.setStyleSheet(f'DateField[invalid="true"] QLineEdit {{ border: 2px solid {style.ERROR}; }}')
 
     @property
     def start(self) -> dt.date:
