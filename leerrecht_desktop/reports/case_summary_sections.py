@@ -23,6 +23,7 @@ from leerrecht_desktop.models.entries import (
     WellbeingScale,
 )
 from leerrecht_desktop.models.enums import CaseStatus, Kind
+from leerrecht_desktop.models.numbers import decimal_text
 from leerrecht_desktop.models.wellbeing import ScoredScale, series
 from leerrecht_desktop.reports.case_summary_options import Section, SummaryOptions
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich
@@ -316,7 +317,7 @@ class SummaryStory:
                              *[self.cell(str(s.answers.get(item.id, "–"))) for s in chunk]])
             rows.append([self.markup(f"<b>{rich(tr('Totaal'))}</b>", "cell"),
                          *[self.markup(f"<b>{s.total}</b>", "cell") for s in chunk]])
-            rows.append([self.cell(tr("Gemiddelde")), *[self.cell(f"{s.mean:.1f}") for s in chunk]])
+            rows.append([self.cell(tr("Gemiddelde")), *[self.cell(decimal_text(s.mean)) for s in chunk]])
             rows.append([self.cell(tr("Verschil met vorige keer")),
                          *[self.cell(_signed(s.total_change)) for s in chunk]])
             rows.append([self.cell(tr("Waar")),

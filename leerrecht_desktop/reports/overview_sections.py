@@ -7,9 +7,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from leerrecht_core.i18n import current_language, tr
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import CaseStatus
+from leerrecht_desktop.models.numbers import decimal_text
 from leerrecht_desktop.reports.overview_counts import (
     HIDDEN,
     IMPROVED,
@@ -120,8 +121,7 @@ def _change_label(key: str) -> str:
 
 def format_decimal(value: float) -> str:
     """One decimal, with a decimal comma in Dutch (and in the CSV, for Belgian Excel)."""
-    text = f"{value:+.1f}"
-    return text.replace(".", ",") if current_language() == "nl" else text
+    return decimal_text(value, signed=True)
 
 
 def period_text(overview: TeamOverview) -> str:

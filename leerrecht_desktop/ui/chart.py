@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import wellbeing_questionnaire
+from leerrecht_desktop.models.numbers import decimal_text
 from leerrecht_desktop.models.wellbeing import ScoredScale
 from leerrecht_desktop.ui import style
 
@@ -263,7 +264,7 @@ class WellbeingChart(QWidget):
 
     def _point_text(self, s: ScoredScale) -> str:
         text = tr("{date}: totaal {total} (gemiddeld {mean})", date=s.occurred_on.strftime("%d/%m/%Y"),
-                  total=s.total, mean=f"{s.mean:.1f}")
+                  total=s.total, mean=decimal_text(s.mean))
         if s.total_change is not None:
             text += " · " + tr("{change} sinds de vorige keer", change=f"{s.total_change:+d}")
         return text

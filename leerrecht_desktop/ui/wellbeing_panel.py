@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.catalog import wellbeing_questionnaire
 from leerrecht_desktop.models.entries import WellbeingScale
+from leerrecht_desktop.models.numbers import decimal_text
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.wellbeing import series
 from leerrecht_desktop.ui import style
@@ -101,7 +102,7 @@ class WellbeingPanel(QWidget):
         self.table.setRowCount(len(scored))
         for row, s in enumerate(reversed(scored)):
             change = "" if s.total_change is None else f"{s.total_change:+d}"
-            cells = [format_short_date(s.occurred_on), str(s.total), f"{s.mean:.2f}", change]
+            cells = [format_short_date(s.occurred_on), str(s.total), decimal_text(s.mean, 2), change]
             deltas: list[int | None] = []
             for item_id in self.item_ids:
                 value = s.answers.get(item_id)

@@ -17,9 +17,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
-from leerrecht_core.i18n import current_language, tr
+from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.codec import from_dict
 from leerrecht_desktop.models.enums import Kind
+from leerrecht_desktop.models.numbers import whole_text
 from leerrecht_desktop.models.records import Content, Record, encode
 from leerrecht_desktop.models.validation import FieldError, ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
@@ -45,13 +46,6 @@ from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import when_edited
-
-
-def thousands(n: int) -> str:
-    """20.000 in Dutch, 20,000 in English."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if current_language() == "nl" else text
-
 
 # error_label is part of this module's interface: the forms built on EntryForm import it from here.
 __all__ = ["EntryForm", "error_label"]
@@ -234,8 +228,8 @@ class EntryForm(QDialog):
 
         def update() -> None:
             left = limit - len(field.toPlainText())
-            counter.setText(tr("nog {n} tekens", n=thousands(left)) if left >= 0
-                            else tr("{n} tekens te veel", n=thousands(-left)))
+            counter.setText(tr("nog {n} tekens", n=whole_text(left)) if left >= 0
+                            else tr("{n} tekens te veel", n=whole_text(-left)))
             mark(counter, "invalid", left < 0)
 
         field.textChanged.connect(update)
