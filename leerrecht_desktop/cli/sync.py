@@ -85,8 +85,6 @@ def run_enroll(args: argparse.Namespace, data_dir: Path) -> int:
         first_laptop = tr("Deze map heeft nog geen profiel. Maak er eerst een met 'leerrecht init --data-dir {dir} "
                           "--name NAAM --role ROL --team TEAM' en meld deze laptop dan aan met de code van de "
                           "beheerder.", dir=str(data_dir))
-        if os.environ.get(ENROL_CODE_ENV):
-            raise CliError(first_laptop)
         secret = passphrase()
         try:
             with undo_on_failure(data_dir):
@@ -95,6 +93,8 @@ def run_enroll(args: argparse.Namespace, data_dir: Path) -> int:
                 case_files.lock()
                 ws.close()
         except Unauthorized:
+            if os.environ.get(ENROL_CODE_ENV):  # the beheerder's code: a first laptop, which needs `init`
+                raise CliError(first_laptop) from None
             raise CliError(tr("Aanmelden met gebruikersnaam en wachtwoordzin lukt alleen als je al een andere "
                               "laptop aangemeld hebt.") + " " + first_laptop) from None
         print(tr("Deze laptop is aangemeld als {user}. Gebruik 'leerrecht sync' om je dossiers op te halen.",

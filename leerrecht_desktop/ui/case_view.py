@@ -10,7 +10,7 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +74,19 @@ def add_label(kind: Kind) -> str:
 
 def gender_label(gender: str) -> str:
     return {"m": tr("jongen"), "v": tr("meisje"), "x": tr("x (anders of liever niet gezegd)")}.get(gender, gender)
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack as small as the page it shows: Qt's takes the largest page's minimum, so the empty
+    "choose a case" page held the window as tall as a full case (too tall for 1366×768 at 125 %)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
 
 
 class EntryTable(QWidget):
@@ -142,7 +155,7 @@ class CaseView(QWidget):
         self.case_file: CaseFile | None = None
         self._today: dt.date | None = None
 
-        self.stack = QStackedWidget()
+        self.stack = CurrentPageStack()
         self.placeholder = QLabel(tr("Kies een dossier in de lijst, of maak een nieuwe aanmelding met Ctrl+N."))
         self.placeholder.setObjectName("placeholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -227,25 +240,30 @@ class CaseView(QWidget):
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.edit_profile_button = QPushButton(tr("Profiel bewerken"))
         self.edit_profile_button.clicked.connect(self.edit_profile_requested)
-        top.addWidget(self.name_label)
+        # A long name wraps instead of widening the window (1366×768 laptops, issue 14).
+        self.name_label.setWordWrap(True)
+        top.addWidget(self.name_label, 1)
         top.addSpacing(8)
         top.addWidget(self.status_label, 0, Qt.AlignmentFlag.AlignVCenter)
-        top.addStretch(1)
+        # The header's buttons wrap onto a second row where the case pane is narrow: before, they held
+        # the whole window at least 1125 px wide and pushed columns out of view.
+        buttons = FlowLayout(spacing=5)
         self.share_button = QPushButton(tr("Delen met collega…"))
         self.share_button.clicked.connect(self.share_requested)
         self.share_button.setVisible(False)
-        top.addWidget(self.share_button)
+        buttons.addWidget(self.share_button)
         self.assign_button = QPushButton(tr("Overdragen…"))
         self.assign_button.setToolTip(tr("Geef dit dossier aan een collega: 'Toegewezen aan' en de toegang gaan mee"))
         self.assign_button.clicked.connect(self.assign_requested)
         self.assign_button.setVisible(False)
-        top.addWidget(self.assign_button)
+        buttons.addWidget(self.assign_button)
         self.print_button = QPushButton(tr("Samenvatting afdrukken…"))
         self.print_button.setToolTip(tr("Druk een samenvatting van dit dossier af of bewaar ze als PDF (Ctrl+P)"))
         self.print_button.clicked.connect(self.print_requested)
-        top.addWidget(self.print_button)
-        top.addWidget(self.edit_profile_button)
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.edit_profile_button)
         layout.addLayout(top)
+        layout.addLayout(buttons)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
         self.workers_label = QLabel()

@@ -37,7 +37,7 @@ class WellbeingChart(QWidget):
         super().__init__(parent)
         self._series: list[ScoredScale] = []
         self._mode: Mode = "total"
-        self.setMinimumSize(320, 220)
+        self.setMinimumSize(320, 150)  # small laptop screens: the chart shrinks before buttons go off-screen
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         self.setAccessibleName(tr("Grafiek van het welbevinden"))

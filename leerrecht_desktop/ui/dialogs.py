@@ -12,7 +12,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import shiboken6
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog
+
+from leerrecht_desktop.ui.screen import fit_on_screen
 
 D = TypeVar("D", bound=QDialog)
 
@@ -41,6 +44,8 @@ class DialogManager:
         self._open[name] = dialog
         dialog.finished.connect(lambda _result: self._forget(name, dialog))
         dialog.open()
+        fit_on_screen(dialog)  # a 1366×768 laptop: its buttons stay on the screen
+        QTimer.singleShot(0, lambda: fit_on_screen(dialog) if shiboken6.isValid(dialog) else None)  # once laid out
         return dialog
 
     def _forget(self, name: str, dialog: QDialog) -> None:

@@ -36,6 +36,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import ProfileExists, UnlockThrottled
 from leerrecht_desktop.store.workspace import Workspace
 from leerrecht_desktop.ui.operations import StoreOp
+from leerrecht_desktop.ui.screen import fit_on_screen
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 
@@ -84,6 +85,7 @@ def fit_height(window: QWidget) -> None:
     needed = layout.totalHeightForWidth(window.width())
     if needed > window.height():
         window.resize(window.width(), needed)
+        fit_on_screen(window)  # grown for an error line: still all on the screen
 
 
 def field_grid(rows: list[tuple[str, QWidget, QLabel]]) -> QGridLayout:

@@ -123,8 +123,9 @@ class WellbeingPanel(QWidget):
                         item.setToolTip(tr("{change} sinds de vorige keer", change=f"{change_here:+d}"))
                 self.table.setItem(row, col, item)
         self.table.setVisible(bool(scored))
-        # Tall enough for the last few scales; older ones scroll.
-        rows = min(len(scored), 5)
+        # Tall enough for the last few scales; older ones scroll. Three rows: the tab must fit a
+        # 1366×768 screen at 125 % beside the case's header (issue 14).
+        rows = min(len(scored), 3)
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
                                   + rows * self.table.verticalHeader().defaultSectionSize() + 6)
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from leerrecht_core.i18n import tr
@@ -43,6 +43,7 @@ from leerrecht_desktop.ui.forms.drafts import (
 )
 from leerrecht_desktop.ui.forms.widgets import watch_changes
 from leerrecht_desktop.ui.operations import StoreOp
+from leerrecht_desktop.ui.screen import fit_on_screen
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import when_edited
@@ -102,6 +103,7 @@ class EntryForm(QDialog):
 
         for seq in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
             QShortcut(QKeySequence(seq), self, self.save)
+        self._placed = False
         width, height = self.default_size
         screen = self.screen()
         if screen is not None:
@@ -498,6 +500,12 @@ class EntryForm(QDialog):
             return
         self.save_draft_now()
         super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._placed:
+            self._placed = True
+            fit_on_screen(self)  # where the window manager put it, but all of it on the screen
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.save_draft_now()

@@ -39,6 +39,7 @@ from leerrecht_desktop.ui.main_window.locking import ActivityWatcher, LockingMix
 from leerrecht_desktop.ui.main_window.sync_actions import sync_state_text
 from leerrecht_desktop.ui.qt_translations import install_qt_translations
 from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
+from leerrecht_desktop.ui.screen import fit_on_screen
 from leerrecht_desktop.ui.settings_dialog import ChangePassphraseDialog, SettingsDialog
 from leerrecht_desktop.ui.share_dialog import ShareDialog
 from leerrecht_desktop.ui.store_events import StoreEvents
@@ -208,9 +209,11 @@ class MainWindow(LockingMixin):
         super().showEvent(event)
         if not self._sized:
             self._sized = True
+            fit_on_screen(self)  # 1360×840 wanted; a 1366×768 laptop gets what it has
             QTimer.singleShot(0, self._size_splitter)
 
     def _size_splitter(self) -> None:
+        fit_on_screen(self)  # again once laid out: the first show may come before the layout's sizes
         # Once the real width is known: the list gets what its columns need, the case view the rest.
         total = self.splitter.width()
         left = min(max(self._list_min_width, int(total * 0.42)), int(total * 0.5))

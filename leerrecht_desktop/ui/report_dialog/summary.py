@@ -38,6 +38,7 @@ from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.print_preview import PreviewPages, PrintFailed, print_pdf, rasterise
 from leerrecht_desktop.ui.report_dialog.period import PeriodFields, case_span
 from leerrecht_desktop.ui.report_dialog.saving import documents_folder, failure_text
+from leerrecht_desktop.ui.screen import fit_on_screen
 from leerrecht_desktop.ui.style import mark
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import error_label, passphrase_edit, show_error
@@ -230,7 +231,8 @@ class SummaryDialog(QDialog):
         self.pages_view.clear()
         show_error(self.error_banner, None)
         self.stack.setCurrentWidget(self.preview_page)
-        self.resize(max(self.width(), 880), max(self.height(), 820))
+        # The pages need room, but never more than the screen has: the preview scrolls instead.
+        fit_on_screen(self, max(self.width(), 880), max(self.height(), 820))
         self._set_busy(True, tr("De samenvatting wordt opgemaakt…"))
         self._token += 1
         token = self._token

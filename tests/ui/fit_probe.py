@@ -1,0 +1,114 @@
+"""Run by tests/ui/test_fits_screen.py in its own process, on an offscreen screen of a given size (Qt's
+offscreen platform reads the screen from a JSON file): opens the main window with a case, every entry form
+and every dialog the window opens, as a worker would, and prints one JSON list of what lies off the
+screen (a window frame, or a visible button). Nothing on a real server: network dialogs show their
+"can't reach the server" state, which is what a field worker offline sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QRect, QTimer
+from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication, QWidget
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def off_screen(window: QWidget, name: str, area: QRect) -> list[str]:
+    problems = []
+    if not area.contains(window.frameGeometry()):
+        problems.append(f"{name}: window {window.frameGeometry().getRect()} outside {area.getRect()}")
+    for button in window.findChildren(QAbstractButton):
+        if not button.isVisibleTo(window) or button.window() is not window or _scrolls(button, window):
+            continue
+        rect = QRect(button.mapToGlobal(QPoint(0, 0)), button.size())
+        if not area.contains(rect):
+            problems.append(f"{name}: button {button.text()!r} at {rect.getRect()}")
+    return problems
+
+
+def _scrolls(widget: QWidget, window: QWidget) -> bool:
+    """Inside a scroll area: it comes into view by scrolling, as the form's fields do."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def settle(app: QApplication, seconds: float = 0.3) -> None:
+    loop_end = dt.datetime.now() + dt.timedelta(seconds=seconds)
+    while dt.datetime.now() < loop_end:
+        app.processEvents()
+
+
+def main() -> int:
+    app = QApplication(sys.argv)
+    from leerrecht_desktop.models.enums import Kind
+    from leerrecht_desktop.store.workspace import Workspace
+    from leerrecht_desktop.ui.forms import close_all_forms, open_entry_form, open_forms
+    from leerrecht_desktop.ui.main_window import MainWindow
+    from leerrecht_desktop.ui.style import apply_style
+    from leerrecht_desktop.ui.tasks import TaskRunner
+    from tests.ui.conftest import add_sample_cases
+
+    apply_style(app)
+    area = app.primaryScreen().availableGeometry()
+    workspace = Workspace(Path(tempfile.mkdtemp()) / "data", create=True)
+    case_files = workspace.create_profile(name="Fictieve Coördinator", role="coordinator", team="Team Noord",
+                                          passphrase="blauwe fiets op de markt")
+    sample = add_sample_cases(case_files, dt.date.today())
+    runner = TaskRunner()
+    window = MainWindow(workspace, case_files, runner)
+    window.show()
+    settle(app, 1)
+    case_id = sample.ids["Bram"]
+    window.open_case(case_id)
+    settle(app, 1)
+    window.case_view.share_button.setVisible(True)  # as on an enrolled laptop
+    window.case_view.assign_button.setVisible(True)
+    settle(app)
+    problems = off_screen(window, "main window", area)
+
+    for kind in (Kind.HOME_VISIT, Kind.FAMILY_CONTACT, Kind.WELLBEING, Kind.NOTE, Kind.SUPPORT, Kind.CASE):
+        form = open_entry_form(window, case_files, runner, case_id, kind)
+        settle(app)
+        problems += off_screen(form, f"form {kind.value}", area)
+        close_all_forms()
+        settle(app)
+    assert not open_forms()
+
+    openers = {"settings": window.open_settings, "about": window.open_about, "passphrase": window.change_passphrase,
+               "overview": window.open_overview, "summary": window.print_summary,
+               "quarantine": window.open_quarantine, "retention": window.open_retention,
+               "held_apart": window.open_held_apart, "enrol": window.open_enrol}
+    for name, opener in openers.items():
+        before = set(window.dialogs._open)
+        opener()
+        settle(app, 0.5)
+        opened = [window.dialogs._open[n] for n in set(window.dialogs._open) - before]
+        if not opened:
+            problems.append(f"{name}: did not open")
+            continue
+        dialog = opened[0]
+        if name == "summary":
+            dialog.show_preview()  # type: ignore[attr-defined]
+            settle(app, 3)  # the pages are made on the worker thread
+        problems += off_screen(dialog, name, area)
+        dialog.reject()
+        settle(app)
+    print(json.dumps(problems))
+    QTimer.singleShot(0, app.quit)
+    window.dispose()
+    runner.wait_idle()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
