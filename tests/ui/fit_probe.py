@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -42,6 +43,22 @@ def _scrolls(widget: QWidget, window: QWidget) -> bool:
     return False
 
 
+def truncated_names(window: QWidget) -> list[str]:
+    """Names, schools and the headers of the case list that do not fit their column (they would show "…")."""
+    from leerrecht_desktop.ui.models import CaseColumn
+
+    table = window.table  # type: ignore[attr-defined]
+    model, metrics = table.model(), table.fontMetrics()
+    problems = []
+    for col in (CaseColumn.NAME, CaseColumn.SCHOOL):
+        room = table.columnWidth(col) - 12  # the cell's padding
+        for row in range(model.rowCount()):
+            text = str(model.index(row, col).data())
+            if metrics.horizontalAdvance(text) > room:
+                problems.append(f"case list: {text!r} cut in a column of {table.columnWidth(col)} px")
+    return problems
+
+
 def settle(app: QApplication, seconds: float = 0.3) -> None:
     loop_end = dt.datetime.now() + dt.timedelta(seconds=seconds)
     while dt.datetime.now() < loop_end:
@@ -64,6 +81,12 @@ def main() -> int:
     case_files = workspace.create_profile(name="Fictieve Coördinator", role="coordinator", team="Team Noord",
                                           passphrase="blauwe fiets op de markt")
     sample = add_sample_cases(case_files, dt.date.today())
+    from leerrecht_desktop.models.case import CaseProfile
+
+    # The longest names the issue saw cut, as the case list shows them ("Achternaam, Voornaam").
+    case_files.create_case(CaseProfile(first_name="Marie-Louise", last_name="Vandenbroucke",
+                                       school="Scheppers secundair", class_name="5 STW"))
+    case_files.create_case(CaseProfile(first_name="Szymon", last_name="Wiśniewski", school="TSM middenschool"))
     runner = TaskRunner()
     window = MainWindow(workspace, case_files, runner)
     window.show()
@@ -75,6 +98,8 @@ def main() -> int:
     window.case_view.assign_button.setVisible(True)
     settle(app)
     problems = off_screen(window, "main window", area)
+    if os.environ.get("FIT_CHECK_NAMES"):
+        problems += truncated_names(window)
 
     for kind in (Kind.HOME_VISIT, Kind.FAMILY_CONTACT, Kind.WELLBEING, Kind.NOTE, Kind.SUPPORT, Kind.CASE):
         form = open_entry_form(window, case_files, runner, case_id, kind)

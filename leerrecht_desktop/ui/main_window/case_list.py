@@ -118,15 +118,16 @@ class CaseListMixin(WindowBase):
             return max([hm.horizontalAdvance(w) for w in words] + [fm.horizontalAdvance(x) for x in samples]) + 22
 
         widths = {
-            CaseColumn.SCHOOL: fit(CaseColumn.SCHOOL, "Maurits Sabbe"),
-            CaseColumn.CLASS: fit(CaseColumn.CLASS, "5C"),
+            CaseColumn.SCHOOL: fit(CaseColumn.SCHOOL, "Scheppers secundair"),
+            CaseColumn.CLASS: fit(CaseColumn.CLASS, "5 STW"),
             CaseColumn.STATUS: fit(CaseColumn.STATUS, *(s.label for s in CaseStatus)),
             CaseColumn.LAST_CONTACT: fit(CaseColumn.LAST_CONTACT, "00/00/00"),
             CaseColumn.NEXT_ACTION: fit(CaseColumn.NEXT_ACTION, "00/00/00"),
         }
         for col, width in widths.items():
             self.table.setColumnWidth(col, width)
-        self._list_min_width = sum(widths.values()) + 150 + 26
+        # Room for a long Flemish name beside the other columns (issue 14: "Jansse…", "Wiśniewski, Szy…").
+        self._list_min_width = sum(widths.values()) + fm.horizontalAdvance("Vandenbroucke, Marie-Louise") + 40
         self.table.activated.connect(self._open_index)
         self.table.clicked.connect(self._open_index)
         layout.addWidget(self.table, 1)

@@ -216,7 +216,9 @@ class MainWindow(LockingMixin):
         fit_on_screen(self)  # again once laid out: the first show may come before the layout's sizes
         # Once the real width is known: the list gets what its columns need, the case view the rest.
         total = self.splitter.width()
-        left = min(max(self._list_min_width, int(total * 0.42)), int(total * 0.5))
+        # The list gets what its columns need (up to 60 %), the case view the rest but never less than it needs.
+        room = total - self.case_view.minimumSizeHint().width()
+        left = max(300, min(max(self._list_min_width, int(total * 0.42)), int(total * 0.6), room))
         self.splitter.setSizes([left, max(300, total - left)])
 
     def closeEvent(self, event: QCloseEvent) -> None:
