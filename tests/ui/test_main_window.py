@@ -170,7 +170,7 @@ def test_wellbeing_tab_shows_the_trend_and_the_scores(qtbot, main_window: MainWi
     table = panel.table
     assert table.rowCount() == 3
     newest = [table.item(0, c).text() for c in range(4)]  # type: ignore[union-attr]
-    assert newest[1:] == ["30", "3.75", "+6"]
+    assert newest[1:] == ["30", "3,75", "+6"]  # a decimal comma, as in Flanders
     assert table.item(2, 3).text() == ""  # type: ignore[union-attr]  # the first scale has nothing to compare with
 
     select_combo(panel.mode_combo, "items")
