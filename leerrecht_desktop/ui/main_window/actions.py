@@ -244,6 +244,11 @@ def _about(window: ActionHost) -> None:
     window.open_about()
 
 
+# Shortcuts that work from every window of the app, not only the main window (Ctrl+L also from a modal
+# dialog: locking.ActivityWatcher sees it first).
+APPLICATION_WIDE = ("lock", "print_summary", "sync_now")
+
+
 def build_actions(window: QMainWindow) -> dict[str, QAction]:
     """Make every registered action as `window.act_<name>`, then the few that start out special.
     Returns them by name (for build_menus)."""
@@ -260,6 +265,9 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
         window.addAction(action)  # shortcuts keep working while menus and toolbar are hidden
         setattr(window, f"act_{spec.name}", action)
         actions[spec.name] = action
+    # Also from a non-modal dialog of the app (an open form, the print preview): the shortcut still works.
+    for name in APPLICATION_WIDE:
+        actions[name].setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     # The team's figures are the coordinator's task; others see only their own cases anyway.
     actions["overview"].setVisible(host.case_files.user.role == Role.COORDINATOR)
     actions["assign_all"].setVisible(host.case_files.user.role == Role.COORDINATOR)

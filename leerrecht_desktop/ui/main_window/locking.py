@@ -4,9 +4,11 @@ carries over when the window is rebuilt for another language (view state)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from leerrecht_desktop.store.casefiles import CaseFiles
@@ -18,21 +20,60 @@ _INPUT_EVENTS = frozenset({
 })
 
 
-class ActivityWatcher(QObject):
-    """Application-wide event filter: any keyboard, mouse or touch input restarts the idle timer."""
+def is_lock_key(event: QEvent) -> bool:
+    """Ctrl+L (Cmd+L on macOS), whatever window or dialog has the focus."""
+    if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) or not isinstance(event, QKeyEvent):
+        return False
+    modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return event.key() == Qt.Key.Key_L and modifiers == Qt.KeyboardModifier.ControlModifier
 
-    def __init__(self, timer: QTimer, parent: QObject | None = None):
+
+class ActivityWatcher(QObject):
+    """Application-wide event filter: any keyboard, mouse or touch input restarts the idle timer, and
+    Ctrl+L locks from every window of the app, also from a form or a (window-)modal dialog, whose
+    modality would keep the main window's own shortcut from firing."""
+
+    def __init__(self, timer: QTimer, parent: QObject | None = None,
+                 on_lock_key: Callable[[], None] | None = None):
         super().__init__(parent)
         self.timer = timer
+        self.on_lock_key = on_lock_key
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.on_lock_key is not None and is_lock_key(event):
+            if event.type() == QEvent.Type.ShortcutOverride:
+                return False  # the KeyPress that follows locks; a field never sees Ctrl+L
+            # Queued: the lock hides and closes the window this key event is being delivered to.
+            QTimer.singleShot(0, self.on_lock_key)
+            return True
         if event.type() in _INPUT_EVENTS and self.timer.isActive():
             self.timer.start()
         return False
 
 
+Reopen = Callable[[QWidget, CaseFiles, Any], QWidget]
+
+
+def reopener_of(form: QWidget) -> Reopen | None:
+    """How to open `form` again after unlock, with the new session (the form restores its draft)."""
+    from leerrecht_desktop.ui.forms import open_entry_form, open_new_concern_form
+    from leerrecht_desktop.ui.forms.base import EntryForm
+
+    if not isinstance(form, EntryForm):
+        return None
+    if form.draft_id == "new-concern":
+        return lambda parent, case_files, runner: open_new_concern_form(parent, case_files, runner)
+    case_id, kind, record = form.case_id, form.kind, form.record
+    if not case_id:
+        return None
+    return lambda parent, case_files, runner: open_entry_form(parent, case_files, runner, case_id, kind, record)
+
+
 class LockingMixin(SyncActionsMixin):
     """Lock, resume, the idle timer and the view state (see the module docstring)."""
+
+    _reopen_after_unlock: list[Reopen | None]
+    _handover_after_unlock: str | None
 
     def set_idle_minutes(self, minutes: int) -> None:
         self.set_idle_interval_ms(max(1, minutes) * 60_000)
@@ -74,6 +115,11 @@ class LockingMixin(SyncActionsMixin):
         self.is_locked = True
         self._session += 1  # results still on their way belong to the old session
         self.idle_timer.stop()
+        # What comes back after unlock: the open forms (from their sealed drafts) and a hand-over.
+        self._reopen_after_unlock = [reopener_of(form) for form in self.open_forms()
+                                     if form is not self._handover_widget]
+        handover_case = getattr(self._handover_widget, "case_id", None)
+        self._handover_after_unlock = handover_case if isinstance(handover_case, str) else None
         forms = self.close_dialogs()
         if self._handover_widget is not None:
             self._discard_handover_widget()
@@ -115,6 +161,27 @@ class LockingMixin(SyncActionsMixin):
         self._update_case_actions()
         self.check_enrolment()
         self.idle_timer.start()
+        self._reopen_what_was_open(case_files)
+
+    def _reopen_what_was_open(self, case_files: CaseFiles) -> None:
+        """The forms open at the lock come back as they were (their drafts hold what was typed);
+        a hand-over in progress comes back at the young person's page, from its draft too."""
+        reopeners, handover_case = self._reopen_after_unlock, self._handover_after_unlock
+        self._reopen_after_unlock = []
+        self._handover_after_unlock = None
+        for reopen in reopeners:
+            if reopen is not None:
+                with contextlib.suppress(Exception):  # a case gone meanwhile: its draft stays in the store
+                    form = reopen(self, case_files, self.runner)
+                    if getattr(form, "draft_id", None) == "new-concern":
+                        form.saved.connect(self._concern_saved)  # type: ignore[attr-defined]
+                    else:
+                        self._track_form(form)
+        if handover_case is not None:
+            from leerrecht_desktop.ui.handover import start_handover
+
+            self._current_case_id = handover_case
+            start_handover(self, self.workspace, case_files, self.runner, handover_case)
 
     def view_state(self) -> dict[str, Any]:
         """What to carry over when the window is rebuilt (e.g. for a new language)."""

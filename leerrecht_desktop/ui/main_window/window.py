@@ -61,6 +61,8 @@ class MainWindow(LockingMixin):
         self._session = 0
         self._current_case_id: str | None = None
         self._handover_widget: QWidget | None = None
+        self._reopen_after_unlock = []  # set by lock, used by resume (locking.py)
+        self._handover_after_unlock = None
         # Dialogs that exist once (settings, about, enrolment, conflicts, sharing, printing, the erase
         # question...): opened, raised and forgotten by the manager; the properties below name them.
         self.dialogs = DialogManager()
@@ -83,7 +85,7 @@ class MainWindow(LockingMixin):
         self.idle_timer.setSingleShot(True)
         self.idle_timer.timeout.connect(self.lock)
         self.set_idle_minutes(workspace.idle_lock_minutes)
-        self._watcher = ActivityWatcher(self.idle_timer, self)
+        self._watcher = ActivityWatcher(self.idle_timer, self, on_lock_key=self.lock)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self._watcher)
