@@ -137,7 +137,7 @@ class Workspace(DataFolder):
                                                 "regeleinde). Typ hem opnieuw.")))
         if role not in {r.value for r in Role}:
             errors.append(FieldError(
-                "role", tr("Kies je rol: onderwijsassistent, netsterk, brugfiguur of coordinator.")))
+                "role", tr("Kies je rol: onderwijsassistent, Netsterk-medewerker, brugfiguur of coördinator.")))
         problem = passphrase_problem(passphrase, name=name)
         if problem:
             errors.append(FieldError("passphrase", problem))
