@@ -52,4 +52,4 @@ def test_the_readme_sync_tryout_runs_as_written(tmp_path: Path) -> None:
         assert len(cases) >= 5, result.stdout[-3000:]
     finally:
         # The server started with `&` must not outlive the test, even when the block failed half-way.
-        subprocess.run(["pkill", "-f", f"--port {port}"], check=False)
+        subprocess.run(["pkill", "-f", "--", f"serve --port {port}"], check=False)
