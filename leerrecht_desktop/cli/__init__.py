@@ -7,6 +7,7 @@
     leerrecht enroll --data-dir D --server URL --user U   connect this laptop to the server (sync.py)
     leerrecht sync   --data-dir D                     push and pull changes once            (sync.py)
     leerrecht cases  --data-dir D                     list your case files with their ids   (cases.py)
+    leerrecht actions --data-dir D [--overdue]        the open actions across cases ("Te doen") (cases.py)
     leerrecht report --data-dir D --case ID --out F.pdf   a case summary as PDF             (reports.py)
     leerrecht overview --data-dir D --out F.pdf|F.csv     the team overview (counts, no names) (reports.py)
     leerrecht assign --data-dir D --case ID|--from U --to U   hand case files over            (assign.py)
@@ -61,6 +62,7 @@ _COMMANDS: tuple[tuple[str, AddParser, Command], ...] = (
     ("enroll", sync.add_enroll, sync.run_enroll),
     ("sync", sync.add_sync, sync.run_sync),
     ("cases", cases.add_cases, cases.run_cases),
+    ("actions", cases.add_actions, cases.run_actions),
     ("report", reports.add_report, reports.run_report),
     ("overview", reports.add_overview, reports.run_overview),
     ("assign", assign.add_assign, assign.run_assign),

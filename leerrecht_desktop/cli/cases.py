@@ -1,5 +1,6 @@
-"""`leerrecht cases` (your case files with their ids) and `leerrecht export` (everything you may read,
-decrypted, as JSON: the GDPR right of access and portability; with --case, one young person's file as a
+"""`leerrecht cases` (your case files with their ids), `leerrecht actions` (the "Te doen" list) and
+`leerrecht export` (everything you may read, decrypted, as JSON: the GDPR right of access and
+portability; with --case, one young person's file as a
 PDF a family can read, or as JSON)."""
 
 from __future__ import annotations
@@ -51,6 +52,39 @@ def add_cases(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
     sub.add_parser("cases", parents=[shared], help=tr("toon je dossiers met hun id"),
                    description=tr("Toon elk dossier dat je mag lezen: id, naam, status en school, één per "
                                   "lijn. Het id gebruik je bij 'leerrecht report --case'."))
+
+
+def add_actions(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
+    actions = sub.add_parser("actions", parents=[shared], help=tr("toon wat er te doen is (Te doen)"),
+                             description=tr("Toon elke open actie en volgende stap over je dossiers heen, de "
+                                            "vroegste eerst: datum, dossier-id, naam, actie en wie ze doet, één "
+                                            "per lijn (gescheiden door tabs)."))
+    actions.add_argument("--overdue", action="store_true", help=tr("alleen wat over tijd is"))
+    actions.add_argument("--mine", action="store_true", help=tr("alleen je eigen acties"))
+
+
+def run_actions(args: argparse.Namespace, data_dir: Path) -> int:
+    from leerrecht_desktop.store.actions import gather
+
+    today = dt.date.today()
+    with workspace(data_dir, read_only=True) as ws:
+        case_files = ws.unlock(passphrase())
+        try:
+            found = gather(case_files)
+            user_id, name = case_files.user.user_id, case_files.user.name
+        finally:
+            case_files.lock()
+    if args.mine:
+        found = [a for a in found if a.is_mine(user_id, name)]
+    late = sum(a.overdue(today) for a in found)
+    if args.overdue:
+        found = [a for a in found if a.overdue(today)]
+    for a in found:
+        print("\t".join((a.due_on.strftime("%d/%m/%Y"), a.case_id, a.case_name, " ".join(a.text.split()),
+                         a.owner)))
+    say(tr("{n} acties, waarvan {late} over tijd.", n=len(found), late=late) if not args.overdue
+        else tr("{n} acties over tijd.", n=len(found)))
+    return EXIT_OK
 
 
 def _status_label(status: str) -> str:

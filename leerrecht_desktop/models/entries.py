@@ -49,6 +49,14 @@ class Entry:
         return None
 
 
+def _next_step_due(text: str, on: dt.date | None, done: bool, occurred_on: dt.date | None) -> dt.date | None:
+    """When a planned next step is due: its date, or, without one, from the day it was written (as a
+    note's action without a deadline); nothing once it is done."""
+    if done or not (text.strip() or on):
+        return None
+    return on or occurred_on
+
+
 def _check_referrals(c: Checker, referrals: list[str]) -> None:
     for r in referrals:
         c.max_length("referrals", r, 200)
@@ -67,6 +75,8 @@ class HomeVisit(Entry):
     next_step: str = ""
     next_step_on: dt.date | None = None
     referrals: list[str] = field(default_factory=list)
+    # Added in issue 14 ("Te doen"): ticked off in the to-do list; last so older payloads read as before.
+    next_step_done: bool = False
 
     def check(self, c: Checker, today: dt.date) -> None:
         if self.start_time and not _TIME.match(self.start_time):
@@ -85,7 +95,7 @@ class HomeVisit(Entry):
         return self.occurred_on
 
     def open_action_due(self) -> dt.date | None:
-        return self.next_step_on if self.next_step.strip() or self.next_step_on else None
+        return _next_step_due(self.next_step, self.next_step_on, self.next_step_done, self.occurred_on)
 
 
 @dataclass
@@ -96,6 +106,10 @@ class FamilyContact(Entry):
     topics: list[str] = field(default_factory=list)
     referrals: list[str] = field(default_factory=list)
     notes: str = ""
+    # Added in issue 14: a family contact can plan a next step ("spreek volgende week opnieuw af").
+    next_step: str = ""
+    next_step_on: dt.date | None = None
+    next_step_done: bool = False
 
     def check(self, c: Checker, today: dt.date) -> None:
         if not self.channel:
@@ -106,10 +120,18 @@ class FamilyContact(Entry):
         for key in self.topics:
             c.one_of("topics", key, pick_lists().keys("life_domains"), allow_empty=False)
         c.max_length("notes", self.notes, LONG)
+        c.max_length("next_step", self.next_step, 1000)
+        if self.next_step_on and not self.next_step.strip():
+            c.fail("next_step", tr("Beschrijf de volgende stap waarvoor je een datum invult."))
+        if self.next_step_on and self.occurred_on and self.next_step_on < self.occurred_on:
+            c.fail("next_step_on", tr("De volgende stap kan niet vóór het contact liggen."))
         _check_referrals(c, self.referrals)
 
     def contact_date(self) -> dt.date | None:
         return self.occurred_on
+
+    def open_action_due(self) -> dt.date | None:
+        return _next_step_due(self.next_step, self.next_step_on, self.next_step_done, self.occurred_on)
 
 
 @dataclass

@@ -37,7 +37,7 @@ from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.models.wellbeing import score
 from leerrecht_desktop.paths import APP_AUTHOR
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich
-from leerrecht_desktop.reports.layout import CONTENT_WIDTH, RULE, build_pdf, format_date, styles
+from leerrecht_desktop.reports.layout import CONTENT_WIDTH, RULE, build_pdf, format_date, next_step_text, styles
 from leerrecht_desktop.reports.loading import CaseFileLike
 
 SUFFIXES = (".pdf", ".json")
@@ -228,7 +228,7 @@ class _Story:
     def entry_body(self, e: Entry) -> list[Flowable]:
         lists = pick_lists()
         if isinstance(e, HomeVisit):
-            step = e.next_step + (f" ({format_date(e.next_step_on)})" if e.next_step_on else "")
+            step = next_step_text(e.next_step, e.next_step_on, e.next_step_done)
             return self.facts([
                 (tr("Uur"), e.start_time),
                 (tr("Hoe lang"), tr("{n} minuten", n=e.duration_minutes) if e.duration_minutes else ""),
@@ -246,6 +246,7 @@ class _Story:
                 (tr("Met wie"), e.with_whom),
                 (tr("Waarover"), _labels("life_domains", e.topics)),
                 (tr("Wat er gezegd werd"), e.notes),
+                (tr("Volgende stap"), next_step_text(e.next_step, e.next_step_on, e.next_step_done)),
                 (tr("Doorverwezen naar"), ", ".join(e.referrals)),
             ]) or [self.p("–", "small")]
         if isinstance(e, WellbeingScale):

@@ -27,7 +27,16 @@ from leerrecht_desktop.models.numbers import decimal_text
 from leerrecht_desktop.models.wellbeing import ScoredScale, series
 from leerrecht_desktop.reports.case_summary_options import Section, SummaryOptions
 from leerrecht_desktop.reports.fonts import BODY, BOLD, rich
-from leerrecht_desktop.reports.layout import ACCENT, CONTENT_WIDTH, HEAD_FILL, MUTED, RULE, format_date, styles
+from leerrecht_desktop.reports.layout import (
+    ACCENT,
+    CONTENT_WIDTH,
+    HEAD_FILL,
+    MUTED,
+    RULE,
+    format_date,
+    next_step_text,
+    styles,
+)
 from leerrecht_desktop.reports.wellbeing_charts import item_charts, total_chart
 
 _MUTED_HEX = "#" + MUTED.hexval()[2:]
@@ -205,10 +214,14 @@ class SummaryStory:
             if note.action.strip() and not note.done:
                 actions.append((note.due_on, note, note.action, note.action_owner))
         visits = self.of(HomeVisit)
-        # The latest visit's next step is the plan; an earlier visit's next step was replaced by it.
-        if visits and (visits[-1].next_step.strip() or visits[-1].next_step_on):
+        # The latest visit's next step is the plan; an earlier visit's next step was replaced by it. A
+        # family contact's next step stays until it is ticked off, as a note's action does (store/actions.py).
+        if visits and visits[-1].open_action_due() is not None:
             last = visits[-1]
             actions.append((last.next_step_on, last, last.next_step, last.author_name))
+        for contact in self.of(FamilyContact):
+            if contact.open_action_due() is not None:
+                actions.append((contact.next_step_on, contact, contact.next_step, contact.author_name))
         out.append(self.p(tr("Open acties"), "h2"))
         if actions:
             actions.sort(key=lambda a: (a[0] or dt.date.max, a[1].occurred_on))
@@ -272,13 +285,11 @@ class SummaryStory:
         if isinstance(e, HomeVisit):
             parts = [(tr("Waar"), e.location), (tr("Doel"), e.purpose), (tr("Vastgesteld"), e.observations),
                      (tr("Afspraken"), e.agreements)]
-            if e.next_step.strip() or e.next_step_on:
-                step = e.next_step + (f" ({format_date(e.next_step_on)})" if e.next_step_on else "")
-                parts.append((tr("Volgende stap"), step.strip()))
         else:
             if e.topics:
                 parts.append((tr("Onderwerpen"), _labels("life_domains", e.topics)))
             parts.append(("", e.notes))
+        parts.append((tr("Volgende stap"), next_step_text(e.next_step, e.next_step_on, e.next_step_done)))
         return "<br/>".join(f"<b>{rich(label)}:</b> {rich(text)}" if label else rich(text)
                             for label, text in parts if text.strip())
 

@@ -68,6 +68,12 @@ def format_date(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def next_step_text(text: str, on: dt.date | None, done: bool) -> str:
+    """A planned next step as printed: "Bellen naar school (12/03/2025)", marked once it is done."""
+    step = (text.strip() + (f" ({format_date(on)})" if on else "")).strip()
+    return step + (" – " + tr("gedaan") if done and step else "")
+
+
 _FOOTER_STYLE = ParagraphStyle("footer", fontName=BODY, fontSize=7.5, leading=9, textColor=MUTED,
                                alignment=TA_CENTER)
 

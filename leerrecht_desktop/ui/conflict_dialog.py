@@ -45,7 +45,7 @@ def field_labels() -> dict[str, str]:
         "agreements": tr("Afspraken"), "next_step": tr("Volgende stap"), "next_step_on": tr("Volgende stap op"),
         "channel": tr("Kanaal"), "with_whom": tr("Met wie"), "topics": tr("Onderwerpen"), "measure": tr("Maatregel"),
         "answers": tr("Antwoorden"), "place": tr("Plaats"), "author_name": tr("Geschreven door"),
-        "done": tr("Gedaan"),
+        "done": tr("Gedaan"), "next_step_done": tr("Volgende stap gedaan"),
     }
 
 

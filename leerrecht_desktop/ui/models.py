@@ -56,6 +56,14 @@ def one_line(text: str, limit: int = 140) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def _next_step(content: HomeVisit | FamilyContact) -> str:
+    if content.next_step_done and (content.next_step.strip() or content.next_step_on):
+        return tr("volgende stap gedaan")
+    if content.next_step_on:
+        return tr("volgende stap {date}", date=format_date(content.next_step_on))
+    return tr("volgende stap: {step}", step=one_line(content.next_step, 60)) if content.next_step.strip() else ""
+
+
 def entry_summary(content: object) -> str:
     """What a timeline row says about an entry, in one line."""
     lists = pick_lists()
@@ -63,14 +71,14 @@ def entry_summary(content: object) -> str:
     if isinstance(content, HomeVisit):
         main = content.purpose or content.observations or content.agreements
         parts.append(one_line(main))
-        if content.next_step_on:
-            parts.append(tr("volgende stap {date}", date=format_date(content.next_step_on)))
+        parts.append(_next_step(content))
     elif isinstance(content, FamilyContact):
         channel = lists.label("channels", content.channel) if content.channel else ""
         head = tr("{channel} met {who}", channel=channel, who=content.with_whom) if channel else content.with_whom
         parts.append(head + (": " + one_line(content.notes) if content.notes.strip() else ""))
         if content.referrals:
             parts.append(tr("doorverwezen naar {partners}", partners=", ".join(content.referrals)))
+        parts.append(_next_step(content))
     elif isinstance(content, WellbeingScale):
         scored = score(content)
         parts.append(tr("Totaal {total} van {max}", total=scored.total, max=scored.max_total))

@@ -308,3 +308,25 @@ def test_every_question_of_the_per_question_charts_is_printed_whole() -> None:
     assert "…" not in text
     for n, item in enumerate(wellbeing_questionnaire().items, 1):
         assert squash(f"{n}. {item.text}") in text, item.text
+
+
+def test_open_actions_hold_a_family_contacts_next_step_until_it_is_done() -> None:
+    records = small_case()
+    records.append(record(FamilyContact(occurred_on=dt.date(2025, 2, 3), channel="telefoon", with_whom="mama",
+                                        author_name="Fictieve Werker", next_step="Spreek volgende week opnieuw af",
+                                        next_step_on=dt.date(2025, 2, 10)), 20))
+    text = squash(text_of(render(profile(), records)))
+    opened = text[text.index("Open acties"):text.index("Afspraken bij huisbezoeken")]
+    assert "Spreek volgende week opnieuw af" in opened and "10/02/2025" in opened
+    assert "Gesprek met klastitularis" in opened  # the latest visit's step, not done
+    done = small_case()
+    visit = done[0].content
+    assert isinstance(visit, HomeVisit)
+    visit.next_step_done = True
+    done.append(record(FamilyContact(occurred_on=dt.date(2025, 2, 3), channel="telefoon", with_whom="mama",
+                                     next_step="Spreek volgende week opnieuw af", next_step_done=True), 20))
+    text = squash(text_of(render(profile(), done)))
+    opened = text[text.index("Open acties"):text.index("Afspraken bij huisbezoeken")]
+    assert "Spreek volgende week opnieuw af" not in opened and "Gesprek met klastitularis" not in opened
+    # The step is still in the contact itself, marked done.
+    assert "Spreek volgende week opnieuw af – gedaan" in text

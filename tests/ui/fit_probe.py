@@ -112,7 +112,7 @@ def main() -> int:
     openers = {"settings": window.open_settings, "about": window.open_about, "passphrase": window.change_passphrase,
                "overview": window.open_overview, "summary": window.print_summary,
                "quarantine": window.open_quarantine, "retention": window.open_retention,
-               "held_apart": window.open_held_apart, "enrol": window.open_enrol}
+               "held_apart": window.open_held_apart, "enrol": window.open_enrol, "todo": window.open_todo}
     for name, opener in openers.items():
         before = set(window.dialogs._open)
         opener()

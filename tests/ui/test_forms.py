@@ -234,6 +234,10 @@ def test_family_contact_needs_a_channel_then_saves(qtbot, case_files, tasks, cas
     form.topics.boxes["school"].click()
     form.topics.boxes["financien"].click()
     form.referrals.set_keys(["Sociaal Huis"])
+    # A family contact plans its next step too (issue 14's "Te doen").
+    qtbot.keyClicks(form.next_step, "Spreek volgende week opnieuw af")
+    next_week = dt.date.today() + dt.timedelta(days=7)
+    form.next_step_on.set_value(next_week)
     save_and_wait(qtbot, form)
 
     contact = only_entry(case_files, case_id, Kind.FAMILY_CONTACT).content
@@ -241,6 +245,9 @@ def test_family_contact_needs_a_channel_then_saves(qtbot, case_files, tasks, cas
     assert (contact.channel, contact.with_whom) == ("schoolpoort", "vader")
     assert contact.topics == ["school", "financien"]
     assert contact.referrals == ["Sociaal Huis"]
+    assert (contact.next_step, contact.next_step_on, contact.next_step_done) == (
+        "Spreek volgende week opnieuw af", next_week, False)
+    assert contact.open_action_due() == next_week
 
 
 def test_follow_up_note_action_owner_defaults_to_the_worker(qtbot, case_files, tasks, case_id) -> None:

@@ -66,6 +66,26 @@ class _EntryFormBase(EntryForm):
     def occurred(self) -> dt.date:
         return pydate(self.occurred_on.date())
 
+    def add_next_step_fields(self) -> None:
+        """A planned next step, its date and its done flag: what the "Te doen" list shows and ticks off."""
+        self.next_step = self.add_field("next_step", tr("Volgende stap"),
+                                        line_edit(tr("optioneel: bv. spreek volgende week opnieuw af")))
+        self.next_step_on = self.add_field("next_step_on", tr("Datum volgende stap"), OptionalDateEdit())
+        self.next_step_done = self.add_field("next_step_done", tr("Gedaan"),
+                                             QCheckBox(tr("De volgende stap is gedaan")))
+
+    def set_next_step(self, content: HomeVisit | FamilyContact) -> None:
+        self.next_step.setText(content.next_step)
+        self.next_step_on.set_value(content.next_step_on)
+        self.next_step_done.setChecked(content.next_step_done)
+
+    def collect_next_step(self, content: HomeVisit | FamilyContact) -> None:
+        content.next_step = self.next_step.text().strip()
+        content.next_step_on = self.next_step_on.value()
+        # Done belongs to a step: without one there is nothing to tick off.
+        planned = bool(content.next_step or content.next_step_on)
+        content.next_step_done = self.next_step_done.isChecked() if planned else False
+
     def set_occurred(self, value: dt.date | None) -> None:
         self.occurred_on.setDate(qdate(value or dt.date.today()))
 
@@ -92,8 +112,7 @@ class HomeVisitForm(_EntryFormBase):
         self.purpose = self.add_field("purpose", tr("Doel van het bezoek"), plain_text(2))
         self.observations = self.add_field("observations", tr("Wat zag en hoorde je?"), plain_text(5))
         self.agreements = self.add_field("agreements", tr("Afspraken"), plain_text(3))
-        self.next_step = self.add_field("next_step", tr("Volgende stap"), line_edit())
-        self.next_step_on = self.add_field("next_step_on", tr("Datum volgende stap"), OptionalDateEdit())
+        self.add_next_step_fields()
         self.referrals = self.add_field("referrals", tr("Doorverwezen naar"), CheckList(pick_lists().partners))
         self.first_focus = self.start_time  # the date is usually today already
 
@@ -110,8 +129,7 @@ class HomeVisitForm(_EntryFormBase):
         self.purpose.setPlainText(content.purpose)
         self.observations.setPlainText(content.observations)
         self.agreements.setPlainText(content.agreements)
-        self.next_step.setText(content.next_step)
-        self.next_step_on.set_value(content.next_step_on)
+        self.set_next_step(content)
         self.referrals.set_keys(content.referrals)
 
     def collect(self) -> HomeVisit:
@@ -125,15 +143,14 @@ class HomeVisitForm(_EntryFormBase):
         v.purpose = self.purpose.toPlainText().strip()
         v.observations = self.observations.toPlainText().strip()
         v.agreements = self.agreements.toPlainText().strip()
-        v.next_step = self.next_step.text().strip()
-        v.next_step_on = self.next_step_on.value()
+        self.collect_next_step(v)
         v.referrals = self.referrals.keys()
         return v
 
 
 class FamilyContactForm(_EntryFormBase):
     kind = Kind.FAMILY_CONTACT
-    default_size = (640, 580)
+    default_size = (640, 660)
 
     def build(self) -> None:
         lists = pick_lists()
@@ -147,6 +164,7 @@ class FamilyContactForm(_EntryFormBase):
         self.topics = self.add_field("topics", tr("Onderwerpen"), ChecksGroup(lists.life_domains, columns=3))
         self.referrals = self.add_field("referrals", tr("Doorverwezen naar"), CheckList(lists.partners))
         self.notes = self.add_field("notes", tr("Notities"), plain_text(5))
+        self.add_next_step_fields()
         self.first_focus = self.channel
 
     def default_content(self) -> FamilyContact:
@@ -162,6 +180,7 @@ class FamilyContactForm(_EntryFormBase):
         self.topics.set_keys(content.topics)
         self.referrals.set_keys(content.referrals)
         self.notes.setPlainText(content.notes)
+        self.set_next_step(content)
 
     def collect(self) -> FamilyContact:
         c = copy.deepcopy(self._base)
@@ -172,6 +191,7 @@ class FamilyContactForm(_EntryFormBase):
         c.topics = self.topics.keys()
         c.referrals = self.referrals.keys()
         c.notes = self.notes.toPlainText().strip()
+        self.collect_next_step(c)
         return c
 
 

@@ -44,6 +44,7 @@ class ActionHost(Protocol):
 
     def new_concern(self) -> None: ...
     def focus_search(self) -> None: ...
+    def open_todo(self) -> None: ...
     def edit_profile(self) -> None: ...
     def add_entry(self, kind: Kind) -> None: ...
     def erase_current_case(self) -> None: ...
@@ -93,6 +94,12 @@ def _new(window: ActionHost) -> None:
 @main_action("find", lambda: tr("Zoeken"), QKeySequence.StandardKey.Find)
 def _find(window: ActionHost) -> None:
     window.focus_search()
+
+
+@main_action("todo", lambda: tr("Te doen…"), "Ctrl+T",
+             lambda: tr("Alle open acties en volgende stappen over je dossiers heen (Ctrl+T)"))
+def _todo(window: ActionHost) -> None:
+    window.open_todo()
 
 
 @main_action("edit_profile", lambda: tr("Profiel bewerken"))
@@ -293,8 +300,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
 
 
 # The menus and the toolbar by action name; None is a separator.
-CASE_MENU = ["new", "find", None, *ADD_ACTIONS, None, "edit_profile", "print_summary", "access_export", "access_log",
-             "assign_case", "erase", None, "lock", "quit"]
+CASE_MENU = ["new", "find", "todo", None, *ADD_ACTIONS, None, "edit_profile", "print_summary", "access_export",
+             "access_log", "assign_case", "erase", None, "lock", "quit"]
 EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", "retention", None,
               "overview", "assign_all", None, "about"]
 
@@ -314,6 +321,7 @@ def build_menus(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:
     toolbar.setMovable(False)
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
     toolbar.addAction(actions["new"])
+    toolbar.addAction(actions["todo"])
     spacer = QWidget()
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     toolbar.addWidget(spacer)

@@ -58,6 +58,7 @@ class WindowBase(QMainWindow):
     # Made by actions.build_actions (registered by decorator there).
     act_new: QAction
     act_find: QAction
+    act_todo: QAction
     act_edit_profile: QAction
     act_erase: QAction
     act_print_summary: QAction

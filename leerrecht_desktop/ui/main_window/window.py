@@ -4,7 +4,7 @@ menus, a status bar that says where the data stands, and locking (on demand and 
 Every piece of store work runs as a StoreOp (base._submit). Results carry the session they were asked
 in; after a lock the session changes, so a late result never paints case data on a locked screen.
 
-Assembled from one part per concern: case_list → case_pane → sync_actions → locking (each a
+Assembled from one part per concern: case_list → case_pane → sync_actions → locking → todo (each a
 subclass of the one before, all on base.WindowBase); the menu actions are registered in actions.py."""
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from leerrecht_desktop.ui.conflict_dialog import ConflictDialog
 from leerrecht_desktop.ui.dialogs import DialogManager
 from leerrecht_desktop.ui.enrol_dialog import EnrolDialog
 from leerrecht_desktop.ui.main_window.actions import build_actions, build_menus
-from leerrecht_desktop.ui.main_window.locking import ActivityWatcher, LockingMixin
+from leerrecht_desktop.ui.main_window.locking import ActivityWatcher
 from leerrecht_desktop.ui.main_window.sync_actions import sync_state_text
+from leerrecht_desktop.ui.main_window.todo import TodoMixin
 from leerrecht_desktop.ui.qt_translations import install_qt_translations
 from leerrecht_desktop.ui.quarantine_dialog import QuarantineDialog
 from leerrecht_desktop.ui.screen import fit_on_screen
@@ -48,7 +49,7 @@ from leerrecht_desktop.ui.sync_status import SyncController
 from leerrecht_desktop.ui.tasks import TaskRunner
 
 
-class MainWindow(LockingMixin):
+class MainWindow(TodoMixin):
     """The main window (see the module docstring for where each part lives)."""
 
     def __init__(self, workspace: Workspace, case_files: CaseFiles, runner: TaskRunner,
@@ -135,6 +136,7 @@ class MainWindow(LockingMixin):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
+        self._build_overdue_button(bar)
         self.busy_label = QLabel(tr("Bezig…"))
         self.busy_label.setVisible(False)
         self.sync_label = QLabel(sync_state_text(0))
