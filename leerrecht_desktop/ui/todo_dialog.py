@@ -62,18 +62,19 @@ class TodoDialog(QDialog):
     changed = Signal(list)
 
     def __init__(self, case_files: CaseFiles, parent: QWidget | None = None, *, runner: TaskRunner | None = None,
-                 when: str = OPEN):
+                 when: str = OPEN, whose: str = MINE):
         super().__init__(parent)
         self.case_files, self.runner = case_files, runner
         self.found: list[Action] = []
         self.rows: list[Action] = []
         self.today = dt.date.today()
         self.setWindowTitle(tr("Te doen"))
-        self.resize(1000, 520)
+        self.resize(1240, 600)  # fit_on_screen narrows it on a small screen
         self.whose = QComboBox()
         self.whose.addItem(tr("Mijn acties"), MINE)
         self.whose.addItem(tr("Van iedereen (het team)"), TEAM)
         self.whose.setAccessibleName(tr("Van wie"))
+        self.whose.setCurrentIndex(max(0, self.whose.findData(whose)))
         self.when = QComboBox()
         self.when.addItem(tr("Alle open acties"), OPEN)
         self.when.addItem(tr("Over tijd"), OVERDUE)

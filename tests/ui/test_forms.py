@@ -235,7 +235,9 @@ def test_family_contact_needs_a_channel_then_saves(qtbot, case_files, tasks, cas
     form.topics.boxes["financien"].click()
     form.referrals.set_keys(["Sociaal Huis"])
     # A family contact plans its next step too (issue 14's "Te doen").
+    assert not form.next_step_done.isEnabled()  # nothing to tick off before a step is written
     qtbot.keyClicks(form.next_step, "Spreek volgende week opnieuw af")
+    assert form.next_step_done.isEnabled()
     next_week = dt.date.today() + dt.timedelta(days=7)
     form.next_step_on.set_value(next_week)
     save_and_wait(qtbot, form)

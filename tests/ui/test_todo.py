@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit
 from leerrecht_desktop.store.actions import gather, week_end
@@ -69,40 +69,46 @@ def column(dialog: TodoDialog, col: int) -> list[str]:
     return [dialog.table.item(row, col).text() for row in range(dialog.table.rowCount())]
 
 
-def test_the_status_bar_counts_what_is_late_and_says_so_once_after_unlock(
+def test_the_status_bar_counts_what_is_late_and_a_banner_says_so_once_after_unlock(
         qtbot, window: MainWindow, case_files: CaseFiles) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: window.overdue_button.isVisible())
     assert window.overdue_button.text() == "3 acties over tijd"
-    assert window.statusBar().currentMessage() == "3 acties over tijd. Bekijk ze in Dossier › Te doen… (Ctrl+T)."
+    assert window.overdue_banner.isVisible()
+    assert window.overdue_banner_label.text() == "3 acties over tijd in je dossiers."
     assert "Te doen…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     assert window.act_todo.shortcut().toString() == "Ctrl+T"
-    # Another list load (after any save) counts again but does not say it again.
-    window.statusBar().clearMessage()
+    # Closed, it stays closed when the list loads again (after any save); the count still follows.
+    close = next(b for b in window.overdue_banner.findChildren(QToolButton))
+    close.click()
     window.reload_list()
     window.runner.wait_idle()
     QApplication.processEvents()
-    assert window.statusBar().currentMessage() == ""
-    # The count button opens the list on what is late.
+    assert not window.overdue_banner.isVisible() and window.overdue_button.isVisible()
+    # The count button opens the list on every overdue action on this laptop: the same number.
     window.overdue_button.click()
     qtbot.waitUntil(lambda: window.todo_dialog is not None)
     dialog = window.todo_dialog
-    assert dialog is not None and dialog.when.currentData() == OVERDUE
+    assert dialog is not None and (dialog.when.currentData(), dialog.whose.currentData()) == (OVERDUE, TEAM)
     qtbot.waitUntil(lambda: not dialog.progress.isVisible())
-    assert column(dialog, 2) == ["Attest opvragen", "Spreek volgende week opnieuw af"]  # mine only
+    assert column(dialog, 2) == ["Attest opvragen", "Spreek volgende week opnieuw af", "Verslag CLB"]
+    assert dialog.count.text() == "3 acties, waarvan 3 over tijd"
     dialog.reject()
 
 
-def test_after_a_lock_the_notice_comes_once_more(qtbot, window: MainWindow, workspace: Workspace,  # type: ignore[no-untyped-def]
+def test_after_a_lock_the_banner_comes_once_more(qtbot, window: MainWindow, workspace: Workspace,  # type: ignore[no-untyped-def]
                                                  runner: TaskRunner) -> None:
-    qtbot.waitUntil(lambda: window.overdue_button.isVisible())
-    window.statusBar().clearMessage()
+    qtbot.waitUntil(lambda: window.overdue_banner.isVisible())
+    window.act_todo.trigger()  # seen: the banner goes
+    qtbot.waitUntil(lambda: window.todo_dialog is not None)
+    assert not window.overdue_banner.isVisible()
+    window.todo_dialog.reject()
     window.lock()
     assert not window.overdue_button.isVisible()
     runner.wait_idle()
     window.resume(workspace.unlock(PASSPHRASE))
     window.show()
-    qtbot.waitUntil(lambda: window.overdue_button.isVisible())
-    assert window.statusBar().currentMessage().startswith("3 acties over tijd.")
+    qtbot.waitUntil(lambda: window.overdue_button.isVisible() and window.overdue_banner.isVisible())
+    assert window.overdue_banner_label.text().startswith("3 acties over tijd")
 
 
 def test_the_list_filters_on_whose_and_when_and_marks_what_is_late(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -73,6 +73,12 @@ class _EntryFormBase(EntryForm):
         self.next_step_on = self.add_field("next_step_on", tr("Datum volgende stap"), OptionalDateEdit())
         self.next_step_done = self.add_field("next_step_done", tr("Gedaan"),
                                              QCheckBox(tr("De volgende stap is gedaan")))
+        self.next_step.textChanged.connect(self._next_step_changed)
+        self._next_step_changed("")
+
+    def _next_step_changed(self, text: str) -> None:
+        # Done belongs to a step: nothing to tick off until one is written (as a note's action).
+        self.next_step_done.setEnabled(bool(text.strip()) or self.next_step_done.isChecked())
 
     def set_next_step(self, content: HomeVisit | FamilyContact) -> None:
         self.next_step.setText(content.next_step)

@@ -2,22 +2,26 @@
 status bar, and the one notice after unlocking.
 
 The count is read from the case summaries the list just loaded (store/actions.count_overdue), so it
-costs no decryption and follows every save, sync and tick. The notice is said once per unlock: a
-worker who comes back to the laptop hears what is late, and is not told again at every save."""
+costs no decryption and follows every save, sync and tick; it counts every case on this laptop (a
+summary does not know an action's owner), so its button opens the list on everyone's overdue actions,
+which shows the same number. The notice is a banner above the case list, once per unlock: a worker who
+comes back to the laptop sees what is late, and is not told again at every save; it goes when closed,
+when the list is opened, or at the lock."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QPushButton, QStatusBar
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QToolButton
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.actions import count_overdue
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
+from leerrecht_desktop.ui import style
 from leerrecht_desktop.ui.main_window.locking import LockingMixin
 from leerrecht_desktop.ui.style import mark
-from leerrecht_desktop.ui.todo_dialog import OPEN, OVERDUE, TodoDialog
+from leerrecht_desktop.ui.todo_dialog import MINE, OPEN, OVERDUE, TEAM, TodoDialog
 
 
 def overdue_text(n: int) -> str:
@@ -28,6 +32,8 @@ class TodoMixin(LockingMixin):
     """Te doen in the window (see the module docstring)."""
 
     overdue_button: QPushButton
+    overdue_banner: QFrame
+    overdue_banner_label: QLabel
     overdue_count: int = 0
     _announce_overdue: bool = True  # until the first list of this unlock is counted
     _read_after_load: tuple[str, str] | None = None
@@ -37,10 +43,38 @@ class TodoMixin(LockingMixin):
         self.overdue_button.setFlat(True)
         self.overdue_button.setObjectName("overdueButton")
         mark(self.overdue_button, "danger")
-        self.overdue_button.setToolTip(tr("Toon wat over tijd is in Te doen (Ctrl+T)"))
+        self.overdue_button.setToolTip(tr("Acties over tijd in de dossiers op deze laptop: toon ze in Te doen"))
         self.overdue_button.setVisible(False)
-        self.overdue_button.clicked.connect(lambda: self.open_todo(OVERDUE))
+        self.overdue_button.clicked.connect(lambda: self.open_todo(OVERDUE, TEAM))
         bar.addPermanentWidget(self.overdue_button)
+        self._build_overdue_banner()
+
+    def _build_overdue_banner(self) -> None:
+        """Above the case list: said once after unlocking, with a way to the list and a way to close it."""
+        self.overdue_banner = QFrame()
+        self.overdue_banner.setObjectName("overdueBanner")
+        self.overdue_banner.setStyleSheet(
+            f"QFrame#overdueBanner {{ background: {style.ERROR_SOFT}; border: 1px solid #e9b9b5; "
+            f"border-radius: 6px; }} QFrame#overdueBanner QLabel {{ color: {style.ERROR}; font-weight: bold; }}")
+        row = QHBoxLayout(self.overdue_banner)
+        row.setContentsMargins(10, 4, 4, 4)
+        self.overdue_banner_label = QLabel()
+        self.overdue_banner_label.setWordWrap(True)
+        show = QPushButton(tr("Bekijken"))
+        show.setToolTip(tr("Te doen, op wat over tijd is (Ctrl+T)"))
+        show.clicked.connect(lambda: self.open_todo(OVERDUE, TEAM))
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip(tr("Melding sluiten"))
+        close.setAccessibleName(tr("Melding sluiten"))
+        close.clicked.connect(lambda: self.overdue_banner.setVisible(False))
+        row.addWidget(self.overdue_banner_label, 1)
+        row.addWidget(show)
+        row.addWidget(close)
+        self.overdue_banner.setVisible(False)
+        layout = self.search_edit.parentWidget().layout()  # the list panel (case_list.py)
+        layout.insertWidget(0, self.overdue_banner)
 
     def _list_loaded(self, summaries: list[CaseSummary], pending: int, select_case: str | None = None) -> None:
         super()._list_loaded(summaries, pending, select_case=select_case)
@@ -53,9 +87,10 @@ class TodoMixin(LockingMixin):
         self.overdue_button.setVisible(n > 0 and not self.is_locked)
         if self._announce_overdue:
             self._announce_overdue = False
-            if n:
-                self.statusBar().showMessage(
-                    tr("{late}. Bekijk ze in Dossier › Te doen… (Ctrl+T).", late=overdue_text(n)), 20_000)
+            self.overdue_banner.setVisible(n > 0)
+        if self.overdue_banner.isVisible():
+            self.overdue_banner_label.setText(
+                tr("{late} in je dossiers.", late=overdue_text(n)) if n else tr("Niets meer over tijd."))
 
     def resume(self, case_files: CaseFiles) -> None:
         self._announce_overdue = True
@@ -63,23 +98,22 @@ class TodoMixin(LockingMixin):
 
     def lock(self) -> None:
         self.overdue_button.setVisible(False)
+        self.overdue_banner.setVisible(False)
         super().lock()
 
     # -- the dialog ---------------------------------------------------------------------------------
 
-    def open_todo(self, when: str = OPEN) -> None:
+    def open_todo(self, when: str = OPEN, whose: str = MINE) -> None:
         if self.is_locked or self.in_handover:
             return
+        self.overdue_banner.setVisible(False)  # seen
 
         def make() -> TodoDialog:
-            dialog = TodoDialog(self.case_files, self, runner=self.runner, when=when)
+            dialog = TodoDialog(self.case_files, self, runner=self.runner, when=when, whose=whose)
             dialog.open_requested.connect(self.open_case_at)
             dialog.changed.connect(self._ticked_off)
             return dialog
 
-        existing = self.todo_dialog
-        if existing is not None and existing.when.findData(when) >= 0 and when != OPEN:
-            existing.when.setCurrentIndex(existing.when.findData(when))
         self.dialogs.open("todo", make)
 
     @property
