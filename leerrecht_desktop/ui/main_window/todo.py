@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QToolButton
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QToolButton
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.summary import CaseSummary
@@ -73,7 +73,9 @@ class TodoMixin(LockingMixin):
         row.addWidget(show)
         row.addWidget(close)
         self.overdue_banner.setVisible(False)
-        layout = self.search_edit.parentWidget().layout()  # the list panel (case_list.py)
+        panel = self.search_edit.parentWidget()  # the list panel (case_list.py), a QVBoxLayout
+        layout = panel.layout() if panel is not None else None
+        assert isinstance(layout, QBoxLayout)
         layout.insertWidget(0, self.overdue_banner)
 
     def _list_loaded(self, summaries: list[CaseSummary], pending: int, select_case: str | None = None) -> None:
