@@ -6,6 +6,7 @@ pkgs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
       libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
       xvfb xauth poppler-utils python3-venv
       fonts-noto-color-emoji  # emoji in notes show as emoji, not as empty boxes (Qt falls back to it)
+      fonts-symbola  # emoji in the PDF reports: outlines ReportLab can embed (reports/fonts.py)
       binutils  # objdump: PyInstaller reads library dependencies with it (make bundle, tests/test_bundle.py)
       nginx-light postgresql-client-15)  # the reverse-proxy example (tests/server/test_proxy.py); pg_dump for the restore drill
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -20,6 +20,16 @@ Arabic family name stays as it is. Text extracted from the PDF gives the name ba
 forms; pypdf puts right-to-left runs back in logical order itself, and NFKC maps the forms to letters
 (tests/reports/test_case_summary.py checks the round trip).
 
+**Emoji.** Workers copy messages into notes ("mama stuurde 👍"). ReportLab embeds outline (glyf)
+fonts only; colour emoji fonts (bitmaps or COLR layers) draw nothing. So emoji runs are set in a
+monochrome outline font found on the system: Symbola (Debian's `fonts-symbola`, installed by
+scripts/install-system-deps.sh), Noto Emoji, or Windows' Segoe UI Symbol (`LEERRECHT_EMOJI_FONT`
+names another). Only characters that font has are switched to it; without one, an emoji prints as
+before. Joiners and variation selectors are dropped (a family emoji prints as its people), because a
+monochrome font has no joined glyphs. Emoji up to U+FFFF (❤ ✅) extract from the PDF again; those
+beyond it (👍) are drawn, but ReportLab's ToUnicode map writes them in a form PDF readers don't
+parse, so copying them out of the PDF gives other characters.
+
 Limits (docs/reports.md): an Arabic run of up to `_KEEP_TOGETHER_WORDS` words (a name) never breaks
 across lines; a longer Arabic passage inside a note may wrap with its lines in the wrong order. Vowel
 marks (harakat) are kept but not repositioned. Hebrew and scripts outside these fonts are not covered.
@@ -27,8 +37,10 @@ marks (harakat) are kept but not repositioned. Hebrew and scripts outside these 
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+from pathlib import Path
 from typing import Final
 from xml.sax.saxutils import escape
 
@@ -53,8 +65,27 @@ _FILES: Final = {
     ARABIC_BOLD: "NotoSansArabic-Bold.ttf",
 }
 
+EMOJI: Final = "LeerrechtEmoji"
+# Monochrome outline fonts with emoji, by platform, in order of preference.
+_EMOJI_CANDIDATES: Final = (
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",  # Debian/Ubuntu fonts-symbola
+    "/usr/share/fonts/truetype/noto/NotoEmoji-Regular.ttf",
+    "/usr/share/fonts/TTF/Symbola.ttf",
+    r"C:\Windows\Fonts\seguisym.ttf",  # Segoe UI Symbol
+    "/System/Library/Fonts/Apple Symbols.ttf",
+)
+
 _lock = threading.Lock()
 _registered = False
+_emoji_chars: frozenset[int] = frozenset()  # the code points the registered emoji font has
+
+
+def _emoji_font_path() -> Path | None:
+    chosen = os.environ.get("LEERRECHT_EMOJI_FONT")
+    for candidate in ((chosen,) if chosen else _EMOJI_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
 
 
 def register_fonts() -> None:
@@ -70,6 +101,7 @@ def register_fonts() -> None:
         folder = resources_dir() / "fonts"
         for name, filename in _FILES.items():
             pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
+        _register_emoji()
         # Families, so that <b> inside a Paragraph picks the bold face of whichever font is active,
         # also for an Arabic run nested in a bold Latin heading. There is no italic face: italic
         # falls back to upright. addMapping also records the reverse (face name -> family, bold,
@@ -80,6 +112,60 @@ def register_fonts() -> None:
             addMapping(regular, 0, 0, regular)
             addMapping(regular, 1, 0, bold)
         _registered = True
+
+
+def _register_emoji() -> None:
+    global _emoji_chars
+    path = _emoji_font_path()
+    if path is None:
+        return
+    try:
+        font = TTFont(EMOJI, str(path))
+    except Exception:
+        return
+    pdfmetrics.registerFont(font)
+    for bold in (0, 1):
+        addMapping(EMOJI, bold, 0, EMOJI)
+        addMapping(EMOJI, bold, 1, EMOJI)
+    _emoji_chars = frozenset(font.face.charToGlyph)
+
+
+def emoji_font_available() -> bool:
+    register_fonts()
+    return bool(_emoji_chars)
+
+
+# Emoji and pictographs (Misc Symbols and Pictographs … Symbols and Pictographs Extended-A, Dingbats,
+# Misc Symbols, Misc Technical, arrows and stars), with the joiner and variation selector that may
+# sit between them.
+_EMOJI_RUN = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2300-\u23FF\u2B00-\u2BFF]"
+                        "(?:[\u200d\ufe0f\U0001F3FB-\U0001F3FF]*[\U0001F000-\U0001FAFF\u2600-\u27BF"
+                        "\u2300-\u23FF\u2B00-\u2BFF])*[\ufe0f]?")
+
+
+def _emoji_markup(run: str) -> str:
+    """An emoji run in the emoji font, character by character where the font has the character."""
+    out: list[str] = []
+    for char in run.replace("\u200d", "").replace("\ufe0f", ""):
+        if ord(char) in _emoji_chars:
+            out.append(f'<font name="{EMOJI}">{escape(char)}</font>')
+        else:
+            out.append(escape(char))
+    return "".join(out)
+
+
+def _plain(text: str) -> str:
+    """Escaped text with its emoji runs set in the emoji font (when one was found)."""
+    if not _emoji_chars:
+        return escape(text)
+    parts: list[str] = []
+    pos = 0
+    for match in _EMOJI_RUN.finditer(text):
+        parts.append(escape(text[pos:match.start()]))
+        parts.append(_emoji_markup(match.group()))
+        pos = match.end()
+    parts.append(escape(text[pos:]))
+    return "".join(parts)
 
 
 # Arabic script blocks: Arabic, Arabic Supplement, Arabic Extended-A, Presentation Forms A and B.
@@ -123,14 +209,15 @@ def rich(text: str, *, multiline: bool = True, bold: bool = False) -> str:
 
     `bold` sets Arabic runs in the bold Arabic face: give it for text in a bold style (a heading),
     because an explicit font switch inside a Paragraph does not inherit the style's boldness."""
+    register_fonts()  # so the emoji font, if any, is known
     font = ARABIC_BOLD if bold else ARABIC
     parts: list[str] = []
     pos = 0
     for match in _ARABIC_RUN.finditer(text):
-        parts.append(escape(text[pos:match.start()]))
+        parts.append(_plain(text[pos:match.start()]))
         parts.append(_arabic_markup(match.group(), font))
         pos = match.end()
-    parts.append(escape(text[pos:]))
+    parts.append(_plain(text[pos:]))
     markup = "".join(parts)
     markup = markup.replace("\r\n", "\n").replace("\r", "\n")
     if multiline:

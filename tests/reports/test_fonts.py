@@ -39,3 +39,34 @@ def test_an_arabic_name_in_a_dutch_sentence_is_shaped_reversed_and_kept_together
     assert all("\ufb50" <= c <= "\ufeff" or c == "\u00a0" for c in inner)
     logical = unicodedata.normalize("NFKC", inner)[::-1].replace("\u00a0", " ")
     assert logical == "عبد الله"
+
+
+def test_emoji_in_a_note_print_in_an_outline_font() -> None:
+    import io
+
+    import pypdf
+    import pytest
+
+    from leerrecht_desktop.reports.fonts import EMOJI, emoji_font_available
+    from leerrecht_desktop.reports.layout import build_pdf, styles
+
+    if not emoji_font_available():
+        pytest.skip("no monochrome emoji font on this machine (scripts/install-system-deps.sh installs fonts-symbola)")
+    text = "Mama stuurde 👍 en ❤️ terug, samen met 👨‍👩‍👧 <b>"
+    markup = rich(text)
+    assert f'<font name="{EMOJI}">👍</font>' in markup
+    assert "\u200d" not in markup and "\ufe0f" not in markup  # joiners and selectors: no empty boxes
+    assert "&lt;b&gt;" in markup  # still escaped around the emoji
+    assert rich("Geen emoji, wel é en ç") == "Geen emoji, wel é en ç"
+    import datetime as dt
+
+    from reportlab.platypus import Paragraph
+
+    pdf = build_pdf([Paragraph(markup, styles()["body"])], title="Fictief", made_by="Fictieve Werker",
+                    made_at=dt.datetime(2026, 1, 5, 10, 0))
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert any(EMOJI.casefold() in name.casefold() or "symbol" in name.casefold() for name in fonts), fonts
+    # The heart (U+2764) extracts again; emoji beyond U+FFFF are drawn (seen with pdftoppm) but ReportLab's
+    # ToUnicode map writes them in a form readers don't parse, so they don't extract (docs/reports.md).
+    assert "❤" in reader.pages[0].extract_text()
