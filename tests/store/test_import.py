@@ -292,3 +292,27 @@ def test_column_names_are_recognised_whatever_their_case_accents_and_punctuation
     guessed = mapping_module.guess(header)
     assert guessed == {0: "first_name", 1: "last_name", 2: "birth_date", 3: "class_name", 4: "contact_phone",
                        5: "concern", 7: "referral_source", 8: "contact_name", 9: "level"}
+
+
+def test_a_zip_that_is_no_workbook_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "archief.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notitie.txt", "Fictieve inhoud")
+    with pytest.raises(SheetError, match="geen geldig Excel-bestand") as caught:
+        read_sheet(path)
+    assert "Fictieve" not in str(caught.value)
+
+
+def test_every_problem_of_a_row_is_named_with_its_field(case_files: CaseFiles, tmp_path: Path) -> None:
+    row = dict(good_row(1), Voornaam="", **{"Geb. datum": "32/13/2012", "Klas": "x" * 201,
+                                            "Aangemeld op": "01/01/2099"})
+    path = write_csv(tmp_path / "veel.csv", [row])
+    plan = preview(case_files, path, today=TODAY)
+    assert plan.problems == [
+        "rij 2: geboortedatum 32/13/2012 bestaat niet",
+        "rij 2: Vul de voornaam van de jongere in.",
+        "rij 2: klas: Deze tekst is te lang: 201 tekens, maximaal 200. Kort hem in.",
+        "rij 2: aangemeld op: Deze datum ligt in de toekomst. Kies vandaag of een datum ervoor.",
+    ]

@@ -176,11 +176,12 @@ class RowReader:
                     p.assigned = [self.me]
         if contact.name or contact.relation or contact.phone:
             p.contacts = [contact]
-        if not problems:
-            try:
-                p.validate(self.today)
-            except ValidationError as exc:
-                problems += [problem(row.number, e.message) for e in exc.errors]
+        # Always, also after a problem above: a value that could not be read was left empty, so the
+        # form's checks report the rest of the row, not that value a second time.
+        try:
+            p.validate(self.today)
+        except ValidationError as exc:
+            problems += [problem(row.number, _named(e.field, e.message)) for e in exc.errors]
         return ParsedRow(row.number, p, problems)
 
     def _pick(self, known: dict[str, str], text: str, label: str, say: _Say, shown: str) -> str | None:
@@ -205,6 +206,22 @@ class RowReader:
             else:
                 say(tr("{field} '{value}' is geen datum: schrijf ze als 14/08/2011", field=label, value=text.strip()))
         return day
+
+
+# The form's field names (FieldError.field) as the import's fields, to name them in a problem.
+_FORM_FIELDS = {"referral.concern": "concern", "referral.source": "referral_source",
+                "referral.referred_on": "referral_on"}
+
+
+def _named(form_field: str, message: str) -> str:
+    """A form's message, with the field named in front when it doesn't say which ("Deze tekst is te
+    lang" says it in the form, beside the field; a row has many)."""
+    if form_field.startswith("contacts."):
+        name = "contact_" + form_field.rsplit(".", 1)[-1]
+    else:
+        name = _FORM_FIELDS.get(form_field, form_field)
+    label = field_label(name)
+    return message if label.casefold() in message.casefold() else f"{label}: {message}"
 
 
 def _phone(cell: Cell, text: str) -> str:

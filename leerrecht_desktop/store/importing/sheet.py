@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,16 +99,25 @@ def _read_xlsx(data: bytes, name: str) -> list[tuple[Cell, ...]]:
     try:
         # data_only: a formula's last computed value, not its text; read_only streams the rows.
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise SheetError(tr("{name} is geen geldig Excel-bestand (.xlsx). Open het in Excel en bewaar het "
-                            "opnieuw als .xlsx of .csv.", name=name)) from None
+    except Exception:
+        # Whatever a damaged or foreign file makes the parser raise (zip, XML, a missing part), the
+        # file is no workbook; the parser's own text could quote the file's content.
+        raise SheetError(_not_xlsx(name)) from None
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
+        if not book.worksheets:
             raise SheetError(tr("Het bestand {name} is leeg.", name=name))
-        return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    except SheetError:
+        raise
+    except Exception:
+        raise SheetError(_not_xlsx(name)) from None
     finally:
         book.close()
+
+
+def _not_xlsx(name: str) -> str:
+    return tr("{name} is geen geldig Excel-bestand (.xlsx). Open het in Excel en bewaar het opnieuw als .xlsx of "
+              ".csv.", name=name)
 
 
 def _decode(data: bytes, name: str) -> str:
