@@ -154,7 +154,7 @@ def test_merge_from_the_command_line(data_dir: Path, tmp_path: Path) -> None:
     fuller = write(tmp_path / "meer.csv", ROWS[:1])
     merged = run("import", "--data-dir", data_dir, fuller, "--yes", "--duplicates", "merge")
     assert merged.returncode == 0, merged.stderr
-    assert "1 rijen: 0 nieuwe dossiers, 1 bestaande aangevuld" in merged.stdout
+    assert "1 rijen: 0 nieuwe dossiers, 1 dubbels aangevuld, 0 dubbels zonder iets nieuws" in merged.stdout
     assert "0 dossiers aangemaakt en 1 aangevuld." in merged.stdout
     assert len(listed(data_dir)) == 1
 

@@ -108,13 +108,13 @@ def _show(plan: Preview, duplicates: Duplicates) -> None:
         print(tr("Genegeerde kolommen: {columns}.", columns=", ".join(mapping.ignored)))
     for line in plan.problems:
         print(line)
-    for line in plan.skipped:
+    for line in (*plan.skipped, *plan.filled):
         print(line)
     bad = len(set(plan.bad_rows))
     if duplicates == "merge":
-        print(tr("{rows} rijen: {new} nieuwe dossiers, {merged} bestaande aangevuld, {skipped} dubbels zonder "
+        print(tr("{rows} rijen: {new} nieuwe dossiers, {merged} dubbels aangevuld, {skipped} dubbels zonder "
                  "iets nieuws, {bad} rijen met problemen.", rows=plan.rows, new=len(plan.new),
-                 merged=len(plan.merges), skipped=len(plan.skipped), bad=bad))
+                 merged=len(plan.filled), skipped=len(plan.skipped), bad=bad))
     else:
         print(tr("{rows} rijen: {new} nieuwe dossiers, {skipped} dubbels overgeslagen, {bad} rijen met "
                  "problemen.", rows=plan.rows, new=len(plan.new), skipped=len(plan.skipped), bad=bad))

@@ -184,6 +184,14 @@ def test_a_windows_1252_csv_with_semicolons(case_files: CaseFiles, tmp_path: Pat
     assert sorted(s.full_name for s in case_files.summaries()) == ["François Noël-Testkind", "Éléonore Fictiefkindë"]
 
 
+def test_dates_as_the_date_field_reads_them(case_files: CaseFiles, tmp_path: Path) -> None:
+    written = ["14-8-11", "14.08.2011", "2011-08-14", "14082011", "14/08/2011 00:00:00", "2011-08-14T00:00"]
+    rows = [dict(good_row(i), **{"Geb. datum": text}) for i, text in enumerate(written)]
+    plan = preview(case_files, write_csv(tmp_path / "data.csv", rows), today=TODAY)
+    assert plan.problems == []
+    assert {p.profile.birth_date for p in plan.new} == {dt.date(2011, 8, 14)}
+
+
 def test_a_comma_separated_utf8_file_without_bom(case_files: CaseFiles, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "komma.csv", [good_row(3)], sep=",", encoding="utf-8")
     plan = preview(case_files, path, today=TODAY)
@@ -233,6 +241,8 @@ def test_merge_fills_empty_fields_only(case_files: CaseFiles, tmp_path: Path) ->
 
     plan = preview(case_files, path, duplicates=Duplicates.MERGE, today=TODAY)
     assert [m.fields for m in plan.merges] == [["class_name", "address"]]
+    assert plan.filled == ["rij 2: Er bestaat al een dossier voor Fictiefmerge Testkindmerge (14/08/2011): "
+                           "aangevuld met klas, adres"]
     assert apply(case_files, plan, today=TODAY).merged == [record.case_id]
     case = case_files.load_case(record.case_id)
     assert case.profile.revision == 2
@@ -254,7 +264,7 @@ def test_a_duplicate_within_the_same_file(case_files: CaseFiles, tmp_path: Path)
 
     merged = preview(case_files, path, duplicates=Duplicates.MERGE, today=TODAY)
     assert len(merged.new) == 2 and merged.new[0].profile.address == "Verzonnenplein 5"
-    assert merged.skipped == ["rij 3: zelfde jongere als rij 2: aangevuld met adres"]
+    assert merged.skipped == [] and merged.filled == ["rij 3: zelfde jongere als rij 2: aangevuld met adres"]
     apply(case_files, merged, today=TODAY)
     assert len(case_files.summaries()) == 2
 

@@ -97,8 +97,10 @@ class Preview:
     rows: int
     new: list[ParsedRow] = field(default_factory=list)
     merges: list[Merge] = field(default_factory=list)
-    # One sentence per duplicate row that is not written (skipped, or merged into nothing new).
+    # One sentence per duplicate row that is not written (skipped, or merged into nothing new)...
     skipped: list[str] = field(default_factory=list)
+    # ... and per duplicate row that fills empty fields (of an existing case or of an earlier row).
+    filled: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     bad_rows: list[int] = field(default_factory=list)
 
@@ -148,8 +150,8 @@ def _same_as_earlier(result: Preview, parsed: ParsedRow, first: ParsedRow | Merg
             fill_empty(target, parsed.profile)
             if isinstance(first, Merge):
                 first.fields += filled
-            result.skipped.append(problem(parsed.number, tr("zelfde jongere als rij {first}: aangevuld met {fields}",
-                                                            first=first.number, fields=_fields(filled))))
+            result.filled.append(problem(parsed.number, tr("zelfde jongere als rij {first}: aangevuld met {fields}",
+                                                           first=first.number, fields=_fields(filled))))
             return
     result.skipped.append(problem(parsed.number, tr("zelfde jongere als rij {first}, overgeslagen",
                                                     first=first.number)))
@@ -165,6 +167,8 @@ def _existing(result: Preview, case_files: CaseFiles, parsed: ParsedRow, summary
         if filled and _valid(result, parsed.number, profile, day):
             merge = Merge(parsed.number, summary.case_id, case.profile.record_id, profile, filled)
             result.merges.append(merge)
+            result.filled.append(problem(parsed.number, tr("{sentence}: aangevuld met {fields}", sentence=sentence,
+                                                           fields=_fields(filled))))
             return merge
         if not filled:
             result.skipped.append(problem(parsed.number, tr("{sentence}: niets nieuws om aan te vullen",

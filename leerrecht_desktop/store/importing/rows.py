@@ -41,6 +41,7 @@ for _key, _n, _word in (("graad1", 1, "eerste"), ("graad2", 2, "tweede"), ("graa
 _SPLIT = re.compile(r"[,;/|+\n]")
 # A date written with numbers that parse_date refused: it has the right shape, so the day doesn't exist.
 _DATE_SHAPE = re.compile(r"^\d{1,4}[/.\- ]\d{1,2}[/.\- ]\d{2,4}$|^\d{6}$|^\d{8}$")
+_TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _Say = Callable[[str], None]
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (after its 1900 leap-year slip)
 
@@ -199,6 +200,8 @@ class RowReader:
         if isinstance(cell, (int, float)) and not isinstance(cell, bool) and 1 <= cell < 200_000:
             # A date cell Excel didn't format as a date: its serial day number.
             return _EXCEL_EPOCH + dt.timedelta(days=int(cell))
+        # A date exported with its midnight ("14/08/2011 00:00:00"): the day is what counts.
+        text = _TIME.sub("", text)
         day = parse_date(text, self.today)
         if day is None:
             if _DATE_SHAPE.match(text.strip()):
