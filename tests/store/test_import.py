@@ -25,7 +25,7 @@ from leerrecht_desktop.store.importing.plan import (
     preview,
 )
 from leerrecht_desktop.store.importing.sheet import SheetError, read_sheet
-from tests.kits.storekit import files_containing, raw_query, text_forms
+from tests.kits.storekit import files_containing, flip_byte, raw_execute, raw_query, text_forms
 
 TODAY = dt.date(2025, 3, 1)
 HEADER = ["Voornaam", "Familienaam", "Geb. datum", "Geslacht", "School", "Klas", "Graad", "Doelgroep", "Adres",
@@ -326,3 +326,18 @@ def test_every_problem_of_a_row_is_named_with_its_field(case_files: CaseFiles, t
         "rij 2: klas: Deze tekst is te lang: 201 tekens, maximaal 200. Kort hem in.",
         "rij 2: aangemeld op: Deze datum ligt in de toekomst. Kies vandaag of een datum ervoor.",
     ]
+
+
+def test_a_damaged_existing_case_is_that_rows_problem_on_merge(case_files: CaseFiles, data_dir: Path,
+                                                              tmp_path: Path) -> None:
+    row = good_row(7)
+    record = case_files.create_case(CaseProfile(first_name=row["Voornaam"], last_name=row["Familienaam"],
+                                                birth_date=dt.date(2008, 1, 22)), today=TODAY)
+    blob = raw_query(data_dir, "SELECT ciphertext FROM records WHERE record_id = ?", (record.record_id,))[0][0]
+    raw_execute(data_dir, "UPDATE records SET ciphertext = ? WHERE record_id = ?",
+                (flip_byte(blob, 3), record.record_id))
+    case_files.forget_cached_key(record.case_id)
+    plan = preview(case_files, write_csv(tmp_path / "m.csv", [row, good_row(8)]), duplicates=Duplicates.MERGE,
+                   today=TODAY)
+    assert plan.bad_rows == [2] and plan.problems[0].startswith("rij 2: het bestaande dossier kan niet geopend worden")
+    assert [p.number for p in plan.new] == [3]

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.dates import date_text
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.importing.mapping import Mapping, field_label, normal, remember, resolve
 from leerrecht_desktop.store.importing.rows import ParsedRow, RowReader, problem
 from leerrecht_desktop.store.importing.sheet import read_sheet
@@ -146,7 +148,9 @@ def _same_as_earlier(result: Preview, parsed: ParsedRow, first: ParsedRow | Merg
         target = first.profile
         trial = copy.deepcopy(target)
         filled = fill_empty(trial, parsed.profile)
-        if filled and _valid(result, parsed.number, trial, day):
+        if filled:
+            if not _valid(result, parsed.number, trial, day):
+                return  # a problem row now, not a skipped one
             fill_empty(target, parsed.profile)
             if isinstance(first, Merge):
                 first.fields += filled
@@ -161,7 +165,14 @@ def _existing(result: Preview, case_files: CaseFiles, parsed: ParsedRow, summary
               duplicates: Duplicates, day: dt.date) -> Merge | None:
     sentence = duplicate_sentence(summary).rstrip(".")
     if duplicates == Duplicates.MERGE:
-        case = case_files.load_case(summary.case_id)
+        try:
+            case = case_files.load_case(summary.case_id)
+        except (CaseNotFound, CryptoError) as exc:
+            # A damaged case is that row's problem, not the whole file's: its sentence names no content.
+            result.problems.append(problem(parsed.number, tr("het bestaande dossier kan niet geopend worden: "
+                                                             "{reason}", reason=str(exc))))
+            result.bad_rows.append(parsed.number)
+            return None
         profile = copy.deepcopy(case.content)
         filled = fill_empty(profile, parsed.profile)
         if filled and _valid(result, parsed.number, profile, day):
