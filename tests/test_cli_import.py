@@ -82,6 +82,7 @@ def test_dry_run_then_yes_then_again(data_dir: Path, tmp_path: Path) -> None:
     done = run("import", "--data-dir", data_dir, path, "--yes", log_dir=log_dir)
     assert done.returncode == 0, done.stderr
     assert "3 dossiers aangemaakt en 0 aangevuld." in done.stdout
+    assert "zoals de vorige keer" not in done.stdout  # the dry run remembered nothing either
     assert sorted(listed(data_dir)) == ["Fictiefcli Testkinddrie", "Fictiefcli Testkindeen", "Fictiefcli Testkindtwee"]
     assert raw_query(data_dir, "SELECT count(*) FROM outbox") == [(3,)]
 
