@@ -12,6 +12,7 @@
     leerrecht overview --data-dir D --out F.pdf|F.csv     the team overview (counts, no names) (reports.py)
     leerrecht assign --data-dir D --case ID|--from U --to U   hand case files over            (assign.py)
     leerrecht transfer --data-dir D --case ID --team T    a case to another team (coordinator) (assign.py)
+    leerrecht import --data-dir D FILE.csv|FILE.xlsx [--dry-run] [--yes]   cases from a spreadsheet (importing.py)
     leerrecht held-apart --data-dir D [--show|--accept|--discard NR]   review handed-in changes (held_apart.py)
 
 Without a command the window opens; app.py, the composition root, hands that in (`main(window=...)`),
@@ -36,7 +37,7 @@ from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__, paths
-from leerrecht_desktop.cli import assign, cases, erase, held_apart, profile, reports, sync
+from leerrecht_desktop.cli import assign, cases, erase, held_apart, importing, profile, reports, sync
 from leerrecht_desktop.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
@@ -62,6 +63,7 @@ _COMMANDS: tuple[tuple[str, AddParser, Command], ...] = (
     ("enroll", sync.add_enroll, sync.run_enroll),
     ("sync", sync.add_sync, sync.run_sync),
     ("cases", cases.add_cases, cases.run_cases),
+    ("import", importing.add_import, importing.run_import),
     ("actions", cases.add_actions, cases.run_actions),
     ("report", reports.add_report, reports.run_report),
     ("overview", reports.add_overview, reports.run_overview),
