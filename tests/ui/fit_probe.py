@@ -128,6 +128,19 @@ def main() -> int:
         problems += off_screen(dialog, name, area)
         dialog.reject()
         settle(app)
+    # The import dialog, on a small spreadsheet with a problem row (its longest state).
+    from leerrecht_desktop.ui.import_dialog import ImportDialog
+
+    sheet = Path(tempfile.mkdtemp()) / "caseload.csv"
+    sheet.write_text("Voornaam;Familienaam;Geboortedatum\nFictief;Testkind;31/02/2012\n", encoding="utf-8")
+    dialog = window.dialogs.open("import", lambda: ImportDialog(case_files, sheet, window, runner=runner))
+    settle(app, 1)
+    if dialog is None:
+        problems.append("import: did not open")
+    else:
+        problems += off_screen(dialog, "import", area)
+        dialog.reject()
+        settle(app)
     print(json.dumps(problems))
     QTimer.singleShot(0, app.quit)
     window.dispose()

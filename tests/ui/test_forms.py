@@ -109,6 +109,27 @@ def test_new_concern_form_creates_a_registered_case_assigned_to_the_worker(qtbot
     qtbot.waitUntil(lambda: form not in open_forms())
 
 
+def test_new_concern_for_a_child_with_a_case_file_says_so_with_a_link(qtbot, case_files, tasks) -> None:
+    existing = case_files.create_case(CaseProfile(first_name="Ruben", last_name="Jacobs",
+                                                  birth_date=dt.date(2011, 8, 14))).case_id
+    form = open_new_concern_form(None, case_files, tasks)
+    assert isinstance(form, NewConcernForm)
+    qtbot.keyClicks(form.first_name, "ruben")
+    qtbot.keyClicks(form.last_name, "Jacobs ")
+    form.last_name.editingFinished.emit()  # leaving the field, as Tab does
+    qtbot.waitUntil(form.duplicate_label.isVisible)
+    text = form.duplicate_label.text()
+    assert "Er bestaat al een dossier voor Ruben Jacobs (14/08/2011)." in text
+    assert f'href="{existing}"' in text
+    qtbot.keyClicks(form.last_name, "x")  # another name: the warning goes until the field is left again
+    assert not form.duplicate_label.isVisible()
+    form.last_name.editingFinished.emit()
+    tasks.wait_idle()
+    QApplication.processEvents()
+    assert not form.duplicate_label.isVisible()
+    assert form.last_name.text() == "Jacobs x"  # what was typed stays
+
+
 def test_new_concern_without_names_says_what_is_missing_and_keeps_the_input(qtbot, case_files, tasks) -> None:
     form = open_new_concern_form(None, case_files, tasks)
     qtbot.keyClicks(form.concern, "Een fictieve zorg die niet verloren mag gaan.")

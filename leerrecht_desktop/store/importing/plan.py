@@ -51,6 +51,15 @@ def find_duplicate(case_files: CaseFiles, first_name: str, last_name: str,
     return None
 
 
+def cases_named(case_files: CaseFiles, first_name: str, last_name: str) -> list[CaseSummary]:
+    """The cases of a young person with this name (any birth date): the new-concern form, which asks
+    no birth date, warns with them before a second case file is made for the same child."""
+    wanted = identity(first_name, last_name, None)[:2]
+    if not all(wanted):
+        return []
+    return [s for s in case_files.summaries() if identity(s.first_name, s.last_name, None)[:2] == wanted]
+
+
 def duplicate_sentence(summary: CaseSummary) -> str:
     if summary.birth_date is None:
         return tr("Er bestaat al een dossier voor {name}.", name=summary.full_name)

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from typing import Any
+from xml.sax.saxutils import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,7 +24,9 @@ from leerrecht_desktop.models.case import CaseProfile, Contact, Referral
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import CaseStatus, Kind
 from leerrecht_desktop.models.records import Record
+from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.importing.plan import cases_named, duplicate_sentence
 from leerrecht_desktop.ui.forms.base import EntryForm, error_label
 from leerrecht_desktop.ui.forms.widgets import (
     ChecksGroup,
@@ -37,6 +40,7 @@ from leerrecht_desktop.ui.forms.widgets import (
     qdate,
     watch_changes,
 )
+from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.tasks import TaskRunner
 
 
@@ -349,6 +353,18 @@ class NewConcernForm(EntryForm):
         lists = pick_lists()
         self.first_name = self.add_field("first_name", tr("Voornaam"), line_edit())
         self.last_name = self.add_field("last_name", tr("Familienaam"), line_edit())
+        # The same check as an import's (store/importing): a second case file for the same child splits
+        # its story in two, so the worker sees the existing one, and can open it, before saving.
+        self.duplicate_label = QLabel()
+        self.duplicate_label.setObjectName("warningBanner")
+        self.duplicate_label.setWordWrap(True)
+        self.duplicate_label.setTextFormat(Qt.TextFormat.RichText)
+        self.duplicate_label.setVisible(False)
+        self.duplicate_label.linkActivated.connect(self._open_existing)
+        self.form.addRow(self.duplicate_label)
+        for edit in (self.first_name, self.last_name):
+            edit.editingFinished.connect(self._check_duplicate)
+            edit.textEdited.connect(lambda _text: self.duplicate_label.setVisible(False))
         self.school = self.add_field("school", tr("School"), EditableChoiceCombo(lists.schools))
         self.class_name = self.add_field("class_name", tr("Klas"), line_edit(tr("bv. 2B")))
         self.referral_source = self.add_field("referral.source", tr("Gemeld door"),
@@ -362,6 +378,34 @@ class NewConcernForm(EntryForm):
 
     def default_content(self) -> CaseProfile:
         return CaseProfile(status=CaseStatus.AANGEMELD.value, referral=Referral(referred_on=dt.date.today()))
+
+    def _check_duplicate(self) -> None:
+        first, last = self.first_name.text().strip(), self.last_name.text().strip()
+        if not (first and last):
+            return
+        case_files = self.case_files
+        StoreOp(self, lambda: cases_named(case_files, first, last), runner=self.runner) \
+            .success(lambda found: self._show_duplicates(found, first, last)).run()
+
+    def _show_duplicates(self, found: list[CaseSummary], first: str, last: str) -> None:
+        if (self.first_name.text().strip(), self.last_name.text().strip()) != (first, last):
+            return  # typed on meanwhile
+        lines = [f"{escape(duplicate_sentence(s))} <a href=\"{escape(s.case_id)}\">{escape(tr('Openen'))}</a>"
+                 for s in found[:3]]
+        self.duplicate_label.setText("<br/>".join(lines))
+        self.duplicate_label.setVisible(bool(found))
+
+    def _open_existing(self, case_id: str) -> None:
+        """Open the existing case in the window; this form keeps what was typed (as a draft)."""
+        window = self.parentWidget()
+        opener = getattr(window, "open_case", None)
+        if window is not None and callable(opener):
+            select = getattr(window, "select_case", None)
+            if callable(select):
+                select(case_id)
+            opener(case_id)
+            window.raise_()
+            window.activateWindow()
 
     def set_content(self, content: Any) -> None:
         assert isinstance(content, CaseProfile)

@@ -96,6 +96,31 @@ def _find(window: ActionHost) -> None:
     window.focus_search()
 
 
+@main_action("import_cases", lambda: tr("Importeren…"), None,
+             lambda: tr("Breng dossiers in uit een rekenblad (.xlsx of .csv): eerst zie je wat er gebeurt"))
+def _import_cases(window: ActionHost) -> None:
+    if window.is_locked:
+        return
+    from leerrecht_desktop.ui.import_dialog import ImportDialog, choose_file
+
+    parent = window if isinstance(window, QWidget) else None
+    path = choose_file(parent)
+    if path is None:
+        return
+
+    def done(case_ids: list[str]) -> None:
+        window.store_events.changed(case_ids)
+        window.statusBar().showMessage(tr("{n} dossiers geïmporteerd of aangevuld. Ze gaan mee met de volgende "
+                                          "synchronisatie.", n=len(case_ids)), 10_000)
+
+    def make() -> ImportDialog:
+        dialog = ImportDialog(window.case_files, path, parent, runner=window.runner)
+        dialog.imported.connect(done)
+        return dialog
+
+    window.dialogs.open("import", make)
+
+
 @main_action("todo", lambda: tr("Te doen…"), "Ctrl+T",
              lambda: tr("Alle open acties en volgende stappen over je dossiers heen (Ctrl+T)"))
 def _todo(window: ActionHost) -> None:
@@ -300,8 +325,8 @@ def build_actions(window: QMainWindow) -> dict[str, QAction]:
 
 
 # The menus and the toolbar by action name; None is a separator.
-CASE_MENU = ["new", "find", "todo", None, *ADD_ACTIONS, None, "edit_profile", "print_summary", "access_export",
-             "access_log", "assign_case", "erase", None, "lock", "quit"]
+CASE_MENU = ["new", "import_cases", "find", "todo", None, *ADD_ACTIONS, None, "edit_profile", "print_summary",
+             "access_export", "access_log", "assign_case", "erase", None, "lock", "quit"]
 EXTRA_MENU = ["passphrase", "settings", None, "sync_now", "enrol", "quarantine", "held_apart", "retention", None,
               "overview", "assign_all", None, "about"]
 
