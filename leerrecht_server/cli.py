@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = action("move-user", help="into another team")
     p.add_argument("username")
     p.add_argument("--team", required=True)
+    p = action("create-admin", help="a beheerder account for the web console (/admin); prints a one-time password")
+    p.add_argument("name")
+    p = action("reset-admin", help="a new one-time password for a beheerder; their TOTP is enrolled again")
+    p.add_argument("name")
     p = action("export-audit", help="the audit log as CSV, optionally of one user, one case or a period")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--user", dest="audit_user", default=None, help="only this user's entries (user name)")
@@ -261,6 +265,18 @@ def _admin(args: argparse.Namespace, url: str) -> int:
             _accounts(engine, args)
         elif args.action in ("set-retention", "show-retention", "run-retention"):
             _retention(engine, args)
+        elif args.action in ("create-admin", "reset-admin"):
+            from leerrecht_server import admin_accounts
+
+            if args.action == "create-admin":
+                password = admin_accounts.create_admin(engine, args.name)
+                print(f"admin {args.name} created. One-time password, shown once; the first login at /admin "
+                      "asks a new password and sets up the second factor (TOTP):")
+            else:
+                password = admin_accounts.reset_admin(engine, args.name)
+                print(f"admin {args.name} reset: sessions ended, second factor to set up again. New one-time "
+                      "password, shown once:")
+            print(password)
         elif args.action == "export-audit":
             n = admin.export_audit(engine, args.out, username=args.audit_user, case_id=args.audit_case,
                                    start=args.audit_from, end=args.audit_to)
