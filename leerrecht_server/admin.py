@@ -49,8 +49,9 @@ class DeviceInfo:
     unsent_reported: int | None
 
 
-def _audit(conn: Connection, action: str, detail: str) -> None:
-    conn.execute(audit_log.insert().values(at=now_iso(), actor="admin", action=action, detail=detail))
+def _audit(conn: Connection, action: str, detail: str, *, actor: str = "admin", ip: str | None = None) -> None:
+    """An admin action: by the CLI ("admin"), or by a beheerder in the console ("console:NAME", their address)."""
+    conn.execute(audit_log.insert().values(at=now_iso(), actor=actor, ip=ip, action=action, detail=detail))
 
 
 def create_team(engine: Engine, name: str) -> str:
@@ -73,7 +74,8 @@ def _new_code(conn: Connection, username: str, days: float) -> str:
     return code
 
 
-def create_user(engine: Engine, username: str, role: str, team: str, *, days: float = ENROLMENT_CODE_DAYS) -> str:
+def create_user(engine: Engine, username: str, role: str, team: str, *, days: float = ENROLMENT_CODE_DAYS,
+                actor: str = "admin", ip: str | None = None) -> str:
     """Create a user awaiting enrolment; returns the one-time enrolment code (stored only hashed)."""
     username = username.strip()
     if not username or len(username) > 64:
@@ -90,7 +92,7 @@ def create_user(engine: Engine, username: str, role: str, team: str, *, days: fl
         conn.execute(users.insert().values(username=username, display_name=username, role=role,
                                            team_id=team_row[0], status="pending", created_at=now_iso()))
         code = _new_code(conn, username, days)
-        _audit(conn, "create_user", f"user {username} role {role}")
+        _audit(conn, "create_user", f"user {username} role {role}", actor=actor, ip=ip)
     return code
 
 
