@@ -62,19 +62,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def password_problem(password: str, name: str) -> str | None:
-    """Why a new password is refused (a Dutch sentence for the console), or None."""
-    if len(password) < PASSWORD_MIN_LEN:
-        return "Kies een wachtwoord van minstens 12 tekens."
-    if len(password) > PASSWORD_MAX_LEN:
-        return "Dat wachtwoord is te lang (hoogstens 256 tekens)."
-    if len(set(password)) < 5:
-        return "Dat wachtwoord herhaalt te veel dezelfde tekens."
-    if name and name.lower() in password.lower():
-        return "Het wachtwoord mag je naam niet bevatten."
-    return None
-
-
 def _password_bytes(password: str) -> bytes:
     return unicodedata.normalize("NFC", password).encode("utf-8")
 

@@ -127,6 +127,19 @@ def login(request: Request, engine: EngineDep, settings: SettingsDep, name: Fiel
     return response
 
 
+def password_problem(password: str, name: str) -> str | None:
+    """Why a new password is refused (a Dutch sentence, N_-marked), or None."""
+    if len(password) < accounts.PASSWORD_MIN_LEN:
+        return N_("Kies een wachtwoord van minstens 12 tekens.")
+    if len(password) > accounts.PASSWORD_MAX_LEN:
+        return N_("Dat wachtwoord is te lang (hoogstens 256 tekens).")
+    if len(set(password)) < 5:
+        return N_("Dat wachtwoord herhaalt te veel dezelfde tekens.")
+    if name and name.lower() in password.lower():
+        return N_("Het wachtwoord mag je naam niet bevatten.")
+    return None
+
+
 def _code_limits(engine: Engine, settings: Settings, name: str, ip: str) -> list[throttle.Limit]:
     return _limits(engine, (("console-totp", name), settings.console_totp_limit),
                    (("console-ip", ip), settings.login_limit_per_ip))
@@ -187,7 +200,7 @@ def setup(request: Request, session: SetupSession, engine: EngineDep, settings: 
     ip = client_ip(request)
     limits = _code_limits(engine, settings, session.admin_name, ip)
     _take(engine, settings, limits)
-    problem = accounts.password_problem(password, session.admin_name)
+    problem = password_problem(password, session.admin_name)
     if problem is None and password != repeat:
         problem = N_("De twee wachtwoorden verschillen.")
     step = None
