@@ -9,7 +9,7 @@ keep up to date. The parameters are stored beside each hash, so stronger ones la
 
 The TOTP secret is sealed (AES-256-GCM) under a key derived from the server secret (org_settings),
 bound to the admin's name. The server secret is in the same database: against a thief of the whole
-database this is no protection, and docs/threat-model.md §13 says so; it keeps the secret out of a
+database this is no protection, and docs/threat-model.md §14 says so; it keeps the secret out of a
 dump of this table alone, and a sealed secret copied to another admin's row does not open there."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The beheerder's web console under /admin (issue 16), served by the same process as the sync API:
 server-rendered pages (Jinja2, autoescaped) with plain forms, no script at all, a small stylesheet
 served from /admin/static. Admin accounts are apart from worker accounts (leerrecht_server/admin_accounts.py);
-docs/console.md describes it for the beheerder, docs/threat-model.md §13 what it adds to what the server knows.
+docs/console.md describes it for the beheerder, docs/threat-model.md §14 what it adds to what the server knows.
 
 The console never shows or accepts the recovery key's private half, never accepts a worker's passphrase,
 and shows no case content (the server holds none)."""

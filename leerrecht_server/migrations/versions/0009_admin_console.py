@@ -4,7 +4,7 @@ browser sessions.
 - `admin_accounts`: one row per beheerder: the name, an Argon2id hash of the password (its own salt
   and parameters beside it, as users.auth_params), whether the password is still the one-time
   password `admin create-admin` printed (`must_change`), the TOTP secret sealed (AES-GCM under a key
-  derived from the server secret, bound to the name; docs/threat-model.md §13 says what that does and
+  derived from the server secret, bound to the name; docs/threat-model.md §14 says what that does and
   does not protect), the last TOTP time step used (a code is accepted once), status, when created and
   last logged in.
 - `admin_sessions`: one row per browser session: a SHA-256 of the cookie's token (never the token),
