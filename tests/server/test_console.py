@@ -255,6 +255,45 @@ def test_setup_refuses_weak_or_mismatched_passwords_and_wrong_codes(console: Tes
 
 # -- the edge: sessions, CSRF, headers, tokens -----------------------------------------------------------
 
+# Every console route and what it answers without a session (GET) or without a CSRF token (POST).
+# tests/server/test_authz_matrix.py covers the device-token API and leaves /admin to this table.
+PUBLIC = "public"
+CONSOLE_ROUTES = {
+    ("GET", "/admin"): "/admin/users",
+    ("GET", "/admin/login"): PUBLIC,
+    ("POST", "/admin/login"): 403,
+    ("GET", "/admin/lang/{language}"): PUBLIC,
+    ("GET", "/admin/totp"): "/admin/login",
+    ("POST", "/admin/totp"): 403,
+    ("GET", "/admin/setup"): "/admin/login",
+    ("POST", "/admin/setup"): 403,
+    ("POST", "/admin/logout"): 403,
+    ("GET", "/admin/users"): "/admin/login",
+    ("POST", "/admin/users/create"): 403,
+    ("POST", "/admin/users/move"): 403,
+    ("GET", "/admin/users/disable"): "/admin/login",
+    ("POST", "/admin/users/disable"): 403,
+}
+
+
+def test_every_console_route_is_in_the_table_and_guarded(console: TestClient) -> None:
+    from .test_authz_matrix import _routes  # finds routes however FastAPI nests included routers
+
+    app: Any = console.app
+    found = {(method, path) for method, path in _routes(app.routes) if path.startswith("/admin")}
+    assert found == set(CONSOLE_ROUTES)
+    for (method, path), expected in CONSOLE_ROUTES.items():
+        url = path.replace("{language}", "en")
+        r = console.request(method, url, follow_redirects=False)
+        if expected == PUBLIC:
+            assert r.status_code in (200, 303), (method, path)
+        elif isinstance(expected, int):
+            assert r.status_code == expected, (method, path)
+        else:
+            assert r.status_code == 303 and r.headers["location"] == expected, (method, path)
+    assert "/admin/users" not in str(app.openapi()["paths"])  # the console is no part of the API's schema
+
+
 def test_no_session_redirects_to_login(console: TestClient) -> None:
     for path in ("/admin", "/admin/users", "/admin/totp", "/admin/setup", "/admin/users/disable?username=x"):
         r = console.get(path, follow_redirects=False)
