@@ -96,10 +96,7 @@ def create_user(request: Request, session: FullSession, engine: EngineDep, usern
     if problem is not None:
         return _users_page(request, engine, error=problem, form=form, http_status=400)
     team_name = next((t.name for t in _teams(engine) if t.team_id == team), team)
-    expires = time.strftime("%d-%m-%Y", time.localtime(time.time() + admin.ENROLMENT_CODE_DAYS * 86400))
-    server = str(request.base_url).rstrip("/")
-    return render(request, "created.html", username=username, role=role,
-                  team=team_name, code=code, expires=expires, days=admin.ENROLMENT_CODE_DAYS, server=server)
+    return _code_page(request, username, role, team_name, code, reset=False)
 
 
 @router.post("/users/move")
@@ -134,3 +131,38 @@ def disable_user(request: Request, session: FullSession, engine: EngineDep, user
         return _users_page(request, engine, error=N_("Die gebruiker bestaat niet."), http_status=404)
     return _users_page(request, engine, notice=N_("Gebruiker uitgeschakeld: aanmelden kan niet meer, de laptops "
                                                   "wissen hun dossiers bij het volgende contact."))
+
+
+@router.get("/users/reset")
+def reset_page(request: Request, _session: FullSession, engine: EngineDep, username: str = "") -> Response:
+    with read_transaction(engine) as conn:
+        row = conn.execute(sa.select(users.c.status).where(users.c.username == username)).first()
+    if row is None or row.status == "disabled":
+        return _users_page(request, engine, error=N_("Die gebruiker bestaat niet of is uitgeschakeld."),
+                           http_status=404)
+    return render(request, "reset.html", username=username)
+
+
+@router.post("/users/reset")
+def reset_user(request: Request, session: FullSession, engine: EngineDep, username: Field = "",
+               confirm: Field = "") -> Response:
+    """A new enrolment code (a forgotten passphrase, a new laptop): the user's laptops are replaced,
+    never wiped. Recovering their case keys afterwards (`recover-user`) needs the recovery key: CLI only."""
+    if confirm != "yes":
+        return render(request, "reset.html", status=400, username=username)
+    try:
+        code = admin.reset_user(engine, username, actor=actor(session.admin_name), ip=client_ip(request))
+    except admin.AdminError:
+        return _users_page(request, engine, error=N_("Die gebruiker bestaat niet of is uitgeschakeld."),
+                           http_status=404)
+    with read_transaction(engine) as conn:
+        row = conn.execute(sa.select(users.c.role, teams.c.name).join(teams, teams.c.team_id == users.c.team_id)
+                           .where(users.c.username == username)).one()
+    return _code_page(request, username, row.role, row.name, code, reset=True)
+
+
+def _code_page(request: Request, username: str, role: str, team: str, code: str, *, reset: bool) -> Response:
+    expires = time.strftime("%d-%m-%Y", time.localtime(time.time() + admin.ENROLMENT_CODE_DAYS * 86400))
+    server = str(request.base_url).rstrip("/")
+    return render(request, "created.html", username=username, role=role, team=team, code=code, expires=expires,
+                  days=admin.ENROLMENT_CODE_DAYS, server=server, reset=reset)

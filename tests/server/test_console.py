@@ -273,6 +273,17 @@ CONSOLE_ROUTES = {
     ("POST", "/admin/users/move"): 403,
     ("GET", "/admin/users/disable"): "/admin/login",
     ("POST", "/admin/users/disable"): 403,
+    ("GET", "/admin/users/reset"): "/admin/login",
+    ("POST", "/admin/users/reset"): 403,
+    ("GET", "/admin/teams"): "/admin/login",
+    ("POST", "/admin/teams/create"): 403,
+    ("POST", "/admin/teams/rename"): 403,
+    ("GET", "/admin/status"): "/admin/login",
+    ("GET", "/admin/devices"): "/admin/login",
+    ("GET", "/admin/devices/revoke"): "/admin/login",
+    ("POST", "/admin/devices/revoke"): 403,
+    ("GET", "/admin/audit"): "/admin/login",
+    ("GET", "/admin/audit.csv"): "/admin/login",
 }
 
 
@@ -509,4 +520,5 @@ def test_every_console_string_has_english_with_the_same_placeholders() -> None:
     for path in (CONSOLE / "templates").glob("*.html"):
         for call in re.findall(r"\btr\(\s*([^\"')\s][^)]*)\)", path.read_text(encoding="utf-8")):
             head = re.match(r"\w+", call)
-            assert head and head.group() in ("notice", "error", "message", "status_labels"), (path.name, call)
+            assert head and head.group() in ("notice", "error", "message", "status_labels", "state_labels", "label"), \
+                (path.name, call)
