@@ -68,6 +68,8 @@ def first_login(client: TestClient, name: str, one_time: str, password: str = NE
     assert match
     secret = match.group(1).replace(" ", "")
     assert f"otpauth://totp/Leerrecht:{name}?secret={secret}" in page.text.replace("&amp;", "&")
+    # The QR code is inline SVG drawn by the server: paths only, no script, no style attribute.
+    assert 'id="totp-qr"' in page.text and "<script" not in page.text and "style=" not in page.text
     r = client.post("/admin/setup", data={"csrf": csrf_of(page.text), "password": password, "repeat": password,
                                           "code": pyotp.TOTP(secret).now()}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/admin/users", r.text

@@ -1,9 +1,10 @@
 """The console in a real browser: Debian's chromium, headless, driven by Selenium (chromium-driver),
 against a real `leerrecht-server serve` on loopback. The first login (one-time password, a new
 password, the TOTP enrolment), a user created and the enrolment code read off the page (and used by a
-laptop's enrolment), logout and a login with password and TOTP; screenshots at 1366×768 and in a
-tablet's portrait (under the test's tmp_path, copies in /tmp/console-shots/); and no page breaks its
-Content-Security-Policy (the browser's console log says so if one does).
+laptop's enrolment), logout and a login with password and TOTP; screenshots of every page at
+1366×768 and of the users page in a tablet's portrait (under the test's tmp_path, copies in
+/tmp/console-shots/); and no page breaks its Content-Security-Policy (the browser's console log says
+so if one does).
 
 Skips, saying why, where chromium, chromedriver or selenium are missing (scripts/install-system-deps.sh
 installs the first two, `pip install -e '.[dev]'` the last)."""
@@ -121,6 +122,7 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         assert driver.current_url.endswith("/admin/setup"), driver.page_source[:2000]
         secret = driver.find_element(By.ID, "totp-secret").text.replace(" ", "")
         assert driver.find_element(By.ID, "totp-uri").get_attribute("href").startswith("otpauth://totp/")
+        assert driver.find_element(By.ID, "totp-qr").size["width"] >= 150  # the QR code, drawn
         shot(driver, tmp_path, "02-setup-1366x768")
         fill(driver, password=PASSWORD, repeat=PASSWORD, code=pyotp.TOTP(secret).now())
         submit(driver, "code")
@@ -162,6 +164,14 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         fill(driver, code=pyotp.TOTP(secret).at(time.time() + 30))
         submit(driver, "code")
         assert driver.current_url.endswith("/admin/users")
+
+        # The other pages, each at 1366x768.
+        for number, page in enumerate(("teams", "devices", "audit", "status"), start=6):
+            driver.find_element(By.CSS_SELECTOR, f"nav a[href='/admin/{page}']").click()
+            assert driver.current_url.endswith(f"/admin/{page}")
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= 1366, page
+            shot(driver, tmp_path, f"{number:02d}-{page}-1366x768")
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='/admin/users']").click()
 
         # English, and back.
         driver.find_element(By.LINK_TEXT, "English").click()
