@@ -205,12 +205,12 @@ def setup(request: Request, session: SetupSession, engine: EngineDep, settings: 
           password: Field = "", repeat: Field = "", code: Field = "") -> Response:
     ip = client_ip(request)
     limits = _code_limits(engine, settings, session.admin_name, ip)
-    _take(engine, settings, limits)
     problem = password_problem(password, session.admin_name)
     if problem is None and password != repeat:
         problem = N_("De twee wachtwoorden verschillen.")
     step = None
     if problem is None:
+        _take(engine, settings, limits)  # only a code checked counts as an attempt, not a password refused
         assert session.pending_totp is not None
         with read_transaction(engine) as conn:
             secret = accounts.open_totp(conn, session.admin_name, session.pending_totp)

@@ -87,8 +87,11 @@ class SecurityHeaders:
 
 
 def cookie_secure(request: Request) -> bool:
-    """Secure always, except a page served over plain HTTP on loopback (a try-out on one's own machine)."""
-    return request.url.scheme == "https" or not is_loopback(request.url.hostname or "")
+    """Secure always, except a page served over plain HTTP on loopback to a browser on the same machine
+    (a try-out), where a Secure cookie would not come back. Behind a proxy the client is the real one."""
+    plain_loopback = (request.url.scheme == "http" and is_loopback(request.url.hostname or "")
+                      and is_loopback(client_ip(request)))
+    return not plain_loopback
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str) -> None:

@@ -253,6 +253,12 @@ def test_setup_refuses_weak_or_mismatched_passwords_and_wrong_codes(console: Tes
         assert r.status_code == 400 and message in r.text
     with engine.connect() as conn:
         assert conn.execute(sa.select(admin_table.c.must_change)).scalar_one()
+    # A refused password is no attempt: only checked codes count (one so far), so the setup still works.
+    for _ in range(Settings().console_totp_limit + 1):
+        assert post(console, "/admin/setup", {"password": "kort", "repeat": "kort", "code": "1"}).status_code == 400
+    r = post(console, "/admin/setup", {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD,
+                                       "code": pyotp.TOTP(secret).now()})
+    assert r.status_code == 303 and r.headers["location"] == "/admin/users"
 
 
 # -- the edge: sessions, CSRF, headers, tokens -----------------------------------------------------------
@@ -363,10 +369,13 @@ def test_session_cookie_flags(console: TestClient, engine: sa.Engine, db_url: st
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert {"httponly", "secure", "samesite=strict", "path=/admin"} <= flags
     # Plain HTTP on loopback (a try-out on one's own machine): not Secure, or the browser would drop it.
-    with TestClient(create_app(db_url, settings=settings(), engine=engine), base_url="http://127.0.0.1") as plain:
-        r = plain.get("/admin/login")
-        cookie = r.headers["set-cookie"]
+    app = create_app(db_url, settings=settings(), engine=engine)
+    with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000)) as plain:
+        cookie = plain.get("/admin/login").headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    # Plain HTTP with a loopback Host from elsewhere (a proxy that passes no X-Forwarded-Proto): Secure.
+    with TestClient(app, base_url="http://127.0.0.1", client=("203.0.113.7", 50000)) as remote:
+        assert "Secure" in remote.get("/admin/login").headers["set-cookie"]
 
 
 def test_a_worker_device_token_gets_nothing(signed_in: TestClient, engine: sa.Engine) -> None:
