@@ -34,7 +34,7 @@ from leerrecht_server import security
 from leerrecht_server.admin import AdminError, _audit
 from leerrecht_server.core.config import CONSOLE_PASSWORD_HASH
 from leerrecht_server.crud.org import setting
-from leerrecht_server.db import now_iso, write_transaction
+from leerrecht_server.db import now_iso, read_transaction, write_transaction
 from leerrecht_server.security import AuthHashParams
 from leerrecht_server.tables import admin_accounts, admin_sessions
 
@@ -154,6 +154,32 @@ def reset_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_P
         conn.execute(admin_sessions.delete().where(admin_sessions.c.admin_name == name))
         _audit(conn, "reset_admin", f"admin {name}")
     return password
+
+
+@dataclass(frozen=True)
+class AdminInfo:
+    name: str
+    status: str  # active | disabled
+    state: str  # one-time password | set up
+    created_at: str
+    last_login_at: str | None
+
+
+def list_admins(engine: Engine) -> list[AdminInfo]:
+    with read_transaction(engine) as conn:
+        rows = conn.execute(sa.select(admin_accounts).order_by(admin_accounts.c.name)).all()
+    return [AdminInfo(r.name, r.status, "one-time password" if r.must_change else "set up", r.created_at,
+                      r.last_login_at) for r in rows]
+
+
+def disable_admin(engine: Engine, name: str) -> None:
+    """No more logins, every session ended at once; `reset-admin` enables the account again."""
+    with write_transaction(engine) as conn:
+        if not conn.execute(admin_accounts.update().where(admin_accounts.c.name == name)
+                            .values(status="disabled")).rowcount:
+            raise AdminError(f"no admin {name!r}")
+        conn.execute(admin_sessions.delete().where(admin_sessions.c.admin_name == name))
+        _audit(conn, "disable_admin", f"admin {name}")
 
 
 def account(conn: Connection, name: str) -> Any:

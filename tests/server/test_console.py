@@ -150,6 +150,21 @@ def test_one_time_password_is_consumed_at_the_first_login_even_if_setup_is_left(
     first_login(console, "beheer", r.stdout.strip().splitlines()[-1])
 
 
+def test_disable_admin_ends_sessions_and_list_admins(signed_in: TestClient, engine: sa.Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    r = subprocess.run([str(SERVER_BIN), "admin", "list-admins", "--db", url], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("beheer  active  set up  created "), r.stdout + r.stderr
+    r = subprocess.run([str(SERVER_BIN), "admin", "disable-admin", "beheer", "--db", url], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert signed_in.get("/admin/users", follow_redirects=False).status_code == 303  # the session is gone
+    signed_in.cookies.clear()
+    r = post(signed_in, "/admin/login", {"name": "beheer", "password": NEW_PASSWORD})
+    assert r.status_code == 401
+    assert [a.actor for a in audit_rows(engine, "disable_admin")] == ["admin"]
+
+
 def test_admin_names_are_checked(engine: sa.Engine) -> None:
     for bad in ("", "Beheer", "<b>", "a" * 49, "jan devos"):
         with pytest.raises(admin.AdminError):
