@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from leerrecht_server import admin_accounts as accounts
 from leerrecht_server import security
-from leerrecht_server.api.deps import EngineDep, SettingsDep
+from leerrecht_server.api.deps import EngineDep, SettingsDep, get_settings
 from leerrecht_server.console.i18n import LANGUAGE_COOKIE, N_, language_of
 from leerrecht_server.console.web import (
     PRE_COOKIE,
@@ -73,9 +73,11 @@ def _new_session(request: Request, response: Response, engine: Engine, name: str
                  pending: bytes | None = None) -> None:
     """A fresh session (a new token at every step of the login: none is carried over), the old one ended."""
     old = current_session(request)
+    idle = get_settings(request).console_idle_minutes * 60
     with write_transaction(engine) as conn:
         if old is not None:
             accounts.end_session(conn, old.token_hash)
+        accounts.prune_sessions(conn, idle)  # rows nobody can use any more
         token = accounts.start_session(conn, name, stage, pending_totp=pending)
     set_cookie(response, request, SESSION_COOKIE, token)
     clear_cookie(response, request, PRE_COOKIE)
@@ -88,6 +90,9 @@ def root() -> Response:
 
 @router.get("/login")
 def login_page(request: Request, verlopen: str = "") -> Response:
+    session = current_session(request)
+    if session is not None and session.stage == "full":
+        return redirect(PREFIX + "/users")  # signed in already
     notice = N_("Je sessie is verlopen. Meld je opnieuw aan.") if verlopen else None
     return render(request, "login.html", notice=notice, error=None, name="")
 

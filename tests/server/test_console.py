@@ -240,6 +240,17 @@ def test_wrong_passwords_are_throttled_per_account_and_per_address(db_url: str, 
         assert conn.execute(sa.select(sa.func.count()).select_from(users)).scalar_one() == 0
 
 
+def test_stale_sessions_are_pruned_at_a_login(signed_in: TestClient, engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        admin_accounts.start_session(conn, "beheer", "full")  # another browser's, left open and forgotten
+        conn.execute(admin_sessions.update().values(last_seen=time.time() - 24 * 3600))
+    assert signed_in.get("/admin/login", follow_redirects=False).status_code == 200
+    other = admin_accounts.create_admin(engine, "tweede", params=FAST)
+    post(signed_in, "/admin/login", {"name": "tweede", "password": other})
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(admin_sessions.c.admin_name)).scalars().all() == ["tweede"]
+
+
 def test_idle_session_ends(signed_in: TestClient, engine: sa.Engine) -> None:
     client = signed_in
     idle = Settings().console_idle_minutes * 60
