@@ -1,4 +1,5 @@
-"""The audit log page: filters by user, case id, action and period (the query of `admin export-audit`,
+"""The audit log page: filters by user (a worker, as actor or about their account; or an actor such as
+`admin` or `console:NAME`), case id, action and period (the query of `admin export-audit`,
 admin.audit_query), newest first, 50 a page; and the CSV export of exactly the filtered rows, oldest
 first as the CLI writes it. The export is itself audited.
 
@@ -24,7 +25,7 @@ from leerrecht_server.console.i18n import N_
 from leerrecht_server.console.web import PREFIX, FullSession, check_csrf, client_ip, render
 from leerrecht_server.crud.audit import audit
 from leerrecht_server.db import read_transaction, write_transaction
-from leerrecht_server.tables import audit_log
+from leerrecht_server.tables import audit_log, users
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(check_csrf)])
 PAGE_SIZE = 50
@@ -50,11 +51,16 @@ class _Filters:
             raise admin.AdminError(N_("De begindatum ligt na de einddatum."))
         if self.case and not admin._UUID.fullmatch(self.case):
             raise admin.AdminError(N_("Een dossier-id is een UUID (zoals 3f2b1c0e-…)."))
-        try:
-            return admin.audit_query(conn, username=self.user or None, case_id=self.case or None, start=start,
-                                     end=end, action=self.action or None)
-        except admin.AdminError:
-            raise admin.AdminError(N_("Die gebruiker bestaat niet.")) from None
+        worker = bool(self.user) and conn.execute(
+            sa.select(users.c.username).where(users.c.username == self.user)).first() is not None
+        query = admin.audit_query(conn, username=self.user if worker else None, case_id=self.case or None,
+                                  start=start, end=end, action=self.action or None)
+        if self.user and not worker:
+            # Not a worker: an actor of the log by name ("admin" for the CLI, "console:NAME" for a beheerder).
+            if conn.execute(sa.select(audit_log.c.id).where(audit_log.c.actor == self.user).limit(1)).first() is None:
+                raise admin.AdminError(N_("Die gebruiker bestaat niet."))
+            query = query.where(audit_log.c.actor == self.user)
+        return query
 
 
 def _actions(conn: sa.Connection) -> list[str]:

@@ -452,7 +452,8 @@ def test_create_user_shows_the_code_once_and_audits_the_admin(signed_in: TestCli
     actor = Actor("anna", user_id, UserSecrets.generate(user_id), os.urandom(32), "Team Noord", "netsterk")
     assert client.post("/v1/enrol", json=world.enrol_body(actor, code)).status_code == 200
     page = client.get("/admin/users").text
-    assert re.search(r"anna</td><td>Team Noord</td><td>netsterk</td>\s*<td>actief</td>\s*<td[^>]*>1 / 1</td>", page)
+    assert re.search(r"anna</td><td>Team Noord</td><td>netsterk</td>\s*<td>actief</td>\s*"
+                     r"<td[^>]*><a [^>]*>1 / 1</a></td>", page)
 
 
 def test_user_names_are_shown_escaped(signed_in: TestClient, engine: sa.Engine) -> None:

@@ -130,6 +130,8 @@ def test_audit_log_filters_paging_and_csv_export(signed_in: TestClient, engine: 
         "/admin/audit", params={"start": "2026-02-01", "end": "2026-01-01"}).text
     assert "Een dossier-id is een UUID" in client.get("/admin/audit", params={"case": "x"}).text
     assert client.get("/admin/audit", params={"user": "nobody"}).status_code == 400
+    # A beheerder's own entries, by their actor name.
+    assert "console_login" in client.get("/admin/audit", params={"user": "console:beheer"}).text
 
     r = client.get("/admin/audit.csv", params={"case": case_id})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
