@@ -251,6 +251,16 @@ def test_stale_sessions_are_pruned_at_a_login(signed_in: TestClient, engine: sa.
         assert conn.execute(sa.select(admin_sessions.c.admin_name)).scalars().all() == ["tweede"]
 
 
+def test_idle_minutes_come_from_the_environment() -> None:
+    from leerrecht_server.core import config
+
+    assert config.resolve_serve({}, {"LEERRECHT_SERVER_CONSOLE_IDLE_MINUTES": "30"}).console_idle_minutes == 30
+    assert config.resolve_serve({}, {}).console_idle_minutes == 15
+    for bad in ("0", "481", "kwartier"):
+        with pytest.raises(config.ConfigError, match="LEERRECHT_SERVER_CONSOLE_IDLE_MINUTES"):
+            config.resolve_serve({}, {"LEERRECHT_SERVER_CONSOLE_IDLE_MINUTES": bad})
+
+
 def test_idle_session_ends(signed_in: TestClient, engine: sa.Engine) -> None:
     client = signed_in
     idle = Settings().console_idle_minutes * 60
