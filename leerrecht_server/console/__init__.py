@@ -23,14 +23,15 @@ from leerrecht_server.console.web import (
     refused_handler,
 )
 
-ROUTERS = (login.router, users.router, teams.router, devices.router, audit.router)
+ROUTERS = (login.router, users.router, teams.router, devices.router, audit.router, teams.fallback)
 
 
 def install(app: FastAPI) -> None:
     """Add the console to the application: its routes, static files, refusal pages and headers."""
     app.add_exception_handler(Redirect, redirect_handler)
     app.add_exception_handler(Refused, refused_handler)
+    # The static files first: the routers end with a catch-all for unknown console pages.
+    app.mount(STATIC_PREFIX, StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="console-static")
     for router in ROUTERS:
         app.include_router(router)
-    app.mount(STATIC_PREFIX, StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="console-static")
     app.add_middleware(SecurityHeaders)

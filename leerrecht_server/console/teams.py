@@ -13,7 +13,7 @@ from leerrecht_server import admin
 from leerrecht_server.admin_accounts import actor
 from leerrecht_server.api.deps import EngineDep, MetricsDep
 from leerrecht_server.console.i18n import N_
-from leerrecht_server.console.web import PREFIX, FullSession, check_csrf, client_ip, render
+from leerrecht_server.console.web import PREFIX, FullSession, Refused, check_csrf, client_ip, render
 from leerrecht_server.db import read_transaction
 from leerrecht_server.observe import status_report
 from leerrecht_server.tables import teams, users
@@ -70,3 +70,12 @@ def rename_team(request: Request, session: FullSession, engine: EngineDep, team:
 def status_page(request: Request, _session: FullSession, engine: EngineDep, metrics: MetricsDep) -> Response:
     healthy, report = status_report(engine, metrics)
     return render(request, "status.html", status=200 if healthy else 503, healthy=healthy, report=report)
+
+
+# Last of all: an unknown console address is a Dutch page (after the login), not the API's JSON 404.
+fallback = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@fallback.get("/{rest:path}")
+def unknown_page(_session: FullSession, rest: str) -> Response:
+    raise Refused(404, N_("Deze pagina bestaat niet."))

@@ -328,6 +328,7 @@ CONSOLE_ROUTES = {
     ("POST", "/admin/devices/revoke"): 403,
     ("GET", "/admin/audit"): "/admin/login",
     ("GET", "/admin/audit.csv"): "/admin/login",
+    ("GET", "/admin/{rest:path}"): "/admin/login",
 }
 
 
@@ -338,7 +339,7 @@ def test_every_console_route_is_in_the_table_and_guarded(console: TestClient) ->
     found = {(method, path) for method, path in _routes(app.routes) if path.startswith("/admin")}
     assert found == set(CONSOLE_ROUTES)
     for (method, path), expected in CONSOLE_ROUTES.items():
-        url = path.replace("{language}", "en")
+        url = path.replace("{language}", "en").replace("{rest:path}", "nothing/here")
         r = console.request(method, url, follow_redirects=False)
         if expected == PUBLIC:
             assert r.status_code in (200, 303), (method, path)
@@ -377,7 +378,10 @@ def test_post_without_csrf_is_refused_with_a_dutch_page(signed_in: TestClient, e
 
 def test_security_headers_on_every_answer(signed_in: TestClient) -> None:
     client = signed_in
-    for path, status in (("/admin/users", 200), ("/admin/static/console.css", 200), ("/admin/nothing", 404)):
+    assert "Deze pagina bestaat niet." in client.get("/admin/nothing").text  # a page, in Dutch
+    assert client.get("/admin/static/nothing.css").status_code == 404
+    for path, status in (("/admin/users", 200), ("/admin/static/console.css", 200), ("/admin/nothing", 404),
+                         ("/admin/static/nothing.css", 404)):
         r = client.get(path)
         assert r.status_code == status, path
         csp = r.headers["content-security-policy"]
@@ -387,7 +391,7 @@ def test_security_headers_on_every_answer(signed_in: TestClient) -> None:
         assert "unsafe-inline" not in csp
         assert r.headers["x-frame-options"] == "DENY"
         assert r.headers["x-content-type-options"] == "nosniff"
-        if path != "/admin/static/console.css":
+        if not path.startswith("/admin/static/"):
             assert r.headers["cache-control"] == "no-store", path
     r = client.post("/admin/users/create", data={})
     assert r.status_code == 403 and r.headers["x-frame-options"] == "DENY"
