@@ -40,7 +40,7 @@ def list_users(engine: Engine) -> list[UserInfo]:
     return [UserInfo(r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), r[6]) for r in rows]
 
 
-def disable_user(engine: Engine, username: str) -> int:
+def disable_user(engine: Engine, username: str, *, actor: str = "admin", ip: str | None = None) -> int:
     """Login refused, every device revoked, any enrolment code void; history kept. Returns the
     number of devices revoked now."""
     with write_transaction(engine) as conn:
@@ -54,11 +54,11 @@ def disable_user(engine: Engine, username: str) -> int:
                                    .values(state="revoked", revoked_at=now_iso())).rowcount
         conn.execute(users.update().where(users.c.username == username).values(
             status="disabled", enrolment_code_hash=None, enrolment_expires=None))
-        _audit(conn, "disable_user", f"user {username} devices_revoked {revoked}")
+        _audit(conn, "disable_user", f"user {username} devices_revoked {revoked}", actor=actor, ip=ip)
     return revoked
 
 
-def move_user(engine: Engine, username: str, team: str) -> str:
+def move_user(engine: Engine, username: str, team: str, *, actor: str = "admin", ip: str | None = None) -> str:
     """Into another team (by name or id). Their existing cases stay in their team and shared with
     them until a coordinator hands them over; new cases are in the new team."""
     with write_transaction(engine) as conn:
@@ -72,5 +72,5 @@ def move_user(engine: Engine, username: str, team: str) -> str:
         if team_row.team_id == row.team_id:
             raise AdminError(f"user {username!r} is already in team {team_row.name!r}")
         conn.execute(users.update().where(users.c.username == username).values(team_id=team_row.team_id))
-        _audit(conn, "move_user", f"user {username} team {team_row.team_id}")
+        _audit(conn, "move_user", f"user {username} team {team_row.team_id}", actor=actor, ip=ip)
     return str(team_row.name)

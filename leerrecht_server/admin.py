@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
@@ -49,11 +49,12 @@ class DeviceInfo:
     unsent_reported: int | None
 
 
-def _audit(conn: Connection, action: str, detail: str) -> None:
-    conn.execute(audit_log.insert().values(at=now_iso(), actor="admin", action=action, detail=detail))
+def _audit(conn: Connection, action: str, detail: str, *, actor: str = "admin", ip: str | None = None) -> None:
+    """An admin action: by the CLI ("admin"), or by a beheerder in the console ("console:NAME", their address)."""
+    conn.execute(audit_log.insert().values(at=now_iso(), actor=actor, ip=ip, action=action, detail=detail))
 
 
-def create_team(engine: Engine, name: str) -> str:
+def create_team(engine: Engine, name: str, *, actor: str = "admin", ip: str | None = None) -> str:
     name = name.strip()
     if not name:
         raise AdminError("a team needs a name")
@@ -62,8 +63,24 @@ def create_team(engine: Engine, name: str) -> str:
             raise AdminError(f"team {name!r} already exists")
         team_id = str(uuid.uuid4())
         conn.execute(teams.insert().values(team_id=team_id, name=name, created_at=now_iso()))
-        _audit(conn, "create_team", f"team {team_id}")
+        _audit(conn, "create_team", f"team {team_id}", actor=actor, ip=ip)
     return team_id
+
+
+def rename_team(engine: Engine, team: str, name: str, *, actor: str = "admin", ip: str | None = None) -> None:
+    """A team's new name (by name or id); its id, members and cases stay."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AdminError("a team needs a name of 1 to 200 characters")
+    with write_transaction(engine) as conn:
+        row = conn.execute(sa.select(teams.c.team_id)
+                           .where(sa.or_(teams.c.name == team, teams.c.team_id == team))).first()
+        if row is None:
+            raise AdminError(f"no team {team!r}")
+        if conn.execute(sa.select(teams.c.team_id).where(teams.c.name == name, teams.c.team_id != row.team_id)).first():
+            raise AdminError(f"team {name!r} already exists")
+        conn.execute(teams.update().where(teams.c.team_id == row.team_id).values(name=name))
+        _audit(conn, "rename_team", f"team {row.team_id}", actor=actor, ip=ip)
 
 
 def _new_code(conn: Connection, username: str, days: float) -> str:
@@ -73,7 +90,8 @@ def _new_code(conn: Connection, username: str, days: float) -> str:
     return code
 
 
-def create_user(engine: Engine, username: str, role: str, team: str, *, days: float = ENROLMENT_CODE_DAYS) -> str:
+def create_user(engine: Engine, username: str, role: str, team: str, *, days: float = ENROLMENT_CODE_DAYS,
+                actor: str = "admin", ip: str | None = None) -> str:
     """Create a user awaiting enrolment; returns the one-time enrolment code (stored only hashed)."""
     username = username.strip()
     if not username or len(username) > 64:
@@ -90,11 +108,12 @@ def create_user(engine: Engine, username: str, role: str, team: str, *, days: fl
         conn.execute(users.insert().values(username=username, display_name=username, role=role,
                                            team_id=team_row[0], status="pending", created_at=now_iso()))
         code = _new_code(conn, username, days)
-        _audit(conn, "create_user", f"user {username} role {role}")
+        _audit(conn, "create_user", f"user {username} role {role}", actor=actor, ip=ip)
     return code
 
 
-def reset_user(engine: Engine, username: str, *, days: float = ENROLMENT_CODE_DAYS) -> str:
+def reset_user(engine: Engine, username: str, *, days: float = ENROLMENT_CODE_DAYS, actor: str = "admin",
+               ip: str | None = None) -> str:
     """New enrolment code for a user who forgot their passphrase or needs a new laptop. Login is
     refused until they enrol again; their laptops are *replaced*, not revoked: each may still push
     what it had not sent, then stops syncing, and never wipes (a lost laptop is revoke-device)."""
@@ -114,7 +133,7 @@ def reset_user(engine: Engine, username: str, *, days: float = ENROLMENT_CODE_DA
         conn.execute(users.update().where(users.c.username == username).values(
             status=status, auth_hash=None, auth_params=None))
         code = _new_code(conn, username, days)
-        _audit(conn, "reset_user", f"user {username} devices_replaced {replaced}")
+        _audit(conn, "reset_user", f"user {username} devices_replaced {replaced}", actor=actor, ip=ip)
     return code
 
 
@@ -131,7 +150,7 @@ def list_devices(engine: Engine, username: str | None = None) -> list[DeviceInfo
                 for r in conn.execute(q)]
 
 
-def revoke_device(engine: Engine, device_id: str) -> list[str]:
+def revoke_device(engine: Engine, device_id: str, *, actor: str = "admin", ip: str | None = None) -> list[str]:
     """Revoke a device (it wipes at its next contact) and every device minted from it: a login with
     an auth key this device's passphrase change set, and so on. Returns the ids of those others."""
     with write_transaction(engine) as conn:
@@ -139,7 +158,8 @@ def revoke_device(engine: Engine, device_id: str) -> list[str]:
         if row is None:
             raise AdminError(f"no device {device_id!r}")
         also = revoke_with_descendants(conn, device_id)
-        _audit(conn, "revoke_device", f"device {device_id}" + (f" minted {' '.join(also)}" if also else ""))
+        _audit(conn, "revoke_device", f"device {device_id}" + (f" minted {' '.join(also)}" if also else ""),
+               actor=actor, ip=ip)
     return also
 
 
@@ -174,36 +194,45 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 AUDIT_COLUMNS = ("at", "actor", "user_id", "device_id", "ip", "action", "case_ids", "detail")
 
 
-def export_audit(engine: Engine, out: Path, *, username: str | None = None, case_id: str | None = None,
-                 start: dt.date | None = None, end: dt.date | None = None) -> int:
-    """The audit log as CSV, optionally only one user's entries (as actor, or about their account), one
-    case's, or those of a period (`start` and `end` inclusive, UTC days). Returns how many were written."""
+def audit_query(conn: Connection, *, username: str | None = None, case_id: str | None = None,
+                start: dt.date | None = None, end: dt.date | None = None, action: str | None = None) -> sa.Select[Any]:
+    """The audit entries of one user (as actor, or about their account), one case, one action and/or a
+    period (`start` and `end` inclusive, UTC days), oldest first: for export_audit and the console."""
     if start is not None and end is not None and start > end:
         raise AdminError(f"--from {start} is after --to {end}")
     if case_id is not None and not _UUID.fullmatch(case_id):
         raise AdminError(f"{case_id!r} is not a case id (a UUID such as 3f2b…-…)")
-    query = sa.select(*[audit_log.c[name] for name in AUDIT_COLUMNS]).order_by(audit_log.c.id)
+    query = sa.select(audit_log.c.id, *[audit_log.c[name] for name in AUDIT_COLUMNS]).order_by(audit_log.c.id)
+    if username is not None:
+        user = conn.execute(sa.select(users.c.user_id).where(users.c.username == username)).first()
+        if user is None:
+            raise AdminError(f"no user {username!r}")
+        # As actor, or about their account (the admin's reset of them names their user id).
+        query = query.where(sa.or_(audit_log.c.actor == username, audit_log.c.user_id == user.user_id)
+                            if user.user_id is not None else audit_log.c.actor == username)
+    if case_id is not None:
+        # case_ids is space-separated: match the whole id, never a part of another.
+        padded = sa.literal(" ") + audit_log.c.case_ids + sa.literal(" ")
+        query = query.where(padded.like(f"% {case_id} %"))
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
+    if start is not None:
+        query = query.where(audit_log.c.at >= start.isoformat())
+    if end is not None:
+        query = query.where(audit_log.c.at < (end + dt.timedelta(days=1)).isoformat())
+    return query
+
+
+def export_audit(engine: Engine, out: Path, *, username: str | None = None, case_id: str | None = None,
+                 start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """The audit log as CSV, optionally only one user's entries (as actor, or about their account), one
+    case's, or those of a period (`start` and `end` inclusive, UTC days). Returns how many were written."""
     with read_transaction(engine) as conn:
-        if username is not None:
-            user = conn.execute(sa.select(users.c.user_id).where(users.c.username == username)).first()
-            if user is None:
-                raise AdminError(f"no user {username!r}")
-            # As actor, or about their account (the admin's reset of them names their user id).
-            query = query.where(sa.or_(audit_log.c.actor == username, audit_log.c.user_id == user.user_id)
-                                if user.user_id is not None else audit_log.c.actor == username)
-        if case_id is not None:
-            # case_ids is space-separated: match the whole id, never a part of another.
-            padded = sa.literal(" ") + audit_log.c.case_ids + sa.literal(" ")
-            query = query.where(padded.like(f"% {case_id} %"))
-        if start is not None:
-            query = query.where(audit_log.c.at >= start.isoformat())
-        if end is not None:
-            query = query.where(audit_log.c.at < (end + dt.timedelta(days=1)).isoformat())
-        rows = conn.execute(query).all()
+        rows = conn.execute(audit_query(conn, username=username, case_id=case_id, start=start, end=end)).all()
     with out.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(AUDIT_COLUMNS)
-        writer.writerows(tuple(r) for r in rows)
+        writer.writerows(tuple(r)[1:] for r in rows)
     return len(rows)
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from leerrecht_core import protocol as p
+from leerrecht_server import console
 from leerrecht_server.api.errors import install_error_handlers
 from leerrecht_server.api.main import api_router, leaf_routes
 from leerrecht_server.api.middleware import BodyLimit
@@ -53,6 +54,8 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(api_router)
+    # The beheerder's console under /admin (docs/console.md); its headers middleware is outermost.
+    console.install(app)
     return app
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 SEQ_COUNTER = "seq"
 
 # Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
@@ -239,4 +239,31 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("case_ids", sa.Text, nullable=True),  # space-separated ids, never content
     sa.Column("detail", sa.Text, nullable=True),
+)
+
+# The beheerder's console (schema 0009): admin accounts apart from worker accounts, and their browser
+# sessions (leerrecht_server/admin_accounts.py; docs/console.md).
+admin_accounts = sa.Table(
+    "admin_accounts", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.LargeBinary, nullable=True),  # None: the one-time password was used
+    sa.Column("password_params", sa.Text, nullable=True),
+    sa.Column("must_change", sa.Boolean, nullable=False),  # still the one-time password of create-admin
+    sa.Column("totp_sealed", sa.LargeBinary, nullable=True),  # None: no second factor enrolled yet
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),  # a TOTP code is accepted once
+    sa.Column("status", sa.String(16), nullable=False),  # active | disabled
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("last_login_at", sa.String(32), nullable=True),
+)
+
+admin_sessions = sa.Table(
+    "admin_sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie's token
+    sa.Column("admin_name", sa.String(64), sa.ForeignKey("admin_accounts.name", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("stage", sa.String(16), nullable=False),  # totp | setup | full
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("pending_totp", sa.LargeBinary, nullable=True),  # a secret being enrolled, sealed
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen", sa.Float, nullable=False, index=True),
 )

@@ -8,7 +8,8 @@ pkgs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
       fonts-noto-color-emoji  # emoji in notes show as emoji, not as empty boxes (Qt falls back to it)
       fonts-symbola  # emoji in the PDF reports: outlines ReportLab can embed (reports/fonts.py)
       binutils  # objdump: PyInstaller reads library dependencies with it (make bundle, tests/test_bundle.py)
-      nginx-light postgresql-client-15)  # the reverse-proxy example (tests/server/test_proxy.py); pg_dump for the restore drill
+      nginx-light postgresql-client-15  # the reverse-proxy example (tests/server/test_proxy.py); pg_dump for the restore drill
+      chromium chromium-driver)  # the admin console's browser test (tests/server/test_console_browser.py, Selenium headless)
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "Not a Debian/Ubuntu system: install Qt's system libraries (see this script's list) yourself." >&2
   exit 0

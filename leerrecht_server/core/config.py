@@ -35,6 +35,7 @@ WORKERS_ENV = ENV_PREFIX + "WORKERS"
 LOG_LEVEL_ENV = ENV_PREFIX + "LOG_LEVEL"
 LOG_FORMAT_ENV = ENV_PREFIX + "LOG_FORMAT"
 STATUS_TOKEN_ENV = ENV_PREFIX + "STATUS_TOKEN"
+CONSOLE_IDLE_ENV = ENV_PREFIX + "CONSOLE_IDLE_MINUTES"
 # Test-only: a process started with this variable pauses every push that took sequence numbers,
 # after taking them and before committing, until the named file is deleted (tests/server show
 # that another process's push then waits, and that no pull skips a number).
@@ -51,6 +52,12 @@ LOG_FORMATS = ("json", "text")
 MAX_WORKERS = 64
 # A status token is compared as a bearer secret: short ones are guessable over the network.
 MIN_STATUS_TOKEN = 24
+# The console's idle timeout (minutes without a request before its session ends), and its bounds.
+DEFAULT_CONSOLE_IDLE_MINUTES = 15
+MAX_CONSOLE_IDLE_MINUTES = 8 * 60
+# Argon2id over a beheerder's password: a password is far weaker than the laptops' 32-byte
+# authentication key, so a costlier hash than theirs (OWASP's floor is 19 MiB with t = 2).
+CONSOLE_PASSWORD_HASH = AuthHashParams(memory_kib=64 * 1024, iterations=3, lanes=1)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -120,6 +127,16 @@ def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def parse_idle_minutes(name: str, raw: str) -> int:
+    try:
+        n = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a number of minutes (1-{MAX_CONSOLE_IDLE_MINUTES})") from None
+    if not 1 <= n <= MAX_CONSOLE_IDLE_MINUTES:
+        raise ConfigError(f"{name}: {n} is not a number of minutes (1-{MAX_CONSOLE_IDLE_MINUTES})")
+    return n
+
+
 def parse_status_token(name: str, raw: str) -> str | None:
     token = raw.strip()
     if not token:
@@ -137,7 +154,7 @@ ENV_VARS: dict[str, str] = {
     "db": DB_ENV, "host": HOST_ENV, "port": PORT_ENV, "cert": CERT_ENV, "key": KEY_ENV,
     "behind_proxy": BEHIND_PROXY_ENV, "trusted_proxies": TRUSTED_PROXIES_ENV, "workers": WORKERS_ENV,
     "log_level": LOG_LEVEL_ENV, "log_format": LOG_FORMAT_ENV, "status_token": STATUS_TOKEN_ENV,
-    "pause_file": PAUSE_FILE_ENV,
+    "pause_file": PAUSE_FILE_ENV, "console_idle_minutes": CONSOLE_IDLE_ENV,
 }
 # What resolve_serve reads; os.environ when unset (the worker processes, tests' Settings()).
 _environ: ContextVar[Mapping[str, str] | None] = ContextVar("leerrecht_server_environ", default=None)
@@ -190,6 +207,8 @@ class Settings(BaseSettings):
     # Only from the environment: a secret on the command line is visible to every local user.
     status_token: str | None = Field(default=None, repr=False)
     pause_file: str | None = None
+    # The admin console (/admin): its session ends after this many minutes without a request.
+    console_idle_minutes: int = DEFAULT_CONSOLE_IDLE_MINUTES
 
     # Tuning, not read from the environment.
     login_limit_per_user: int = 5
@@ -198,6 +217,10 @@ class Settings(BaseSettings):
     auth_hash: AuthHashParams = Field(default_factory=AuthHashParams)
     # Seconds between updates of a device's last_seen (each update is a write).
     last_seen_interval: float = 60.0
+    # The console: a beheerder's password hash (new passwords), and the limit on wrong TOTP codes
+    # per admin account per window (the login limits above count passwords, per account and address).
+    console_password_hash: AuthHashParams = Field(default_factory=lambda: CONSOLE_PASSWORD_HASH)
+    console_totp_limit: int = 5
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -259,6 +282,11 @@ class Settings(BaseSettings):
     @classmethod
     def _log_format(cls, v: object) -> str:
         return parse_choice(LOG_FORMAT_ENV, str(v), LOG_FORMATS)
+
+    @field_validator("console_idle_minutes", mode="before")
+    @classmethod
+    def _console_idle(cls, v: object) -> int:
+        return parse_idle_minutes(CONSOLE_IDLE_ENV, str(v))
 
     @field_validator("status_token", mode="before")
     @classmethod

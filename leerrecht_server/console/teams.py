@@ -1,0 +1,81 @@
+"""The teams page (create, rename; members are the users page filtered by team) and the server status
+(the numbers of GET /v1/status, read by this process: counts only, never content)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from leerrecht_server import admin
+from leerrecht_server.admin_accounts import actor
+from leerrecht_server.api.deps import EngineDep, MetricsDep
+from leerrecht_server.console.i18n import N_
+from leerrecht_server.console.web import PREFIX, FullSession, Refused, check_csrf, client_ip, render
+from leerrecht_server.db import read_transaction
+from leerrecht_server.observe import status_report
+from leerrecht_server.tables import teams, users
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends(check_csrf)])
+Field = Annotated[str, Form()]
+
+
+def _teams_page(request: Request, engine: EngineDep, *, error: str | None = None, notice: str | None = None,
+                http_status: int = 200) -> Response:
+    members = sa.func.count(users.c.username)
+    enabled = sa.func.sum(sa.case((users.c.status != "disabled", 1), else_=0))
+    with read_transaction(engine) as conn:
+        rows = conn.execute(sa.select(teams.c.team_id, teams.c.name, teams.c.created_at, members.label("members"),
+                                      sa.func.coalesce(enabled, 0).label("enabled"))
+                            .outerjoin(users, users.c.team_id == teams.c.team_id)
+                            .group_by(teams.c.team_id, teams.c.name, teams.c.created_at)
+                            .order_by(teams.c.name)).all()
+    return render(request, "teams.html", status=http_status, teams=rows, error=error, notice=notice)
+
+
+@router.get("/teams")
+def teams_page(request: Request, _session: FullSession, engine: EngineDep) -> Response:
+    return _teams_page(request, engine)
+
+
+@router.post("/teams/create")
+def create_team(request: Request, session: FullSession, engine: EngineDep, name: Field = "") -> Response:
+    name = name.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        return _teams_page(request, engine, error=N_("Een teamnaam heeft 1 tot 200 tekens."), http_status=400)
+    try:
+        admin.create_team(engine, name, actor=actor(session.admin_name), ip=client_ip(request))
+    except admin.AdminError:
+        return _teams_page(request, engine, error=N_("Er is al een team met die naam."), http_status=400)
+    return _teams_page(request, engine, notice=N_("Team aangemaakt."))
+
+
+@router.post("/teams/rename")
+def rename_team(request: Request, session: FullSession, engine: EngineDep, team: Field = "",
+                name: Field = "") -> Response:
+    name = name.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        return _teams_page(request, engine, error=N_("Een teamnaam heeft 1 tot 200 tekens."), http_status=400)
+    try:
+        admin.rename_team(engine, team, name, actor=actor(session.admin_name), ip=client_ip(request))
+    except admin.AdminError:
+        return _teams_page(request, engine, error=N_("Hernoemen lukte niet: die naam bestaat al, of het team niet."),
+                           http_status=400)
+    return _teams_page(request, engine, notice=N_("Team hernoemd."))
+
+
+@router.get("/status")
+def status_page(request: Request, _session: FullSession, engine: EngineDep, metrics: MetricsDep) -> Response:
+    healthy, report = status_report(engine, metrics)
+    return render(request, "status.html", status=200 if healthy else 503, healthy=healthy, report=report)
+
+
+# Last of all: an unknown console address is a Dutch page (after the login), not the API's JSON 404.
+fallback = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@fallback.get("/{rest:path}")
+def unknown_page(_session: FullSession, rest: str) -> Response:
+    raise Refused(404, N_("Deze pagina bestaat niet."))
