@@ -330,11 +330,13 @@ class CaseFilterProxy(QSortFilterProxyModel):
         return ka2 < kb2
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        value = super().data(index, role)
         if role == Qt.ItemDataRole.ToolTipRole and self._hits and index.isValid():
+            # Found in an entry: every cell of the row says where ("the action is overdue" stays first).
             hit = self.hit_for(self.summary_at(index.row()))
             if hit is not None:
-                return hit_text(hit)
-        return super().data(index, role)
+                return hit_text(hit) if not value else f"{value}\n{hit_text(hit)}"
+        return value
 
     def summary_at(self, proxy_row: int) -> CaseSummary:
         source = self.mapToSource(self.index(proxy_row, 0))
