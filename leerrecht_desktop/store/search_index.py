@@ -189,9 +189,11 @@ def read_cases(store: SealedStore, case_ids: Sequence[str], *,
     out: dict[str, CaseText | None] = {}
     with store.engine.connect() as conn:
         for case_id in case_ids:
-            heads = conn.execute(_HEADS, {"b_case_id": case_id}).all()
             records: list[Record] = []
-            with store._lock:  # the session's caches (case keys, signers) and its lock state
+            # The session's caches (case keys, signers) and its lock state; the heads read under it
+            # too, so a sync thread's write can't slip between reading them and checking them.
+            with store._lock:
+                heads = conn.execute(_HEADS, {"b_case_id": case_id}).all()
                 good, _refused = store.bookkeeping.check_heads(conn, case_id, heads) if heads else ([], 0)
                 for row in good:
                     try:

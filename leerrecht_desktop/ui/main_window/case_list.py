@@ -54,7 +54,7 @@ class CaseListMixin(WindowBase):
         self.notes_search = NotesSearch(self._submit, self)
         self.notes_search.changed.connect(self._notes_progressed)
         self.store_events.store_changed.connect(self.notes_search.store_changed)
-        self.locked.connect(self.notes_search.drop)
+        self.locked.connect(self._drop_search)
         self._search_hit_to_open: Hit | None = None
 
         self.status_combo = QComboBox()
@@ -226,6 +226,12 @@ class CaseListMixin(WindowBase):
             return None
         current = self.table.currentIndex()
         return self.proxy.hit_for(self.proxy.summary_at(current.row() if current.isValid() else 0))
+
+    def _drop_search(self) -> None:
+        """At lock: the index and every hit (each holds its case's text) go with the keys."""
+        self._search_hit_to_open = None
+        self.proxy.set_search("", {})
+        self.notes_search.drop()
 
     def show_search_hit(self, case_id: str) -> None:
         """The case opened from a search is loaded: show the entry the search found (case_pane)."""
