@@ -5,8 +5,8 @@ only in a note needs the records themselves, and opening a record costs an Ed255
 an AES-GCM open: at 2,000 cases and 60,000 entries that is seconds. So the index is built once after
 unlock, in batches of cases (`BATCH`, one store operation each, so a save or opening a case queued
 meanwhile runs between two batches), kept current per case after every write, and dropped with the
-keys at lock. It is never written anywhere: no table, no temporary file, no log line (the threat
-model, §"search index").
+keys at lock. It is never written anywhere: no table, no temporary file, no log line
+(docs/threat-model.md §6, docs/architecture.md §3).
 
 Per keystroke it must answer within 100 ms at that size (DESIGN §6), in pure Python. Each case holds
 one folded string of all its fields (models/folding.py), so a case is ruled in or out with one `in`
