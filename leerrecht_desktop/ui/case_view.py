@@ -377,6 +377,21 @@ class CaseView(QWidget):
         self.tabs.setCurrentIndex(keep_tab)
         self.stack.setCurrentWidget(self.content)
 
+    def show_record(self, record_id: str, kind: Kind) -> bool:
+        """The entry a search found, selected and scrolled to in the timeline (the profile: its tab)."""
+        if kind == Kind.CASE:
+            self.tabs.setCurrentWidget(self.profile_view)
+            return True
+        model = self.timeline.model
+        for row in range(model.rowCount()):
+            record = model.record_at(row)
+            if isinstance(record, Record) and record.record_id == record_id:
+                self.tabs.setCurrentWidget(self.timeline)
+                self.timeline.view.selectRow(row)
+                self.timeline.view.scrollTo(model.index(row, 0))
+                return True
+        return False
+
     def _fill_header(self, profile: CaseProfile, today: dt.date) -> None:
         lists = pick_lists()
         self.name_label.setText(profile.full_name)

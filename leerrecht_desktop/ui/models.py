@@ -5,7 +5,7 @@ They hold decrypted data in memory only; `clear()` drops it when the app locks."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -24,11 +24,14 @@ from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, SupportMeasure, WellbeingScale
 from leerrecht_desktop.models.enums import CaseStatus
+from leerrecht_desktop.models.folding import fold_words
 from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.models.wellbeing import score
 from leerrecht_desktop.store.casefiles import RemovedEntry
+from leerrecht_desktop.store.search_index import Hit
 from leerrecht_desktop.ui import style
+from leerrecht_desktop.ui.search_text import hit_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -213,11 +216,16 @@ class SortMode(IntEnum):
 
 
 class CaseFilterProxy(QSortFilterProxyModel):
-    """Search as you type plus the list's filters; sorting keeps cases without a date at the bottom."""
+    """Search as you type plus the list's filters; sorting keeps cases without a date at the bottom.
+
+    A case is found when every typed word is in its name, school or class (its summary), or when the
+    all-text index (store/search_index.py) found them in its entries: `set_search(text, hits)`."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._text = ""
+        self._words: list[str] = []
+        self._hits: dict[str, Hit] = {}
         self._status = ""
         self._school = ""
         self._target_group = ""
@@ -227,19 +235,40 @@ class CaseFilterProxy(QSortFilterProxyModel):
     # Filters. Each setter re-filters once; an unchanged value costs nothing.
 
     def _change(self, attr: str, value: str) -> None:
-        if getattr(self, attr) == value:
-            return
+        if getattr(self, attr) != value:
+            self._refilter(lambda: setattr(self, attr, value))
+
+    def _refilter(self, apply: Callable[[], None]) -> None:
         begin = getattr(self, "beginFilterChange", None)
         if begin is not None:  # Qt 6.9+: the non-deprecated way
             begin()
-            setattr(self, attr, value)
+            apply()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:  # pragma: no cover - older Qt
-            setattr(self, attr, value)
+            apply()
             self.invalidateFilter()
 
     def set_search_text(self, text: str) -> None:
-        self._change("_text", text.strip())
+        self.set_search(text, self._hits if text.strip() == self._text else {})
+
+    def set_search(self, text: str, hits: dict[str, Hit]) -> None:
+        """The typed text and the cases the index found it in (each with its matching entry)."""
+        text = text.strip()
+        if text == self._text and hits.keys() == self._hits.keys():
+            self._hits = hits  # the same cases: no re-filtering, only the newer hits
+            return
+
+        def apply() -> None:
+            self._text, self._words, self._hits = text, fold_words(text), hits
+
+        self._refilter(apply)
+
+    def hit_for(self, summary: CaseSummary) -> Hit | None:
+        """Where the search found a case, when not in its name, school or class (then nothing needs saying)."""
+        hit = self._hits.get(summary.case_id)
+        if hit is None or summary.matches_words(self._words):
+            return None
+        return hit
 
     def set_status(self, status: str) -> None:
         self._change("_status", status)
@@ -265,7 +294,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
             return False
         if self._mine_id and self._mine_id not in s.assigned_ids:
             return False
-        return not self._text or s.matches(self._text)
+        return not self._words or s.case_id in self._hits or s.matches_words(self._words)
 
     def sort_by(self, mode: SortMode) -> None:
         if mode == SortMode.NEXT_ACTION:
@@ -307,6 +336,15 @@ class CaseFilterProxy(QSortFilterProxyModel):
         }
         ka2, kb2 = texts[CaseColumn(col)]
         return ka2 < kb2
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        value = super().data(index, role)
+        if role == Qt.ItemDataRole.ToolTipRole and self._hits and index.isValid():
+            # Found in an entry: every cell of the row says where ("the action is overdue" stays first).
+            hit = self.hit_for(self.summary_at(index.row()))
+            if hit is not None:
+                return hit_text(hit) if not value else f"{value}\n{hit_text(hit)}"
+        return value
 
     def summary_at(self, proxy_row: int) -> CaseSummary:
         source = self.mapToSource(self.index(proxy_row, 0))

@@ -123,6 +123,7 @@ def main_window(qtbot, workspace: Workspace, case_files: CaseFiles, runner: Task
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.case_model.rowCount() == len(sample.ids))
+    qtbot.waitUntil(lambda: not window.notes_search.building)  # searching the notes is ready too
     yield window
     window.dispose()
     runner.wait_idle()

@@ -421,7 +421,7 @@ def test_settings_switch_the_app_to_english(qtbot, shell: Shell, workspace: Work
     assert workspace.language == "en"
     assert workspace.idle_lock_minutes == 5
     assert window.idle_timer.interval() == 5 * 60_000
-    assert window.search_edit.placeholderText() == "Search by name, school or class  (Ctrl+F)"
+    assert window.search_edit.placeholderText() == "Search by name, school, class or in the notes  (Ctrl+F)"
     assert [a.text() for a in window.menuBar().actions()] == ["&Case file", "&Tools"]
     assert window.act_lock.text() == "Lock"
     assert window.mine_check.text() == "My case files"

@@ -1,5 +1,7 @@
 """The case list panel on the left: search, filters (status, school, target group, mine), sort,
-the count, and keyboard search-pick-open."""
+the count, and keyboard search-pick-open. Search looks at the names, schools and classes of the
+summaries and, through the in-memory index of all text (notes_search.py), in every entry: a case found
+in an entry says where ("Gevonden in: …" under the list and in the row's tooltip) and opens at it."""
 
 from __future__ import annotations
 
@@ -23,8 +25,11 @@ from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.enums import CaseStatus
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.queries import case_list
+from leerrecht_desktop.store.search_index import Hit
 from leerrecht_desktop.ui.main_window.base import WindowBase
+from leerrecht_desktop.ui.main_window.notes_search import NotesSearch
 from leerrecht_desktop.ui.models import CaseColumn, CaseFilterProxy, CaseListModel, SortMode, case_column_titles
+from leerrecht_desktop.ui.search_text import building_text, hit_text
 
 
 class CaseListMixin(WindowBase):
@@ -38,13 +43,19 @@ class CaseListMixin(WindowBase):
         layout.setSpacing(8)
 
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText(tr("Zoek op naam, school of klas  (Ctrl+F)"))
+        self.search_edit.setPlaceholderText(tr("Zoek op naam, school, klas of in de notities  (Ctrl+F)"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName(tr("Zoeken in dossiers"))
         self.search_edit.textChanged.connect(self._search_changed)
         self.search_edit.returnPressed.connect(self._open_from_search)
         self.search_edit.installEventFilter(self)
         layout.addWidget(self.search_edit)
+        # The index of all text: built after the list is there, current after every write, gone at lock.
+        self.notes_search = NotesSearch(self._submit, self)
+        self.notes_search.changed.connect(self._notes_progressed)
+        self.store_events.store_changed.connect(self.notes_search.store_changed)
+        self.locked.connect(self._drop_search)
+        self._search_hit_to_open: Hit | None = None
 
         self.status_combo = QComboBox()
         self.status_combo.addItem(tr("Alle statussen"), "")
@@ -130,6 +141,7 @@ class CaseListMixin(WindowBase):
         self._list_min_width = sum(widths.values()) + fm.horizontalAdvance("Vandenbroucke, Marie-Louise") + 40
         self.table.activated.connect(self._open_index)
         self.table.clicked.connect(self._open_index)
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._show_found())
         layout.addWidget(self.table, 1)
 
         self.empty_label = QLabel()
@@ -138,6 +150,15 @@ class CaseListMixin(WindowBase):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setVisible(False)
         layout.addWidget(self.empty_label, 1)
+
+        # Where the current (or first) case was found when not by its name, and that the notes are
+        # still being indexed. Wraps: a snippet never widens the list.
+        self.found_label = QLabel()
+        self.found_label.setObjectName("muted")
+        self.found_label.setWordWrap(True)
+        self.found_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.found_label.setVisible(False)
+        layout.addWidget(self.found_label)
 
         self.status_combo.currentIndexChanged.connect(self._filters_changed)
         self.school_combo.currentIndexChanged.connect(self._filters_changed)
@@ -158,6 +179,8 @@ class CaseListMixin(WindowBase):
         self._refresh_school_filter(summaries)
         self.sync.note_waiting(pending)  # the indicator (linked or not) shows the outbox as counted now
         self._update_count()
+        if not self.notes_search.started and not self.is_locked:
+            self.notes_search.start(self.case_files, [s.case_id for s in summaries])
         target = select_case or self._current_case_id
         if target:
             self.select_case(target)
@@ -179,8 +202,42 @@ class CaseListMixin(WindowBase):
             self._filters_changed()
 
     def _search_changed(self, text: str) -> None:
-        self.proxy.set_search_text(text)
+        self.proxy.set_search(text, self.notes_search.search(text) if text.strip() else {})
         self._update_count()
+
+    def _notes_progressed(self) -> None:
+        """A batch of the index landed (or it was dropped): the search's result may have grown."""
+        self._search_changed(self.search_edit.text())
+
+    def _show_found(self) -> None:
+        lines: list[str] = []
+        hit = self._current_hit()
+        if hit is not None:
+            lines.append(hit_text(hit))
+        searching = bool(self.search_edit.text().strip())
+        if searching and self.notes_search.building:
+            lines.append(building_text(*self.notes_search.progress))
+        self.found_label.setText("\n".join(lines))
+        self.found_label.setVisible(bool(lines))
+
+    def _current_hit(self) -> Hit | None:
+        """The hit of the current row, else of the first row (what Enter in the search box opens)."""
+        if self.proxy.rowCount() == 0:
+            return None
+        current = self.table.currentIndex()
+        return self.proxy.hit_for(self.proxy.summary_at(current.row() if current.isValid() else 0))
+
+    def _drop_search(self) -> None:
+        """At lock: the index and every hit (each holds its case's text) go with the keys."""
+        self._search_hit_to_open = None
+        self.proxy.set_search("", {})
+        self.notes_search.drop()
+
+    def show_search_hit(self, case_id: str) -> None:
+        """The case opened from a search is loaded: show the entry the search found (case_pane)."""
+        hit, self._search_hit_to_open = self._search_hit_to_open, None
+        if hit is not None and hit.case_id == case_id:
+            self.case_view.show_record(hit.record_id, hit.kind)
 
     def _filters_changed(self, *_args: object) -> None:
         self.proxy.set_status(str(self.status_combo.currentData() or ""))
@@ -218,11 +275,16 @@ class CaseListMixin(WindowBase):
         elif shown == total:
             self.count_label.setText(tr("{n} dossiers", n=total) if total != 1 else tr("1 dossier"))
         else:
-            self.count_label.setText(tr("{shown} van {total} dossiers", shown=shown, total=total))
+            text = tr("{shown} van {total} dossiers", shown=shown, total=total)
+            if self.search_edit.text().strip() and self.notes_search.building:
+                # Short here (the row holds the sort too); the line under the list says it in full.
+                text = tr("{count} (notities nog bezig)", count=text)
+            self.count_label.setText(text)
             if shown == 0:
                 self.empty_label.setText(tr("Geen dossiers gevonden. Pas je zoekopdracht of filters aan."))
         self.table.setVisible(shown > 0)
         self.empty_label.setVisible(shown == 0)
+        self._show_found()
 
     def visible_summaries(self) -> list[CaseSummary]:
         """The cases in the list as the user sees them: filtered and sorted."""
@@ -264,4 +326,6 @@ class CaseListMixin(WindowBase):
 
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.open_case(self.proxy.summary_at(index.row()).case_id)
+            summary = self.proxy.summary_at(index.row())
+            self._search_hit_to_open = self.proxy.hit_for(summary)
+            self.open_case(summary.case_id)

@@ -39,6 +39,7 @@ class CasePaneMixin(CaseListMixin):
             return  # the user already moved on to another case
         self.case_view.set_case_file(case_file)
         self.select_case(case_file.case_id)  # the list shows which case is open, however it was opened
+        self.show_search_hit(case_file.case_id)  # opened from a search in the notes: at the entry found
         self._update_case_actions()
         self.load_conflicts()
 

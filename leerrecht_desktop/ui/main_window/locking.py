@@ -220,6 +220,7 @@ class LockingMixin(SyncActionsMixin):
         """Before the window goes away (rebuild or quit): stop watching input, ignore late results."""
         self._session += 1
         self.idle_timer.stop()
+        self.notes_search.drop()  # the rebuilt window makes its own index
         loop = self.sync.detach()
         if loop is not None:  # joined on the worker, before anything queued after it (shutdown locks then)
             self.runner.submit(loop.stop)
