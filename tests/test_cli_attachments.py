@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from leerrecht_desktop.cli.attachments import free_name
+
 from .test_cli_report import WORKER, assert_refused, run
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(600_000) + b"FictiefMerktekenCliPng"
@@ -89,14 +91,14 @@ def test_attached_files_come_out_byte_identical_with_their_names(folder: Path, d
 def test_a_case_without_attachments_says_so(folder: Path, data_dir: Path, case_ids: list[str]) -> None:
     result = run("attachments", "--data-dir", data_dir, "--case", case_ids[1], "--out", folder / "leeg")
     assert result.returncode == 0 and result.stdout == ""
-    assert "heeft geen bijlagen" in result.stderr
+    assert "heeft geen bijlagen" in result.stderr and not (folder / "leeg").exists()
 
 
 def test_a_wrong_case_id_is_one_line(data_dir: Path, files: dict[str, Path], folder: Path) -> None:
     line = assert_refused(run("attach", "--data-dir", data_dir, "--case", "ffffffff-0000", files["pdf"]), 1)
     assert "Geen dossier met id 'ffffffff-0000'" in line
     line = assert_refused(run("attachments", "--data-dir", data_dir, "--case", "ffffffff", "--out", folder / "x"), 1)
-    assert "Geen dossier" in line
+    assert "Geen dossier" in line and not (folder / "x").exists()  # no empty folder left behind
 
 
 def test_a_missing_file_is_one_line(data_dir: Path, case_ids: list[str], folder: Path) -> None:
@@ -130,3 +132,12 @@ def test_out_that_is_a_file_is_one_line(data_dir: Path, case_ids: list[str], fil
 def test_the_help_names_both_commands() -> None:
     result = run("--help")
     assert result.returncode == 0 and "attach" in result.stdout and "attachments" in result.stdout
+
+
+def test_a_taken_name_gets_a_number(tmp_path: Path) -> None:
+    assert free_name(tmp_path, "../scan.pdf") == tmp_path / "scan.pdf"
+    (tmp_path / "scan.pdf").write_bytes(b"eigen")
+    (tmp_path / "scan (2).pdf").write_bytes(b"eigen")
+    assert free_name(tmp_path, "scan.pdf") == tmp_path / "scan (3).pdf"
+    (tmp_path / "LEESMIJ").write_bytes(b"eigen")
+    assert free_name(tmp_path, "LEESMIJ") == tmp_path / "LEESMIJ (2)"

@@ -82,19 +82,23 @@ def run_attach(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def out_folder(value: Path) -> Path:
-    """The --out folder, checked before the passphrase: a folder (made, private, if it is not there
-    yet, inside one that is) that can be written."""
+    """The --out folder, checked before the passphrase: a folder that can be written, or a new one
+    inside such a folder (made, private, once there is something to write: `make_folder`)."""
     out = value.expanduser().absolute()
     if out.exists() and not out.is_dir():
         raise UsageError(tr("{path} is een bestand, geen map. Geef een map voor --out.", path=str(out)))
-    if not out.exists():
-        if not out.parent.is_dir():
-            raise UsageError(tr("De map {path} bestaat niet. Kies een bestaande map voor --out.", path=str(out.parent)))
-        out.mkdir(mode=0o700)
-    fd, probe = writable_folder_probe(out, ".leerrecht-")
+    existing = out if out.exists() else out.parent
+    if not existing.is_dir():
+        raise UsageError(tr("De map {path} bestaat niet. Kies een bestaande map voor --out.", path=str(out.parent)))
+    fd, probe = writable_folder_probe(existing, ".leerrecht-")
     os.close(fd)
     os.unlink(probe)
     return out
+
+
+def make_folder(out: Path) -> None:
+    if not out.exists():
+        out.mkdir(mode=0o700)
 
 
 def free_name(folder: Path, name: str) -> Path:
@@ -126,6 +130,7 @@ def run_attachments(args: argparse.Namespace, data_dir: Path) -> int:
                 if info.refused:
                     refused += 1
                     continue
+                make_folder(out)
                 while True:
                     target = free_name(out, info.file_name)
                     try:

@@ -224,7 +224,7 @@ class Attachments:
 
 def erase_attachments(conn: Connection, case_id: str) -> None:
     """Every attachment of a case, in the caller's transaction (CaseFiles.erase_case)."""
-    ids = select(t.attachments.c.id).where(t.attachments.c.case_id == case_id).scalar_subquery()
+    ids = select(t.attachments.c.id).where(t.attachments.c.case_id == case_id)
     conn.execute(delete(t.attachment_chunks).where(t.attachment_chunks.c.attachment_id.in_(ids)))
     conn.execute(delete(t.attachments).where(t.attachments.c.case_id == case_id))
 
