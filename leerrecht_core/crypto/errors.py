@@ -15,3 +15,11 @@ class WrongPassphrase(CryptoError):
 
 class TamperedRecord(CryptoError):
     """A record whose signature or authentication tag does not check out: altered, moved or forged."""
+
+
+class TamperedAttachment(CryptoError):
+    """An attachment whose signature, manifest or chunks do not check out: altered, cut, reordered,
+    extended, moved from another attachment or forged. `reason` names which check failed (for tests
+    and the log); the message is the same for all, and holds nothing of the file."""
+
+    reason: str = ""

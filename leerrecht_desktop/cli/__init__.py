@@ -14,6 +14,8 @@
     leerrecht transfer --data-dir D --case ID --team T    a case to another team (coordinator) (assign.py)
     leerrecht import --data-dir D FILE.csv|FILE.xlsx [--dry-run] [--yes]   cases from a spreadsheet (importing.py)
     leerrecht held-apart --data-dir D [--show|--accept|--discard NR]   review handed-in changes (held_apart.py)
+    leerrecht attach --data-dir D --case ID FILE [--title T]   a scan or photo into a case (attachments.py)
+    leerrecht attachments --data-dir D --case ID --out DIR    a case's attachments, decrypted (attachments.py)
 
 Without a command the window opens; app.py, the composition root, hands that in (`main(window=...)`),
 so nothing here imports Qt. Exit codes: 0 done, 1 refused (wrong passphrase, no data, a rule of the
@@ -37,7 +39,7 @@ from leerrecht_core.crypto.errors import CryptoError, WrongPassphrase
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
 from leerrecht_desktop import __version__, paths
-from leerrecht_desktop.cli import assign, cases, erase, held_apart, importing, profile, reports, sync
+from leerrecht_desktop.cli import assign, attachments, cases, erase, held_apart, importing, profile, reports, sync
 from leerrecht_desktop.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
@@ -71,6 +73,8 @@ _COMMANDS: tuple[tuple[str, AddParser, Command], ...] = (
     ("transfer", assign.add_transfer, assign.run_transfer),
     ("held-apart", held_apart.add_held_apart, held_apart.run_held_apart),
     ("erase", erase.add_erase, erase.run_erase),
+    ("attach", attachments.add_attach, attachments.run_attach),
+    ("attachments", attachments.add_attachments, attachments.run_attachments),
 )
 
 

@@ -43,6 +43,8 @@ class Consent:
     given: bool = False
     on: dt.date | None = None
     recorded_by: str = ""
+    # The scanned form, an attachment of the case (issue 15; store/attachments.py); "" when none.
+    attachment_id: str = ""
 
 
 # The profile fields whose changes the history keeps (issue 13, item 2).

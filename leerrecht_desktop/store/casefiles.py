@@ -26,6 +26,7 @@ from leerrecht_desktop.models.records import Content, Record, decode, encode, ti
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.access_log import AccessLog
+from leerrecht_desktop.store.attachments import Attachments, erase_attachments, export_entries
 from leerrecht_desktop.store.bookkeeping import head_refused
 from leerrecht_desktop.store.casefile_sync import SyncHooks, VerifiedIncoming
 from leerrecht_desktop.store.errors import CaseNotFound
@@ -195,6 +196,7 @@ class CaseFiles(SyncHooks, ProfileHistory):
                 for table in (t.outbox, t.records, t.case_keys, t.case_index, t.drafts,
                               t.conflicts, t.pending_members, t.sync_cases):
                     conn.execute(delete(table).where(table.c.case_id == case_id))
+                erase_attachments(conn, case_id)  # migration 0007: its scans and photos, chunks and all
             if self._batch_conn is None:
                 self.checkpoint()
                 AccessLog.of(self).record(case_id, "case_erased_local")  # the user's erase (sync's run in a batch)
@@ -284,7 +286,9 @@ class CaseFiles(SyncHooks, ProfileHistory):
                         refused.append({"case_id": row.case_id, "record_id": row.record_id,
                                         "revision": row.revision, "reason": str(exc)})
                     entry["revisions"].append(revision)
-            cases.append({"case_id": summary.case_id, "records": list(records.values())})
+            # The attachments' metadata; their bytes come with `leerrecht attachments --out`.
+            cases.append({"case_id": summary.case_id, "records": list(records.values()),
+                          "attachments": export_entries(Attachments(self).list(summary.case_id))})
         AccessLog.of(self).record_many([s.case_id for s in summaries], "case_exported")
         return {
             "format": "leerrecht-export",

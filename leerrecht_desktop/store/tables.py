@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 metadata = MetaData()
 
@@ -183,4 +183,28 @@ access_log = Table(
     "access_log", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("blob", LargeBinary, nullable=False),
+)
+
+# Attachments (migration 0007, store/attachments.py): the signed, sealed manifest per attachment, and
+# its chunks apart, so nothing that opens a case or lists cases reads them. `state` is "local" until
+# the blob sync exists (docs/attachments.md).
+attachments = Table(
+    "attachments", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("case_id", String(36), nullable=False),
+    Column("key_version", Integer, nullable=False),
+    Column("author_id", String(36), nullable=False),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("sealed_manifest", LargeBinary, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("state", String(16), nullable=False),
+    Index("ix_attachments_case", "case_id"),
+)
+
+attachment_chunks = Table(
+    "attachment_chunks", metadata,
+    Column("attachment_id", String(36), primary_key=True),
+    Column("chunk_index", Integer, primary_key=True),
+    Column("nonce", LargeBinary, nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
 )

@@ -29,6 +29,11 @@ ADDED_SINCE: dict[str, dict[str, Any]] = {
     "home_visit": {"next_step_done": False},
     "family_contact": {"next_step": "", "next_step_on": None, "next_step_done": False},
 }
+# Fields a nested part of a kind gained since (kind -> field holding the part -> its new fields).
+NESTED_ADDED_SINCE: dict[str, dict[str, dict[str, Any]]] = {
+    # Issue 15: a consent can point to its scanned form, an attachment of the case.
+    "case": {"consent": {"attachment_id": ""}},
+}
 
 
 def fictitious_records() -> list[Content]:
@@ -79,6 +84,8 @@ def test_a_record_written_by_the_earlier_codec_opens_with_the_same_values(index:
     defaults = ADDED_SINCE.get(item["kind"], {})
     added = {key: written.pop(key) for key in defaults}
     assert added == defaults
+    for part, part_defaults in NESTED_ADDED_SINCE.get(item["kind"], {}).items():
+        assert {key: written[part].pop(key) for key in part_defaults} == part_defaults
     assert plain(written) == item["plain"]
 
 

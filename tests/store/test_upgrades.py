@@ -4,6 +4,7 @@ a newer schema is refused without a byte changing. Every name and note is fictit
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import stat
@@ -23,6 +24,7 @@ from leerrecht_desktop.models.records import encode
 from leerrecht_desktop.store import database
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.access_log import AccessLog
+from leerrecht_desktop.store.attachments import Attachments
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.database import (
     MIGRATIONS_DIR,
@@ -120,7 +122,7 @@ def mode(path: Path) -> int:
 
 # -- each earlier schema opens with today's code ----------------------------------------------------
 
-@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004", "0005"])
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004", "0005", "0006"])
 def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(tmp_path: Path,
                                                                               revision: str) -> None:
     data_dir = tmp_path / "data"
@@ -142,6 +144,15 @@ def test_a_folder_from_an_earlier_schema_is_copied_then_upgraded_and_reads_back(
         assert access.pending_count() == 0
         assert access.record(next(iter(before["cases"])), "case_printed")
         assert [e.action for e in access.unsent(10)] == ["case_printed"]
+        # Attachments (0007) start empty, and a scan goes in and comes back.
+        attachments = Attachments(cf)
+        some_case = next(iter(before["cases"]))
+        assert attachments.list(some_case) == []
+        scan = b"%PDF-1.7\n% Fictieve scan na de update\n%%EOF\n"
+        added = attachments.add(some_case, io.BytesIO(scan), "Fictieve scan")
+        opened = io.BytesIO()
+        attachments.open_to(added.attachment_id, opened)
+        assert opened.getvalue() == scan and attachments.list(some_case) == [added]
         store = SyncStore(cf)
         if revision >= "0002":
             assert store.is_enrolled()
