@@ -36,12 +36,20 @@ def _new_case_files(folder: Path, role: str = "onderwijsassistent") -> tuple[Wor
     return ws, ws.create_profile(name="Fictieve Werker", role=role, team="Team Zuid", passphrase=PASSPHRASE)
 
 
+_ADDED_SINCE: dict[str, dict[str, Any]] = {
+    "home_visit": {"next_step_done": False},
+    "family_contact": {"next_step": "", "next_step_on": None, "next_step_done": False},
+}
+
+
 def _normalised(case_files: CaseFiles, ids: list[str]) -> list[Any]:
     """Case content without what the store makes up (ids, authors, save times)."""
     out = []
     for case in _cases(case_files, ids):
         profile = encode(case.content)
         profile.pop("assigned")
+        # Fields added since the digest was taken, at their defaults: the demo's content is unchanged.
+        assert profile["consent"].pop("attachment_id") == ""  # issue 15
         # The history's steps name the worker by user id, which each data folder makes up.
         profile["history"] = [{**{k: v for k, v in step.items() if k != "by_id"},
                                **({"value": ""} if step["field"] == "assigned" else {})}
@@ -50,6 +58,8 @@ def _normalised(case_files: CaseFiles, ids: list[str]) -> list[Any]:
         for record in case.entries:
             content = encode(record.content)
             content.pop("author_id")
+            for added, default in _ADDED_SINCE.get(record.kind.value, {}).items():  # issue 14's "Te doen"
+                assert content.pop(added) == default
             entries.append(json.dumps([record.kind.value, content], sort_keys=True, ensure_ascii=False))
         out.append([profile, sorted(entries)])
     return out

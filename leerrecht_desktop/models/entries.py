@@ -49,12 +49,11 @@ class Entry:
         return None
 
 
-def _next_step_due(text: str, on: dt.date | None, done: bool, occurred_on: dt.date | None) -> dt.date | None:
-    """When a planned next step is due: its date, or, without one, from the day it was written (as a
-    note's action without a deadline); nothing once it is done."""
-    if done or not (text.strip() or on):
-        return None
-    return on or occurred_on
+def _next_step_due(on: dt.date | None, done: bool) -> dt.date | None:
+    """When a planned next step is due: its date; nothing once it is done. A step without a date stays
+    text in its entry, as before "Te doen" (issue 14): home visits written with "volgende stap: opvolgen"
+    and no date would otherwise all turn up overdue at once."""
+    return None if done else on
 
 
 def _check_referrals(c: Checker, referrals: list[str]) -> None:
@@ -95,7 +94,7 @@ class HomeVisit(Entry):
         return self.occurred_on
 
     def open_action_due(self) -> dt.date | None:
-        return _next_step_due(self.next_step, self.next_step_on, self.next_step_done, self.occurred_on)
+        return _next_step_due(self.next_step_on, self.next_step_done)
 
 
 @dataclass
@@ -131,7 +130,7 @@ class FamilyContact(Entry):
         return self.occurred_on
 
     def open_action_due(self) -> dt.date | None:
-        return _next_step_due(self.next_step, self.next_step_on, self.next_step_done, self.occurred_on)
+        return _next_step_due(self.next_step_on, self.next_step_done)
 
 
 @dataclass

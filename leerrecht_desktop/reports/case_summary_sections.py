@@ -216,11 +216,12 @@ class SummaryStory:
         visits = self.of(HomeVisit)
         # The latest visit's next step is the plan; an earlier visit's next step was replaced by it. A
         # family contact's next step stays until it is ticked off, as a note's action does (store/actions.py).
-        if visits and visits[-1].open_action_due() is not None:
+        # A step without a date is printed too (it is still to do), but only "Te doen" lists dated ones.
+        if visits and (visits[-1].next_step.strip() or visits[-1].next_step_on) and not visits[-1].next_step_done:
             last = visits[-1]
             actions.append((last.next_step_on, last, last.next_step, last.author_name))
         for contact in self.of(FamilyContact):
-            if contact.open_action_due() is not None:
+            if (contact.next_step.strip() or contact.next_step_on) and not contact.next_step_done:
                 actions.append((contact.next_step_on, contact, contact.next_step, contact.author_name))
         out.append(self.p(tr("Open acties"), "h2"))
         if actions:

@@ -28,22 +28,26 @@ def test_every_kind_of_plan_is_listed_with_its_owner_and_date(case_files: CaseFi
                                due_on=dt.date(2025, 3, 20), occurred_on=DAY), today=TODAY)
     case_files.save(case, home_visit(next_step="Samen naar het CLB", next_step_on=dt.date(2025, 3, 10),
                                      occurred_on=DAY), today=TODAY)
-    case_files.save(case, family_contact(next_step="Spreek volgende week opnieuw af", occurred_on=dt.date(2025, 3, 5)),
-                    today=TODAY)
+    case_files.save(case, family_contact(next_step="Spreek volgende week opnieuw af", occurred_on=dt.date(2025, 3, 5),
+                                         next_step_on=dt.date(2025, 3, 7)), today=TODAY)
+    # A next step without a date stays text in its entry: not in the list (old visits wrote "opvolgen").
+    case_files.save(case, family_contact(next_step="Zonder datum", occurred_on=dt.date(2025, 3, 6)), today=TODAY)
+    # A note's action without a deadline is due from the day it was written (as the list column always had it).
+    case_files.save(case, note(action="Zonder deadline", occurred_on=dt.date(2025, 3, 1)), today=TODAY)
     case_files.save(case, note(text="Alleen een notitie, geen actie", occurred_on=DAY), today=TODAY)
 
     actions = gather(case_files)
     assert [(a.kind, a.text, a.owner, a.due_on, a.dated) for a in actions] == [
-        # A step without a date is due from the day it was written, like a note's action.
-        (Kind.FAMILY_CONTACT, "Spreek volgende week opnieuw af", WORKER_NAME, dt.date(2025, 3, 5), False),
+        (Kind.NOTE, "Zonder deadline", WORKER_NAME, dt.date(2025, 3, 1), False),
+        (Kind.FAMILY_CONTACT, "Spreek volgende week opnieuw af", WORKER_NAME, dt.date(2025, 3, 7), True),
         (Kind.HOME_VISIT, "Samen naar het CLB", WORKER_NAME, dt.date(2025, 3, 10), True),
         (Kind.NOTE, "Schoolarts bellen", "Fictieve Collega", dt.date(2025, 3, 20), True),
     ]
     assert all(a.case_name == "Fictiefvoornaama Testkindnaama" for a in actions)
     me = case_files.user
-    assert [a.is_mine(me.user_id, me.name) for a in actions] == [True, True, False]
-    assert [a.overdue(TODAY) for a in actions] == [True, True, False]
-    assert count_overdue(case_files.summaries(), TODAY) == 2
+    assert [a.is_mine(me.user_id, me.name) for a in actions] == [True, True, True, False]
+    assert [a.overdue(TODAY) for a in actions] == [True, True, True, False]
+    assert count_overdue(case_files.summaries(), TODAY) == 3
 
 
 def test_a_later_home_visit_replaces_the_plan_but_a_notes_action_stays(case_files: CaseFiles) -> None:
@@ -61,7 +65,8 @@ def test_ticking_off_writes_a_revision_that_syncs_and_leaves_the_list(case_files
     case = new_case(case_files, "c")
     visit = case_files.save(case, home_visit(next_step="Bellen", next_step_on=dt.date(2025, 3, 4),
                                              occurred_on=DAY), today=TODAY)
-    contact = case_files.save(case, family_contact(next_step="Terugbellen", occurred_on=DAY), today=TODAY)
+    contact = case_files.save(case, family_contact(next_step="Terugbellen", next_step_on=DAY, occurred_on=DAY),
+                              today=TODAY)
     the_note = case_files.save(case, note(action="Mail naar school", occurred_on=DAY), today=TODAY)
     queued = case_files.pending_changes()
     for action in gather(case_files):

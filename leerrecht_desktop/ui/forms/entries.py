@@ -69,7 +69,8 @@ class _EntryFormBase(EntryForm):
     def add_next_step_fields(self) -> None:
         """A planned next step, its date and its done flag: what the "Te doen" list shows and ticks off."""
         self.next_step = self.add_field("next_step", tr("Volgende stap"),
-                                        line_edit(tr("optioneel: bv. spreek volgende week opnieuw af")))
+                                        line_edit(tr("optioneel: bv. spreek volgende week opnieuw af")),
+                                        hint=tr("Met een datum komt de stap in Te doen (Ctrl+T)."))
         self.next_step_on = self.add_field("next_step_on", tr("Datum volgende stap"), OptionalDateEdit())
         self.next_step_done = self.add_field("next_step_done", tr("Gedaan"),
                                              QCheckBox(tr("De volgende stap is gedaan")))
