@@ -266,15 +266,36 @@ def main() -> int:
     log(f"\nTotal {total / 60:.1f} min" + (f" (data generated this run: {gen})" if gen else " (data from the cache)"))
     over = [n for n, r in table.items() if r.get("within_budget") is False]
     log("Over budget: " + (", ".join(over) if over else "none"))
+    result = {
+        "when": dt.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(),
+        "python": platform.python_version(), "machine": platform.machine(), "total_s": total,
+        "generated": generated, "figures": table, "growth": growth, "verdicts": checks,
+        "sync": series, "peer": peers, "runs": args.runs, "load_average": os.getloadavg(),
+        "ratios": ratios(table, peers),
+    }
     if args.json:
-        args.json.write_text(json.dumps({
-            "when": dt.datetime.now().isoformat(timespec="seconds"), "cores": os.cpu_count(),
-            "python": platform.python_version(), "machine": platform.machine(), "total_s": total,
-            "generated": generated, "figures": table, "growth": growth, "verdicts": checks,
-            "sync": series, "peer": peers, "runs": args.runs, "load_average": os.getloadavg(),
-        }, indent=2))
+        args.json.write_text(json.dumps(result, indent=2))
         log(f"Figures written to {args.json}")
+    # The run's last line: every figure and ratio as one JSON object, for a script (`tail -n 1 | jq`).
+    print(json.dumps(result, separators=(",", ":"), default=str), flush=True)
     return 0
+
+
+def ratios(table: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Every ratio the tables print, by name: a figure's p95 against its budget, a figure against each
+    raw cost beside it, and ours against PouchDB's at each size."""
+    out: dict[str, float | None] = {}
+    for name, row in table.items():
+        if row.get("budget_ms"):
+            out[f"{name}/budget"] = row["p95_ms"] / row["budget_ms"]
+        for raw in row.get("raws", []):
+            out[f"{name}/{raw['label']}"] = raw["ratio"]
+    for p in peers:
+        ours, theirs = p["ours"], p["pouchdb"]
+        for kind, key in (("first_full_push", "push_ms"), ("first_full_pull", "pull_ms")):
+            if theirs.get(key):
+                out[f"{kind}@{p['docs']}/pouchdb"] = ours[kind] / theirs[key]
+    return out
 
 
 if __name__ == "__main__":
