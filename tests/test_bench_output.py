@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-import run  # noqa: E402  # benchmarks/run.py, a script folder rather than a package
+import run  # benchmarks/run.py, a script folder rather than a package
 
 
 def test_every_printed_ratio_is_named_in_the_json() -> None:
