@@ -99,3 +99,20 @@ def growth_exponent(sizes: list[float], times: list[float]) -> float | None:
     if len(sizes) < 2 or sizes[0] <= 0 or sizes[-1] <= sizes[0] or times[0] <= 0 or times[-1] <= 0:
         return None
     return math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
+
+
+def ratios(table: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Every ratio the tables print, by name: a figure's p95 against its budget, a figure against each
+    raw cost beside it, and ours against PouchDB's at each size."""
+    out: dict[str, float | None] = {}
+    for name, row in table.items():
+        if row.get("budget_ms"):
+            out[f"{name}/budget"] = row["p95_ms"] / row["budget_ms"]
+        for raw in row.get("raws", []):
+            out[f"{name}/{raw['label']}"] = raw["ratio"]
+    for p in peers:
+        ours, theirs = p["ours"], p["pouchdb"]
+        for kind, key in (("first_full_push", "push_ms"), ("first_full_pull", "pull_ms")):
+            if theirs.get(key):
+                out[f"{kind}@{p['docs']}/pouchdb"] = ours[kind] / theirs[key]
+    return out

@@ -34,7 +34,7 @@ import local_slice
 import pouchdb_peer
 import report as report_bench
 import sync as sync_bench
-from measure import figure, growth_exponent, print_table, summarise, timed
+from measure import figure, growth_exponent, print_table, ratios, summarise, timed
 
 # A no-op sync is "flat" when time ~ size^k with k at most this between the smallest and largest size
 # (0.15: at most 1.85x slower over 60x the data; noise on a shared machine is about that).
@@ -280,22 +280,6 @@ def main() -> int:
     print(json.dumps(result, separators=(",", ":"), default=str), flush=True)
     return 0
 
-
-def ratios(table: dict[str, Any], peers: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Every ratio the tables print, by name: a figure's p95 against its budget, a figure against each
-    raw cost beside it, and ours against PouchDB's at each size."""
-    out: dict[str, float | None] = {}
-    for name, row in table.items():
-        if row.get("budget_ms"):
-            out[f"{name}/budget"] = row["p95_ms"] / row["budget_ms"]
-        for raw in row.get("raws", []):
-            out[f"{name}/{raw['label']}"] = raw["ratio"]
-    for p in peers:
-        ours, theirs = p["ours"], p["pouchdb"]
-        for kind, key in (("first_full_push", "push_ms"), ("first_full_pull", "pull_ms")):
-            if theirs.get(key):
-                out[f"{kind}@{p['docs']}/pouchdb"] = ours[kind] / theirs[key]
-    return out
 
 
 if __name__ == "__main__":
