@@ -25,7 +25,7 @@ def _retention_page(request: Request, engine: EngineDep, *, value: str | None = 
                     notice: str | None = None, http_status: int = 200) -> Response:
     days, chosen = admin.show_retention(engine)
     return render(request, "retention.html", status=http_status, days=days, chosen=chosen,
-                  years=round(days / 365.25, 1), value=str(days) if value is None else value,
+                  years=round(days / 365.25), value=str(days) if value is None else value,
                   minimum=RETENTION_MIN_CLOSED_DAYS, maximum=RETENTION_MAX_CLOSED_DAYS, error=error, notice=notice)
 
 

@@ -166,7 +166,7 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         assert driver.current_url.endswith("/admin/users")
 
         # The other pages, each at 1366x768.
-        for number, page in enumerate(("teams", "devices", "audit", "status"), start=6):
+        for number, page in enumerate(("teams", "devices", "audit", "retention", "status"), start=6):
             driver.find_element(By.CSS_SELECTOR, f"nav a[href='/admin/{page}']").click()
             assert driver.current_url.endswith(f"/admin/{page}")
             assert driver.execute_script("return document.documentElement.scrollWidth") <= 1366, page

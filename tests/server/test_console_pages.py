@@ -232,3 +232,7 @@ def test_devices_show_version_and_unsent_and_the_revoke_page_warns(signed_in: Te
     assert 'id="unsent-warning"' in r.text and "/admin/users/reset?username=anna" in r.text
     r = client.get("/admin/devices/revoke", params={"device": bert.device_id})
     assert r.status_code == 200 and 'id="unsent-warning"' not in r.text
+    # Disabling the user revokes every laptop of theirs: its confirmation counts their unsent changes too.
+    r = client.get("/admin/users/disable", params={"username": "anna"})
+    assert "hadden bij hun laatste contact samen nog 7 niet verstuurde wijzigingen" in r.text
+    assert 'id="unsent-warning"' not in client.get("/admin/users/disable", params={"username": "bert"}).text
