@@ -26,7 +26,7 @@ from leerrecht_server import security
 from leerrecht_server.crud import access_log, retention
 from leerrecht_server.crud.devices import revoke_with_descendants
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
-from leerrecht_server.retention import sweep
+from leerrecht_server.retention import sweep, utc_today
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
 
 ROLES: tuple[str, ...] = get_args(Role)
@@ -261,7 +261,7 @@ def set_retention(engine: Engine, closed_days: str, *, actor: str = "admin", ip:
     """The organisation's retention period: a closed case is erased everywhere this many days after its
     closing date. Refused, with nothing changed, unless a whole number in the protocol's range."""
     text = closed_days.strip()
-    days = int(text) if text.isascii() and text.isdigit() else None
+    days = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
     if days is None or not RETENTION_MIN_CLOSED_DAYS <= days <= RETENTION_MAX_CLOSED_DAYS:
         raise AdminError(f"--closed-days must be a whole number of days from {RETENTION_MIN_CLOSED_DAYS} to "
                          f"{RETENTION_MAX_CLOSED_DAYS} (e.g. 3650 for ten years), not {closed_days!r}; nothing changed")
@@ -277,6 +277,13 @@ def show_retention(engine: Engine) -> tuple[int, bool]:
     """The retention period in force, and whether the organisation set it (False: the default)."""
     with read_transaction(engine) as conn:
         return retention.closed_days(conn), retention.policy_is_set(conn)
+
+
+def retention_would_erase(engine: Engine, closed_days: int) -> int:
+    """How many cases a sweep today would erase with this period (closed that long ago, not held):
+    the console asks a confirmation before a shorter period erases more."""
+    with read_transaction(engine) as conn:
+        return len(retention.erasable(conn, utc_today(), closed_days))
 
 
 def run_retention(engine: Engine, *, dry_run: bool = False) -> tuple[int, list[str]]:

@@ -22,11 +22,12 @@ Field = Annotated[str, Form()]
 
 
 def _retention_page(request: Request, engine: EngineDep, *, value: str | None = None, error: str | None = None,
-                    notice: str | None = None, http_status: int = 200) -> Response:
+                    notice: str | None = None, http_status: int = 200, confirm: int | None = None) -> Response:
     days, chosen = admin.show_retention(engine)
     return render(request, "retention.html", status=http_status, days=days, chosen=chosen,
                   years=round(days / 365.25), value=str(days) if value is None else value,
-                  minimum=RETENTION_MIN_CLOSED_DAYS, maximum=RETENTION_MAX_CLOSED_DAYS, error=error, notice=notice)
+                  minimum=RETENTION_MIN_CLOSED_DAYS, maximum=RETENTION_MAX_CLOSED_DAYS, error=error, notice=notice,
+                  confirm=confirm)
 
 
 @router.get("/retention")
@@ -35,7 +36,16 @@ def retention_page(request: Request, _session: FullSession, engine: EngineDep) -
 
 
 @router.post("/retention")
-def set_retention(request: Request, session: FullSession, engine: EngineDep, closed_days: Field = "") -> Response:
+def set_retention(request: Request, session: FullSession, engine: EngineDep, closed_days: Field = "",
+                  confirm: Field = "") -> Response:
+    text = closed_days.strip()
+    plausible = text.isascii() and text.isdigit() and len(text) <= 6
+    if confirm != "yes" and plausible and int(text) >= RETENTION_MIN_CLOSED_DAYS:
+        # A shorter period that erases cases kept until now, at the next hourly sweep: asked once more.
+        current, _ = admin.show_retention(engine)
+        more = admin.retention_would_erase(engine, int(text)) - admin.retention_would_erase(engine, current)
+        if int(text) < current and more > 0:
+            return _retention_page(request, engine, value=text, confirm=more, http_status=409)
     try:
         admin.set_retention(engine, closed_days, actor=actor(session.admin_name), ip=client_ip(request))
     except admin.AdminError:

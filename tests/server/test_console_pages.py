@@ -7,6 +7,7 @@ The login, sessions, CSRF and the users list are tests/server/test_console.py.""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import subprocess
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient
 from leerrecht_server import admin, admin_accounts
 from leerrecht_server.app import create_app
 from leerrecht_server.crud.audit import audit
-from leerrecht_server.tables import devices, teams, users
+from leerrecht_server.tables import cases, devices, teams, users
 
 from .conftest import SERVER_BIN, World
 from .test_console import FAST, audit_rows, csrf_of, first_login, post, settings, team_id
@@ -172,7 +173,7 @@ def test_retention_is_shown_and_changed_with_the_clis_function(signed_in: TestCl
     default, chosen = admin.show_retention(engine)
     assert page.status_code == 200 and not chosen
     assert f"wordt overal gewist {default} dagen" in page.text and "Dat is de standaard" in page.text
-    for bad in ("364", "36501", "tien jaar", "", "3650.5", "-400"):
+    for bad in ("364", "36501", "tien jaar", "", "3650.5", "-400", "9" * 5000):
         r = post(client, "/admin/retention", {"closed_days": bad}, page="/admin/retention")
         assert r.status_code == 400, bad
         assert ("Een bewaartermijn is een geheel aantal dagen van 365 tot 36500 (bijvoorbeeld 3650 voor tien jaar). "
@@ -187,6 +188,27 @@ def test_retention_is_shown_and_changed_with_the_clis_function(signed_in: TestCl
     client.get("/admin/lang/en")
     r = post(client, "/admin/retention", {"closed_days": "9"}, page="/admin/retention")
     assert "A retention period is a whole number of days from 365 to 36500" in r.text
+    client.get("/admin/lang/nl")
+
+
+def test_a_shorter_retention_that_erases_cases_asks_a_confirmation(signed_in: TestClient, engine: sa.Engine) -> None:
+    client = signed_in
+    long_ago = (dt.date.today() - dt.timedelta(days=1000)).isoformat()
+    with engine.begin() as conn:
+        conn.execute(cases.insert().values(case_id=str(uuid.uuid4()), team_id=team_id(engine), key_version=1,
+                                           created_at="2020-01-01T00:00:00.000+00:00", closed_on=long_ago))
+    r = post(client, "/admin/retention", {"closed_days": "730"}, page="/admin/retention")
+    assert r.status_code == 409 and 'id="retention-confirm"' in r.text
+    assert "Met 730 dagen wist de server binnen het uur 1 afgesloten dossiers" in r.text
+    assert admin.show_retention(engine)[1] is False and audit_rows(engine, "set_retention") == []
+    r = post(client, "/admin/retention", {"closed_days": "730", "confirm": "yes"}, page="/admin/retention")
+    assert r.status_code == 200 and "Bewaartermijn gewijzigd." in r.text
+    assert admin.show_retention(engine) == (730, True)
+    # Longer again erases nothing more: no question.
+    r = post(client, "/admin/retention", {"closed_days": "1200"}, page="/admin/retention")
+    assert r.status_code == 200 and admin.show_retention(engine) == (1200, True)
+    assert [e.detail for e in audit_rows(engine, "set_retention")] == ["closed_days 730 before default",
+                                                                         "closed_days 1200 before 730"]
 
 
 def test_status_shows_the_database_size_and_the_recorded_backup(signed_in: TestClient, engine: sa.Engine,
