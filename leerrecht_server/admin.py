@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from leerrecht_core import protocol_access as pa
 from leerrecht_core.errors import LeerrechtError
@@ -25,7 +26,7 @@ from leerrecht_server import security
 from leerrecht_server.crud import access_log, retention
 from leerrecht_server.crud.devices import revoke_with_descendants
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
-from leerrecht_server.retention import sweep
+from leerrecht_server.retention import sweep, utc_today
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
 
 ROLES: tuple[str, ...] = get_args(Role)
@@ -256,18 +257,19 @@ def prune_audit(engine: Engine) -> tuple[int, int]:
     return n, days
 
 
-def set_retention(engine: Engine, closed_days: str) -> int:
+def set_retention(engine: Engine, closed_days: str, *, actor: str = "admin", ip: str | None = None) -> int:
     """The organisation's retention period: a closed case is erased everywhere this many days after its
     closing date. Refused, with nothing changed, unless a whole number in the protocol's range."""
     text = closed_days.strip()
-    days = int(text) if text.isascii() and text.isdigit() else None
+    days = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
     if days is None or not RETENTION_MIN_CLOSED_DAYS <= days <= RETENTION_MAX_CLOSED_DAYS:
         raise AdminError(f"--closed-days must be a whole number of days from {RETENTION_MIN_CLOSED_DAYS} to "
                          f"{RETENTION_MAX_CLOSED_DAYS} (e.g. 3650 for ten years), not {closed_days!r}; nothing changed")
     with write_transaction(engine) as conn:
         before = retention.closed_days(conn) if retention.policy_is_set(conn) else None
         retention.set_closed_days(conn, days)
-        _audit(conn, "set_retention", f"closed_days {days} before {before if before is not None else 'default'}")
+        _audit(conn, "set_retention", f"closed_days {days} before {before if before is not None else 'default'}",
+               actor=actor, ip=ip)
     return days
 
 
@@ -275,6 +277,13 @@ def show_retention(engine: Engine) -> tuple[int, bool]:
     """The retention period in force, and whether the organisation set it (False: the default)."""
     with read_transaction(engine) as conn:
         return retention.closed_days(conn), retention.policy_is_set(conn)
+
+
+def retention_would_erase(engine: Engine, closed_days: int) -> int:
+    """How many cases a sweep today would erase with this period (closed that long ago, not held):
+    the console asks a confirmation before a shorter period erases more."""
+    with read_transaction(engine) as conn:
+        return len(retention.erasable(conn, utc_today(), closed_days))
 
 
 def run_retention(engine: Engine, *, dry_run: bool = False) -> tuple[int, list[str]]:
@@ -285,3 +294,62 @@ def run_retention(engine: Engine, *, dry_run: bool = False) -> tuple[int, list[s
         with write_transaction(engine) as conn:
             _audit(conn, "run_retention", f"closed_days {result.closed_days} erased {len(result.erased)}")
     return result.closed_days, result.erased
+
+
+BACKUP_KEY = "last_backup_at"
+
+
+def record_backup(engine: Engine, at: str | None = None) -> str:
+    """The operator's backup script says a backup succeeded (`record-backup`, after pg_dump and its check):
+    the time (now, or `at`: ISO 8601, a time without a zone taken as UTC) is kept in org_settings for the
+    console's status page, and audited. Refused, with nothing changed, for a time that is not one or is
+    more than five minutes in the future. Returns the stored time (UTC, ISO 8601)."""
+    if at is None:
+        when = dt.datetime.now(dt.UTC)
+    else:
+        try:
+            when = dt.datetime.fromisoformat(at.strip())
+        except ValueError:
+            raise AdminError(f"--at must be a time in ISO 8601 (e.g. 2026-01-12T02:00:00Z), not {at!r}; "
+                             "nothing recorded") from None
+        when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+        if when > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            raise AdminError(f"--at {at!r} is in the future; nothing recorded")
+    stamp = when.isoformat(timespec="seconds")
+    with write_transaction(engine) as conn:
+        conn.execute(org_settings.delete().where(org_settings.c.key == BACKUP_KEY))
+        conn.execute(org_settings.insert().values(key=BACKUP_KEY, value=stamp))
+        _audit(conn, "record_backup", f"at {stamp}")
+    return stamp
+
+
+def last_backup(engine: Engine) -> dt.datetime | None:
+    """The last backup the backup script recorded (record_backup), or None if none was."""
+    with read_transaction(engine) as conn:
+        row = conn.execute(sa.select(org_settings.c.value).where(org_settings.c.key == BACKUP_KEY)).first()
+    if row is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(row.value)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+
+
+def database_size(engine: Engine) -> int | None:
+    """The database's size in bytes: pg_database_size on PostgreSQL; on SQLite the file's (with its
+    write-ahead log). None when it can't be told (an in-memory database, no right to ask)."""
+    if engine.dialect.name == "postgresql":
+        try:
+            with read_transaction(engine) as conn:
+                return int(conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one())
+        except SQLAlchemyError:
+            return None
+    name = engine.url.database
+    if engine.dialect.name != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name)
+    if not path.is_file():
+        return None
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.is_file() else 0)

@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = action("run-retention", help="erase the cases closed longer than the retention period now "
                                      "(the server does so itself every hour)")
     p.add_argument("--dry-run", action="store_true", help="only list the case ids it would erase")
+    p = action("record-backup", help="the backup script's note that a backup succeeded (shown on the console's "
+                                     "status page)")
+    p.add_argument("--at", default=None, help="when it was taken (ISO 8601, UTC if no zone); default now")
     return parser
 
 
@@ -277,6 +280,8 @@ def _admin(args: argparse.Namespace, url: str) -> int:
         elif args.action == "set-access-log-retention":
             admin.set_access_log_retention(engine, args.days)
             print(f"access entries are kept {args.days} days")
+        elif args.action == "record-backup":
+            print(f"backup recorded at {admin.record_backup(engine, args.at)}")
         elif args.action == "prune-audit":
             n, days = admin.prune_audit(engine)
             print(f"{n} access entries older than {days} days deleted")

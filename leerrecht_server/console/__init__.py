@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from leerrecht_server.console import audit, devices, login, teams, users
+from leerrecht_server.console import audit, devices, login, retention, teams, users
 from leerrecht_server.console.web import (
     STATIC_PREFIX,
     Redirect,
@@ -23,7 +23,8 @@ from leerrecht_server.console.web import (
     refused_handler,
 )
 
-ROUTERS = (login.router, users.router, teams.router, devices.router, audit.router, teams.fallback)
+ROUTERS = (login.router, users.router, teams.router, devices.router, audit.router, retention.router,
+           teams.fallback)
 
 
 def install(app: FastAPI) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -66,10 +67,25 @@ def rename_team(request: Request, session: FullSession, engine: EngineDep, team:
     return _teams_page(request, engine, notice=N_("Team hernoemd."))
 
 
+BACKUP_STALE = dt.timedelta(hours=36)  # a nightly backup that did not run last night shows red
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "–"
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} kB"
+
+
 @router.get("/status")
 def status_page(request: Request, _session: FullSession, engine: EngineDep, metrics: MetricsDep) -> Response:
     healthy, report = status_report(engine, metrics)
-    return render(request, "status.html", status=200 if healthy else 503, healthy=healthy, report=report)
+    size = backup = None
+    if healthy:
+        size, backup = admin.database_size(engine), admin.last_backup(engine)
+    stale = backup is None or dt.datetime.now(dt.UTC) - backup > BACKUP_STALE
+    return render(request, "status.html", status=200 if healthy else 503, healthy=healthy, report=report,
+                  size=_size(size), backup=None if backup is None else backup.strftime("%Y-%m-%d %H:%M"),
+                  backup_known=healthy, backup_stale=stale)
 
 
 # Last of all: an unknown console address is a Dutch page (after the login), not the API's JSON 404.

@@ -117,14 +117,23 @@ def disable_page(request: Request, _session: FullSession, engine: EngineDep, use
         known = conn.execute(sa.select(users.c.username).where(users.c.username == username)).first()
     if known is None:
         return _users_page(request, engine, error=N_("Die gebruiker bestaat niet."), http_status=404)
-    return render(request, "disable.html", username=username)
+    return render(request, "disable.html", username=username, unsent=_unsent(engine, username))
+
+
+def _unsent(engine: sa.Engine, username: str) -> int:
+    """The changes the user's laptops (not yet revoked) last reported unsent: disabling revokes them."""
+    try:
+        found = admin.list_devices(engine, username)
+    except admin.AdminError:
+        return 0
+    return sum(d.unsent_reported or 0 for d in found if d.state != "revoked")
 
 
 @router.post("/users/disable")
 def disable_user(request: Request, session: FullSession, engine: EngineDep, username: Field = "",
                  confirm: Field = "") -> Response:
     if confirm != "yes":
-        return render(request, "disable.html", status=400, username=username)
+        return render(request, "disable.html", status=400, username=username, unsent=_unsent(engine, username))
     try:
         worker_accounts.disable_user(engine, username, actor=actor(session.admin_name), ip=client_ip(request))
     except admin.AdminError:

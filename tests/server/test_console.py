@@ -322,6 +322,8 @@ CONSOLE_ROUTES = {
     ("POST", "/admin/teams/create"): 403,
     ("POST", "/admin/teams/rename"): 403,
     ("GET", "/admin/status"): "/admin/login",
+    ("GET", "/admin/retention"): "/admin/login",
+    ("POST", "/admin/retention"): 403,
     ("GET", "/admin/devices"): "/admin/login",
     ("GET", "/admin/devices/revoke"): "/admin/login",
     ("POST", "/admin/devices/revoke"): 403,

@@ -99,7 +99,7 @@ def csp_violations(driver: Any) -> list[str]:
 
 def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     db_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
     engine = open_engine(db_url)
@@ -157,7 +157,8 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
 
         # Logout, then the everyday login: password, then the TOTP code (the next step's: one is used once).
         driver.find_element(By.CSS_SELECTOR, "form[action='/admin/logout'] button").click()
-        assert driver.current_url.endswith("/admin/login")
+        # A button's click returns before the form's navigation ends: wait for the login page (a condition).
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/admin/login"))
         fill(driver, name="beheer", password=PASSWORD)
         submit(driver, "password")
         assert driver.current_url.endswith("/admin/totp")
@@ -166,7 +167,7 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         assert driver.current_url.endswith("/admin/users")
 
         # The other pages, each at 1366x768.
-        for number, page in enumerate(("teams", "devices", "audit", "status"), start=6):
+        for number, page in enumerate(("teams", "devices", "audit", "retention", "status"), start=6):
             driver.find_element(By.CSS_SELECTOR, f"nav a[href='/admin/{page}']").click()
             assert driver.current_url.endswith(f"/admin/{page}")
             assert driver.execute_script("return document.documentElement.scrollWidth") <= 1366, page
