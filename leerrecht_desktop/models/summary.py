@@ -50,16 +50,22 @@ class CaseSummary:
         dates = [c.contact_on for c in self.entries.values() if c.contact_on]
         return max(dates) if dates else None
 
-    @property
-    def next_action(self) -> dt.date | None:
-        """The soonest open action of a follow-up note, or the next step planned at the latest home
-        visit: a later visit replaces the plan of an earlier one, a note's action stays until done."""
+    def open_action_dates(self) -> list[dt.date]:
+        """The due date of every open action: a note's action or a family contact's next step stays
+        until done; of the home visits only the latest one's next step counts (a later visit replaces
+        the plan of an earlier one). "Volgende actie" and the overdue count both read this."""
         dates = [c.action_due for c in self.entries.values() if c.action_due and c.kind != Kind.HOME_VISIT]
         visits = [c for c in self.entries.values() if c.kind == Kind.HOME_VISIT and c.contact_on]
         if visits:
             latest = max(visits, key=lambda c: c.contact_on or dt.date.min)
             if latest.action_due:
                 dates.append(latest.action_due)
+        return dates
+
+    @property
+    def next_action(self) -> dt.date | None:
+        """The soonest open action (open_action_dates)."""
+        dates = self.open_action_dates()
         return min(dates) if dates else None
 
     @property

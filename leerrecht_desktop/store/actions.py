@@ -99,16 +99,7 @@ def gather(case_files: CaseFiles, progress: Callable[[int, int], None] | None = 
 
 def count_overdue(summaries: Iterable[CaseSummary], today: dt.date) -> int:
     """How many open actions are past their date, from the summaries alone (no entry is opened)."""
-    count = 0
-    for summary in summaries:
-        visits = [c for c in summary.entries.values() if c.kind == Kind.HOME_VISIT and c.contact_on]
-        latest = max(visits, key=lambda c: c.contact_on or dt.date.min) if visits else None
-        for contribution in summary.entries.values():
-            if contribution.kind == Kind.HOME_VISIT and contribution is not latest:
-                continue
-            if contribution.action_due is not None and contribution.action_due < today:
-                count += 1
-    return count
+    return sum(due < today for summary in summaries for due in summary.open_action_dates())
 
 
 def mark_done(case_files: CaseFiles, action: Action) -> None:
