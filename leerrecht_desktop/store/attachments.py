@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from leerrecht_core.crypto.attachments import (
 )
 from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.i18n import tr
+from leerrecht_desktop.files import private_file
 from leerrecht_desktop.models.attachment_types import (
     SNIFF_BYTES,
     AttachmentRefused,
@@ -164,22 +164,8 @@ class Attachments:
         """Write the attachment to `path`: mode 0600 from the first byte, through a temporary file in the
         same folder, so a refusal, a full disk or a crash leaves no half file. FileExistsError when
         `path` exists (or appears meanwhile) and `overwrite` is false."""
-        out = Path(path)
-        if out.exists() and not overwrite:
-            raise FileExistsError(str(out))
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=".leerrecht-", suffix=".tmp")
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                info = self.open_to(attachment_id, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            _publish(tmp, out, overwrite=overwrite)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
+        with private_file(Path(path), overwrite=overwrite) as fh:
+            info = self.open_to(attachment_id, fh)
         return info
 
     # -- deleting ----------------------------------------------------------------------------------
@@ -284,27 +270,3 @@ def _remaining(fh: BinaryIO) -> int:
     end = fh.seek(0, os.SEEK_END)
     fh.seek(start)
     return end - start
-
-
-def _publish(tmp: Path, out: Path, *, overwrite: bool) -> None:
-    # As reports/files.publish (which the store may not import): a hard link refuses a name that
-    # appeared meanwhile, where a rename would replace it; FAT has no hard links.
-    if overwrite:
-        os.replace(tmp, out)
-        return
-    try:
-        os.link(tmp, out)
-    except FileExistsError:
-        raise
-    except OSError:
-        if out.exists():
-            raise FileExistsError(str(out)) from None
-        os.replace(tmp, out)
-    else:
-        tmp.unlink()
-    with contextlib.suppress(OSError):
-        fd = os.open(out.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
