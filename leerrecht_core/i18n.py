@@ -17,7 +17,9 @@ _current = DEFAULT_LANGUAGE
 
 
 @cache
-def _catalog(language: str) -> dict[str, str]:
+def catalog(language: str) -> dict[str, str]:
+    """Every message's translation into `language` (empty for Dutch, the source language); read once.
+    The desktop's `tr` and the server console's per-request translator both look messages up here."""
     if language == DEFAULT_LANGUAGE:
         return {}
     merged: dict[str, str] = {}
@@ -39,7 +41,7 @@ def current_language() -> str:
 
 def tr(message: str, /, **params: Any) -> str:
     """Translate a Dutch message into the current language, then fill in `{name}` parameters."""
-    text = _catalog(_current).get(message, message) if _current != DEFAULT_LANGUAGE else message
+    text = catalog(_current).get(message, message) if _current != DEFAULT_LANGUAGE else message
     return text.format(**params) if params else text
 
 

@@ -9,13 +9,10 @@ checks that each has its English, with the same placeholders."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-from leerrecht_core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-from leerrecht_core.resources import resources_dir
+from leerrecht_core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, catalog
 
 LANGUAGE_COOKIE = "lr_admin_lang"
 
@@ -25,22 +22,12 @@ def N_(message: str) -> str:
     return message
 
 
-@cache
-def _catalogue(language: str) -> dict[str, str]:
-    if language == DEFAULT_LANGUAGE:
-        return {}
-    merged: dict[str, str] = {}
-    for path in sorted((resources_dir() / "i18n" / language).glob("*.json")):
-        merged.update(json.loads(path.read_text(encoding="utf-8")))
-    return merged
-
-
 def language_of(cookie: str | None) -> str:
     return cookie if cookie in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 
 
 def translator(language: str) -> Callable[..., str]:
-    catalogue = _catalogue(language_of(language))
+    catalogue = catalog(language_of(language))
 
     def tr(message: str, /, **params: Any) -> str:
         text = catalogue.get(message, message)
