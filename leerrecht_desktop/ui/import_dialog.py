@@ -36,7 +36,7 @@ from leerrecht_core.i18n import tr
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.importing.mapping import FIELDS, IGNORE, field_label, resolve
 from leerrecht_desktop.store.importing.plan import Duplicates, Preview, Written, apply, preview
-from leerrecht_desktop.store.importing.sheet import read_sheet
+from leerrecht_desktop.store.importing.sheet import Sheet, read_sheet
 from leerrecht_desktop.ui.folders import documents_folder
 from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.style import mark
@@ -47,23 +47,27 @@ from leerrecht_desktop.ui.unlock import busy_bar, error_label, show_error
 @dataclass
 class Look:
     """What the dialog shows of a file: its columns, how each is read, and the preview (or why not)."""
-    header: list[str]
+    sheet: Sheet
     columns: dict[int, str]
     plan: Preview | None
     refusal: str = ""
 
+    @property
+    def header(self) -> list[str]:
+        return self.sheet.header
 
-def look(case_files: CaseFiles, path: Path, overrides: list[str], duplicates: Duplicates) -> Look:
-    """Read and check the file, writing nothing. A file that can't be read raises (the sentence says
-    why); columns that can't be used (no name column) come back as a refusal beside the header, so
-    the user can point at the right column."""
-    header = read_sheet(path).header
-    mapping = resolve(case_files.workspace, header, overrides)
+
+def look(case_files: CaseFiles, source: Path | Sheet, overrides: list[str], duplicates: Duplicates) -> Look:
+    """Check the file (read once: a later look with other columns reuses the sheet), writing nothing.
+    A file that can't be read raises (the sentence says why); columns that can't be used (no name
+    column) come back as a refusal beside the header, so the user can point at the right column."""
+    sheet = source if isinstance(source, Sheet) else read_sheet(source)
+    mapping = resolve(case_files.workspace, sheet.header, overrides)
     try:
-        plan = preview(case_files, path, overrides=overrides, duplicates=duplicates)
+        plan = preview(case_files, sheet, overrides=overrides, duplicates=duplicates)
     except LeerrechtError as exc:
-        return Look(header, mapping.columns, None, str(exc))
-    return Look(header, plan.mapping.columns, plan)
+        return Look(sheet, mapping.columns, None, str(exc))
+    return Look(sheet, plan.mapping.columns, plan)
 
 
 def choose_file(parent: QWidget | None) -> Path | None:
@@ -153,7 +157,8 @@ class ImportDialog(QDialog):
         self.progress.setVisible(True)
         self.import_button.setEnabled(False)
         show_error(self.error, None)
-        work = partial(look, self.case_files, self.path, self.overrides(),
+        source = self.current.sheet if self.current is not None else self.path
+        work = partial(look, self.case_files, source, self.overrides(),
                        Duplicates(str(self.duplicates.currentData())))
         StoreOp(self, work, runner=self.runner).success(self._looked).failure(self._failed).run()
 

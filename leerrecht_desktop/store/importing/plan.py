@@ -27,7 +27,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.store.importing.mapping import Mapping, field_label, normal, remember, resolve
 from leerrecht_desktop.store.importing.rows import ParsedRow, RowReader, problem
-from leerrecht_desktop.store.importing.sheet import read_sheet
+from leerrecht_desktop.store.importing.sheet import Sheet, read_sheet
 
 Identity = tuple[str, str, dt.date | None]
 
@@ -120,11 +120,12 @@ class Preview:
         return len(self.new) + len(self.merges)
 
 
-def preview(case_files: CaseFiles, path: Path, *, overrides: Sequence[str] = (),
+def preview(case_files: CaseFiles, path: Path | Sheet, *, overrides: Sequence[str] = (),
             duplicates: Duplicates = Duplicates.SKIP, today: dt.date | None = None) -> Preview:
-    """What importing `path` would do. Writes nothing (not even the mapping: that is `apply`'s)."""
+    """What importing `path` (or a sheet already read from it) would do. Writes nothing (not even the
+    mapping: that is `apply`'s)."""
     day = today or dt.date.today()
-    sheet = read_sheet(path)
+    sheet = path if isinstance(path, Sheet) else read_sheet(path)
     mapping = resolve(case_files.workspace, sheet.header, overrides)
     mapping.check_complete()
     reader = RowReader(mapping, case_files.me, day)
