@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QStackedWidget, QT
 
 from leerrecht_core.errors import LeerrechtError
 from leerrecht_core.i18n import tr
-from leerrecht_desktop.store.casefiles import CaseFiles
+from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.store.errors import Locked
 from leerrecht_desktop.store.syncstore import StoredConflict
 from leerrecht_desktop.store.workspace import Workspace
@@ -109,7 +109,10 @@ class WindowBase(QMainWindow):
 
     # -- defined by a later part (see the module docstring) ---------------------------------------------
 
-    def open_case(self, case_id: str) -> None:
+    # A case opened at something (a search hit's entry, a Te doen action): what to do once it is loaded.
+    _after_load: tuple[str, Callable[[CaseFile], object]] | None = None
+
+    def open_case(self, case_id: str, then: Callable[[CaseFile], object] | None = None) -> None:
         raise NotImplementedError  # case_pane.py
 
     def load_conflicts(self) -> None:

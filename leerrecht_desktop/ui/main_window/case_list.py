@@ -55,7 +55,6 @@ class CaseListMixin(WindowBase):
         self.notes_search.changed.connect(self._notes_progressed)
         self.store_events.store_changed.connect(self.notes_search.store_changed)
         self.locked.connect(self._drop_search)
-        self._search_hit_to_open: Hit | None = None
 
         self.status_combo = QComboBox()
         self.status_combo.addItem(tr("Alle statussen"), "")
@@ -229,15 +228,9 @@ class CaseListMixin(WindowBase):
 
     def _drop_search(self) -> None:
         """At lock: the index and every hit (each holds its case's text) go with the keys."""
-        self._search_hit_to_open = None
+        self._after_load = None  # a hit waiting for its case to load
         self.proxy.set_search("", {})
         self.notes_search.drop()
-
-    def show_search_hit(self, case_id: str) -> None:
-        """The case opened from a search is loaded: show the entry the search found (case_pane)."""
-        hit, self._search_hit_to_open = self._search_hit_to_open, None
-        if hit is not None and hit.case_id == case_id:
-            self.case_view.show_record(hit.record_id, hit.kind)
 
     def _filters_changed(self, *_args: object) -> None:
         self.proxy.set_status(str(self.status_combo.currentData() or ""))
@@ -327,5 +320,10 @@ class CaseListMixin(WindowBase):
     def _open_index(self, index: QModelIndex) -> None:
         if index.isValid():
             summary = self.proxy.summary_at(index.row())
-            self._search_hit_to_open = self.proxy.hit_for(summary)
-            self.open_case(summary.case_id)
+            hit = self.proxy.hit_for(summary)
+            if hit is None:
+                self.open_case(summary.case_id)
+                return
+            # Opened from a search in the notes: at the entry found. Only its ids wait, not its text.
+            record_id, kind = hit.record_id, hit.kind
+            self.open_case(summary.case_id, lambda _case: self.case_view.show_record(record_id, kind))

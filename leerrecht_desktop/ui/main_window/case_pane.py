@@ -3,6 +3,7 @@ erasing it, and printing (its summary, the team overview)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -25,7 +26,12 @@ class CasePaneMixin(CaseListMixin):
     def current_case_id(self) -> str | None:
         return self._current_case_id
 
-    def open_case(self, case_id: str) -> None:
+    def open_case(self, case_id: str, then: Callable[[CaseFile], object] | None = None) -> None:
+        """Open `case_id`; `then` runs once it is on screen (not if the user opened another meanwhile)."""
+        if then is not None:
+            self._after_load = (case_id, then)
+        elif self._after_load is not None and self._after_load[0] != case_id:
+            self._after_load = None  # another case: the wish was for the one before (a reload keeps it)
         if case_id != self._current_case_id or self.case_view.case_file is None:
             self.case_view.show_loading()
         self._current_case_id = case_id
@@ -39,7 +45,10 @@ class CasePaneMixin(CaseListMixin):
             return  # the user already moved on to another case
         self.case_view.set_case_file(case_file)
         self.select_case(case_file.case_id)  # the list shows which case is open, however it was opened
-        self.show_search_hit(case_file.case_id)  # opened from a search in the notes: at the entry found
+        pending = self._after_load
+        if pending is not None and pending[0] == case_file.case_id:
+            self._after_load = None
+            pending[1](case_file)
         self._update_case_actions()
         self.load_conflicts()
 

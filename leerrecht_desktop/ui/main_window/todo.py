@@ -36,7 +36,6 @@ class TodoMixin(LockingMixin):
     overdue_banner_label: QLabel
     overdue_count: int = 0
     _announce_overdue: bool = True  # until the first list of this unlock is counted
-    _read_after_load: tuple[str, str] | None = None
 
     def _build_overdue_button(self, bar: QStatusBar) -> None:
         self.overdue_button = QPushButton()
@@ -130,17 +129,9 @@ class TodoMixin(LockingMixin):
 
     def open_case_at(self, case_id: str, record_id: str) -> None:
         """Open a case and show one of its entries (from Te doen): the entry's read view once loaded."""
-        self._read_after_load = (case_id, record_id)
-        self.open_case(case_id)
+        def read(case_file: CaseFile) -> None:
+            record = next((r for r in case_file.entries if r.record_id == record_id), None)
+            if record is not None:
+                self.read_record(record)
 
-    def _case_loaded(self, case_file: CaseFile) -> None:
-        super()._case_loaded(case_file)
-        wanted = self._read_after_load
-        if wanted is None or wanted[0] != case_file.case_id:
-            return  # an earlier case's late load: the wanted one is still coming
-        self._read_after_load = None
-        if case_file.case_id != self._current_case_id:
-            return
-        record = next((r for r in case_file.entries if r.record_id == wanted[1]), None)
-        if record is not None:
-            self.read_record(record)
+        self.open_case(case_id, read)
