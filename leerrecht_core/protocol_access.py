@@ -31,6 +31,8 @@ AccessAction = Literal[
     "case_unshared",  # a colleague taken off it (a new key for the others)
     "case_handed_over",  # handed to a colleague, or transferred to another team
     "case_erased_local",  # erased from this laptop by its user
+    "attachment_opened",  # one of its attachments shown in the app's preview (issue 15)
+    "attachment_saved",  # one of its attachments saved as a file (Opslaan als…)
 ]
 ACCESS_ACTIONS: tuple[str, ...] = get_args(AccessAction)
 MAX_ACCESS_ENTRIES = 500

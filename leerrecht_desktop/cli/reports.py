@@ -143,6 +143,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
         out = out_file(args.out, (".pdf",), "samenvatting.pdf", args.force, ".pdf")
 
         from leerrecht_desktop.reports.case_summary import (
+            ALL_SECTIONS,
             MIN_PASSWORD_LENGTH,
             Section,
             SummaryOptions,
@@ -163,7 +164,7 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
         finally:
             case_files.lock()
         options = SummaryOptions(period_from=start, period_to=end,
-                                 sections=frozenset(Section(s) for s in sections) if sections else frozenset(Section),
+                                 sections=frozenset(Section(s) for s in sections) if sections else ALL_SECTIONS,
                                  pseudonymise=args.pseudonymise, password=password)
         pdf = render_case_summary(case_file.content, case_file.entries, options, made_by=made_by,
                                   made_at=dt.datetime.now(), today=dt.date.today())

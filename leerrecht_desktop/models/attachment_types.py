@@ -97,3 +97,18 @@ def safe_file_name(name: str, fallback: str = "bijlage") -> str:
         suffix = path.suffix[:16]
         base = base[: 120 - len(suffix)] + suffix
     return base
+
+
+def size_text(size: int) -> str:
+    """A file's size as the window and the summary show it, Flemish style: "2,4 MB", "340 kB", "1 kB"
+    (binary units, as the limit's "25 MB" is)."""
+    if size >= 1024 * 1024:
+        value = size / (1024 * 1024)
+        return (f"{value:.0f}" if value >= 100 else f"{value:.1f}".replace(".", ",")) + " MB"
+    return f"{max(1, round(size / 1024))} kB"
+
+
+def type_label(media_type: str) -> str:
+    """"PDF", "JPEG", …: the short name of an accepted media type (the type itself for another)."""
+    kind = BY_MEDIA_TYPE.get(media_type)
+    return kind.label if kind is not None else media_type

@@ -9,6 +9,7 @@ sections (with the charts of wellbeing_charts) and case_summary_options holds wh
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from leerrecht_core.i18n import tr
@@ -18,6 +19,7 @@ from leerrecht_desktop.models.records import Record, saved_text
 from leerrecht_desktop.reports.case_summary_options import (
     ALL_SECTIONS,
     MIN_PASSWORD_LENGTH,
+    AttachmentLine,
     Section,
     SummaryOptions,
 )
@@ -26,7 +28,7 @@ from leerrecht_desktop.reports.layout import build_pdf
 from leerrecht_desktop.reports.pseudonymise import Pseudonymiser
 
 # The options live in case_summary_options (the story needs them too); callers import them from here.
-__all__ = ["ALL_SECTIONS", "MIN_PASSWORD_LENGTH", "Section", "SummaryOptions", "render_case_summary"]
+__all__ = ["ALL_SECTIONS", "MIN_PASSWORD_LENGTH", "AttachmentLine", "Section", "SummaryOptions", "render_case_summary"]
 
 
 def render_case_summary(profile: CaseProfile, entries: list[Record], options: SummaryOptions, *, made_by: str,
@@ -44,6 +46,9 @@ def render_case_summary(profile: CaseProfile, entries: list[Record], options: Su
         p = Pseudonymiser(profile)
         profile = p.profile(profile)
         items = [p.entry(e) for e in items]
+        # A title or file name can hold a name ("toestemming Amira.pdf"): pseudonymised like a note.
+        options = dataclasses.replace(options, attachments=tuple(
+            dataclasses.replace(a, title=p.text(a.title), file_name=p.text(a.file_name)) for a in options.attachments))
     newest = max(chosen, key=lambda r: r.saved_at, default=None)
     story = SummaryStory(profile, items, options, age=age, today=today,
                          last_saved="" if newest is None else saved_text(newest)).story()

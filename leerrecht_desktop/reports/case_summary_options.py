@@ -19,6 +19,7 @@ class Section(StrEnum):
     WELLBEING = "wellbeing"
     NOTES = "notes"
     SUPPORT = "support"
+    ATTACHMENTS = "attachments"  # a list of the case's attachments (titles, not images); off unless chosen
 
     @property
     def label(self) -> str:
@@ -29,10 +30,25 @@ class Section(StrEnum):
             Section.WELLBEING: tr("Welbevinden"),
             Section.NOTES: tr("Opvolgnotities"),
             Section.SUPPORT: tr("Steunmaatregelen"),
+            Section.ATTACHMENTS: tr("Bijlagen"),
         }[self]
 
 
-ALL_SECTIONS: frozenset[Section] = frozenset(Section)
+# The sections a summary has unless the user leaves some out. Bijlagen is not among them: a list of the
+# scans in a file is asked for, not given by default (and the command line has no attachments to list).
+ALL_SECTIONS: frozenset[Section] = frozenset(Section) - {Section.ATTACHMENTS}
+
+
+@dataclass(frozen=True)
+class AttachmentLine:
+    """One attachment as the summary lists it: what it is, never its content. The caller (who read
+    the store) makes these; reports do not read the store."""
+
+    title: str
+    file_name: str
+    media_type: str
+    size: int
+    added_at: dt.datetime | None
 
 # The shortest password the app and the CLI accept for a protected PDF. The file can be attacked
 # offline, without the app's delay between tries; AES-256 does not help against a short password.
@@ -48,6 +64,8 @@ class SummaryOptions:
     sections: frozenset[Section] = field(default=ALL_SECTIONS)
     pseudonymise: bool = False
     password: str | None = None
+    # The case's attachments, listed when Section.ATTACHMENTS is chosen.
+    attachments: tuple[AttachmentLine, ...] = ()
 
     def __post_init__(self) -> None:
         if self.period_from and self.period_to and self.period_from > self.period_to:

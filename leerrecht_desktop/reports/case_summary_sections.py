@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from leerrecht_core.i18n import tr
+from leerrecht_desktop.models.attachment_types import size_text, type_label
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists, wellbeing_questionnaire
 from leerrecht_desktop.models.entries import (
@@ -122,6 +123,7 @@ class SummaryStory:
             (Section.WELLBEING, self.wellbeing),
             (Section.NOTES, self.notes),
             (Section.SUPPORT, self.support),
+            (Section.ATTACHMENTS, self.attachments),
         ]
         for section, build in builders:
             if section in self.options.sections:
@@ -379,6 +381,22 @@ class SummaryStory:
                          self.cell(pick_lists().label("levels", m.level) if m.level else ""),
                          self.cell(m.note)])
         return [self.table(rows, [22 * mm, 45 * mm, 35 * mm, CONTENT_WIDTH - 102 * mm])]
+
+    def attachments(self) -> list[Flowable]:
+        """The case's attachments by title, file name, type, size and day added: which scans exist, so
+        a reader can ask for one; their content stays in the app."""
+        lines = self.options.attachments
+        if not lines:
+            return [self.none(tr("Geen bijlagen in dit dossier."))]
+        rows: list[list[Any]] = [self.head_row(tr("Titel"), tr("Bestand"), tr("Soort"), tr("Grootte"),
+                                               tr("Toegevoegd op"))]
+        for line in lines:
+            rows.append([self.cell(line.title or "–"), self.cell(line.file_name),
+                         self.cell(type_label(line.media_type)), self.cell(size_text(line.size)),
+                         self.cell(format_date(line.added_at.astimezone().date()) if line.added_at else "")])
+        widths = [0.0, 50 * mm, 16 * mm, 18 * mm, 24 * mm]
+        widths[0] = CONTENT_WIDTH - sum(widths)
+        return [self.table(rows, widths)]
 
 
 def _signed(value: int | None) -> str:

@@ -74,6 +74,8 @@ def action_text(entry: CaseAccessEntry) -> str:
         "case_unshared": tr("nam een collega de toegang af"),
         "case_handed_over": tr("droeg het dossier over"),
         "case_erased_local": tr("wiste het dossier van een laptop"),
+        "attachment_opened": tr("bekeek een bijlage"),
+        "attachment_saved": tr("bewaarde een bijlage als bestand"),
         # On the server
         "case_register": tr("zette het dossier op de server"),
         "case_transfer": tr("droeg het dossier over aan een ander team"),

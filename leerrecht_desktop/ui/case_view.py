@@ -36,6 +36,7 @@ from leerrecht_desktop.models.enums import ENTRY_KINDS, Kind
 from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.store.casefiles import CaseFile, RemovedEntry, timeline_key
 from leerrecht_desktop.ui import style
+from leerrecht_desktop.ui.attachments import AttachmentsPanel, scan_link
 from leerrecht_desktop.ui.flow_layout import FlowLayout
 from leerrecht_desktop.ui.history_panel import HistoryPanel
 from leerrecht_desktop.ui.models import EntryColumn, EntryListModel, format_date, status_label
@@ -219,6 +220,13 @@ class CaseView(QWidget):
         self.profile_view.setOpenExternalLinks(False)
         self.profile_view.document().setDocumentMargin(14)
         self.tabs.addTab(self.profile_view, tr("Profiel"))
+        # Issue 15: the case's scans and photos; files dropped on the case or pasted (Ctrl+V) go there.
+        self.attachments = AttachmentsPanel()
+        self.attachments.install_on(self)
+        self.attachments.follow_links_of(self.profile_view)  # the consent's "Scan van het formulier"
+        self.attachments.count_changed.connect(lambda n: self.tabs.setTabText(
+            self.tabs.indexOf(self.attachments), tr("Bijlagen ({n})", n=n) if n else tr("Bijlagen")))
+        self.tabs.addTab(self.attachments, tr("Bijlagen"))
         self.history_panel = HistoryPanel()
         self.tabs.addTab(self.history_panel, tr("Geschiedenis"))
         layout.addWidget(self.tabs, 1)
@@ -340,6 +348,7 @@ class CaseView(QWidget):
         self.wellbeing.set_records([])
         self.profile_view.clear()
         self.history_panel.set_profile(None)
+        self.attachments.clear()
         self.show_placeholder()
 
     def set_conflict_count(self, n: int) -> None:
@@ -483,6 +492,7 @@ def profile_html(profile: CaseProfile, today: dt.date) -> str:
         section(tr("Toestemming"), [
             row(tr("Toestemming"), consent),
             row(tr("Geregistreerd door"), profile.consent.recorded_by),
+            scan_link(profile.consent.attachment_id),
         ]),
     ]
     return "<table cellspacing='0'>" + "".join(parts) + "</table>"

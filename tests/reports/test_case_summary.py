@@ -25,7 +25,13 @@ from leerrecht_desktop.models.entries import (
 )
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Record
-from leerrecht_desktop.reports.case_summary import Section, SummaryOptions, render_case_summary
+from leerrecht_desktop.reports.case_summary import (
+    ALL_SECTIONS,
+    AttachmentLine,
+    Section,
+    SummaryOptions,
+    render_case_summary,
+)
 
 TODAY = dt.date(2025, 6, 20)
 MADE_AT = dt.datetime(2025, 6, 20, 14, 5)
@@ -132,6 +138,30 @@ def test_sections_can_be_left_out() -> None:
     assert "Opvolgnotities" in text and "Casusoverleg met de school gepland." in text
     assert "Welbevinden" not in text and "Huisbezoeken en gezinscontacten" not in text
     assert "Robbe Aerts-Vermeulen" in text  # the header is always there
+
+
+SCANS = (AttachmentLine("Toestemming ouders", "toestemming-Robbe.pdf", "application/pdf", 2_516_582,
+                        dt.datetime(2025, 1, 20, 9, 30, tzinfo=dt.UTC)),
+         AttachmentLine("", "rapport-eerste-trimester.jpg", "image/jpeg", 350_000, None))
+
+
+def test_the_attachments_are_listed_only_when_asked() -> None:
+    without = squash(text_of(render(profile(), small_case(), attachments=SCANS)))
+    assert "Bijlagen" not in without and "Toestemming ouders" not in without  # off by default
+    text = squash(text_of(render(profile(), small_case(), sections=ALL_SECTIONS | {Section.ATTACHMENTS},
+                                 attachments=SCANS)))
+    assert "Bijlagen" in text
+    for shown in ("Toestemming ouders", "toestemming-Robbe.pdf", "PDF", "2,4 MB", "20/01/2025",
+                  "rapport-eerste-trimester.jpg", "JPEG", "342 kB"):
+        assert shown in text
+    empty = squash(text_of(render(profile(), [], sections=frozenset({Section.ATTACHMENTS}))))
+    assert "Geen bijlagen in dit dossier." in empty
+
+
+def test_pseudonymised_attachment_names_lose_the_young_persons_name() -> None:
+    text = squash(text_of(render(profile(), small_case(), sections=frozenset({Section.ATTACHMENTS}),
+                                 attachments=SCANS, pseudonymise=True)))
+    assert "Toestemming ouders" in text and "Robbe" not in text
 
 
 def test_a_period_that_ends_before_it_starts_is_refused() -> None:

@@ -65,6 +65,32 @@ def settle(app: QApplication, seconds: float = 0.3) -> None:
         app.processEvents()
 
 
+def attachment_preview(app: QApplication, window: QWidget, case_files: object, case_id: str, area: QRect) -> list[str]:
+    """The preview of an attachment (issue 15), on a one-page PDF of the case's."""
+    import io
+
+    from reportlab.platypus import Paragraph
+
+    from leerrecht_desktop.reports.layout import build_pdf, styles
+    from leerrecht_desktop.store.attachments import Attachments
+
+    pdf = build_pdf([Paragraph("Fictieve toestemming", styles()["body"])], title="Fictief", made_by="Fictief",
+                    made_at=dt.datetime(2026, 3, 5, 10, 0))
+    info = Attachments(case_files).add(case_id, io.BytesIO(pdf), "Fictieve toestemming",  # type: ignore[arg-type]
+                                       file_name="toestemming.pdf")
+    panel = window.case_view.attachments  # type: ignore[attr-defined]
+    panel.reload()
+    settle(app, 1)
+    preview = panel.open_preview(info.attachment_id)
+    if preview is None:
+        return ["attachment preview: did not open"]
+    settle(app, 2)  # the page is made on the worker thread
+    problems = off_screen(preview, "attachment preview", area)
+    preview.reject()
+    settle(app)
+    return problems
+
+
 def main() -> int:
     app = QApplication(sys.argv)
     from leerrecht_desktop.models.enums import Kind
@@ -141,6 +167,7 @@ def main() -> int:
         problems += off_screen(dialog, "import", area)
         dialog.reject()
         settle(app)
+    problems += attachment_preview(app, window, case_files, case_id, area)
     print(json.dumps(problems))
     QTimer.singleShot(0, app.quit)
     window.dispose()

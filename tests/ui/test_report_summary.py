@@ -20,7 +20,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from leerrecht_desktop.reports.case_summary import Section
+from leerrecht_desktop.reports.case_summary import ALL_SECTIONS, Section
 from leerrecht_desktop.ui.main_window import MainWindow
 from leerrecht_desktop.ui.report_dialog import SummaryDialog
 from leerrecht_desktop.ui.report_dialog import summary as summary_dialog
@@ -86,12 +86,13 @@ def test_ctrl_p_opens_the_options_with_the_whole_case(qtbot, main_window: MainWi
     # The whole case: from the first entry (120 days ago, the referral) to the last (2 days ago).
     assert dialog.period.start == today - dt.timedelta(days=120)
     assert dialog.period.end == today - dt.timedelta(days=2)
-    assert all(box.isChecked() for box in dialog.section_boxes.values())
+    assert {s for s, box in dialog.section_boxes.items() if box.isChecked()} == ALL_SECTIONS
+    assert not dialog.section_boxes[Section.ATTACHMENTS].isChecked()
     assert not dialog.pseudonymise_box.isChecked()
     options = dialog.chosen_options()
     assert options is not None
     assert (options.period_from, options.period_to, options.password) == (None, None, None)
-    assert options.sections == frozenset(Section)
+    assert options.sections == ALL_SECTIONS  # Bijlagen only when asked
 
 
 def test_a_start_after_the_end_is_said_next_to_the_field_and_kept(qtbot, main_window: MainWindow,  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from leerrecht_desktop.models.records import Record
 from leerrecht_desktop.models.summary import CaseSummary
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.importing.plan import cases_named, duplicate_sentence
+from leerrecht_desktop.ui.attachments.consent import ConsentScanField, check_consent_scan
 from leerrecht_desktop.ui.forms.base import EntryForm, error_label
 from leerrecht_desktop.ui.forms.widgets import (
     ChecksGroup,
@@ -235,6 +236,9 @@ class ProfileForm(EntryForm):
             "consent.given", tr("Toestemming"), QCheckBox(tr("Het gezin of de jongere gaf toestemming")))
         self.consent_on = self.add_field("consent.on", tr("Datum toestemming"), OptionalDateEdit())
         self.consent_recorded_by = self.add_field("consent.recorded_by", tr("Genoteerd door"), line_edit())
+        # Issue 15: the signed form, one of this case's attachments (checked again when saving).
+        self.consent_scan = self.add_field("consent.attachment_id", tr("Scan van het formulier"), ConsentScanField())
+        self.consent_scan.load(self.case_files, self.case_id, self.runner)
         self.consent_given.toggled.connect(self._consent_changed)
 
     def default_content(self) -> CaseProfile:
@@ -273,6 +277,7 @@ class ProfileForm(EntryForm):
         self.consent_given.setChecked(content.consent.given)
         self.consent_on.set_value(content.consent.on)
         self.consent_recorded_by.setText(content.consent.recorded_by)
+        self.consent_scan.set_value(content.consent.attachment_id)
         self._status_changed()
         self._consent_changed(content.consent.given, fill_defaults=False)
 
@@ -299,6 +304,7 @@ class ProfileForm(EntryForm):
         p.consent.given = self.consent_given.isChecked()
         p.consent.on = self.consent_on.value() if p.consent.given else None
         p.consent.recorded_by = self.consent_recorded_by.text().strip() if p.consent.given else ""
+        p.consent.attachment_id = self.consent_scan.value()
         return p
 
     def _status_changed(self) -> None:
@@ -326,10 +332,16 @@ class ProfileForm(EntryForm):
         case's history (the store records the steps; a date in the future is refused there)."""
         case_files, case_id = self.case_files, self.case_id
         on, reason = self.changed_on.value() or dt.date.today(), self.change_reason.text().strip()
+        scan = content.consent.attachment_id
         if self.record is not None:
             assert case_id is not None
             record_id = self.record.record_id
-            return lambda: case_files.save(case_id, content, record_id=record_id, changed_on=on, change_reason=reason)
+
+            def save() -> Record:
+                check_consent_scan(case_files, case_id, scan)  # on the store thread, as the save
+                return case_files.save(case_id, content, record_id=record_id, changed_on=on, change_reason=reason)
+
+            return save
         return lambda: case_files.create_case(content, changed_on=on, change_reason=reason)
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.enums import Kind, Role
 from leerrecht_desktop.models.records import Record
+from leerrecht_desktop.reports.case_summary_options import AttachmentLine
 from leerrecht_desktop.store.access_log import AccessLog
 from leerrecht_desktop.store.casefiles import CaseFile, CaseFiles
 from leerrecht_desktop.ui.main_window.case_list import CaseListMixin
@@ -44,6 +45,7 @@ class CasePaneMixin(CaseListMixin):
         if case_file.case_id != self._current_case_id:
             return  # the user already moved on to another case
         self.case_view.set_case_file(case_file)
+        self.case_view.attachments.show_case(self.case_files, case_file.case_id)
         self.select_case(case_file.case_id)  # the list shows which case is open, however it was opened
         pending = self._after_load
         if pending is not None and pending[0] == case_file.case_id:
@@ -286,7 +288,8 @@ class CasePaneMixin(CaseListMixin):
         from leerrecht_desktop.ui.report_dialog import SummaryDialog
 
         def make() -> SummaryDialog:
-            dialog = SummaryDialog(case_file, self.runner, made_by=self.case_files.me.name, parent=self)
+            dialog = SummaryDialog(case_file, self.runner, made_by=self.case_files.me.name, parent=self,
+                                   attachments=partial(_attachment_lines, self.case_files, case_file.case_id))
             dialog.saved.connect(
                 lambda path: self.statusBar().showMessage(tr("Bewaard in {path}.", path=path), 8000))
             access, case_id = AccessLog.of(self.case_files), case_file.case_id  # the access log, on the store thread
@@ -303,6 +306,14 @@ class CasePaneMixin(CaseListMixin):
 
         self.dialogs.open("overview", lambda: OverviewDialog(self.case_files, self.runner,
                                                              made_by=self.case_files.me.name, parent=self))
+
+
+def _attachment_lines(case_files: CaseFiles, case_id: str) -> list[AttachmentLine]:
+    """What the summary's "Bijlagen" lists, read on the store thread when the section is chosen."""
+    from leerrecht_desktop.store.attachments import Attachments
+    from leerrecht_desktop.ui.attachments.labels import summary_lines
+
+    return summary_lines(Attachments(case_files).list(case_id))
 
 
 def _load_and_record(case_files: CaseFiles, case_id: str) -> CaseFile:

@@ -120,6 +120,7 @@ class MainWindow(TodoMixin):
         self.case_view.share_requested.connect(self.open_share)
         self.case_view.assign_requested.connect(self.act_assign_case.trigger)
         self.case_view.print_requested.connect(self.print_summary)
+        self.case_view.attachments.changed.connect(lambda case_id: self.store_events.changed([case_id]))
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 12, 10, 12)

@@ -3,7 +3,9 @@ the user prints or saves the PDF (see the package docstring for what stays on di
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -27,7 +29,9 @@ from PySide6.QtWidgets import (
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.reports.case_summary import (
+    ALL_SECTIONS,
     MIN_PASSWORD_LENGTH,
+    AttachmentLine,
     Section,
     SummaryOptions,
     render_case_summary,
@@ -51,9 +55,11 @@ class SummaryDialog(QDialog):
     saved = Signal(str)  # path
 
     def __init__(self, case_file: CaseFile, runner: TaskRunner, *, made_by: str, today: dt.date | None = None,
-                 parent: QWidget | None = None):
+                 attachments: Callable[[], list[AttachmentLine]] | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.case_file: CaseFile | None = case_file
+        # Reads the case's attachments on the store thread, when "Bijlagen" is chosen (ui/attachments).
+        self.load_attachments = attachments
         self.runner = runner
         self.made_by = made_by
         self.today = today or dt.date.today()
@@ -94,7 +100,7 @@ class SummaryDialog(QDialog):
         self.section_boxes: dict[Section, QCheckBox] = {}
         for i, section in enumerate(Section):
             box = QCheckBox(section.label)
-            box.setChecked(True)
+            box.setChecked(section in ALL_SECTIONS)
             self.section_boxes[section] = box
             grid.addWidget(box, i // 2, i % 2)
         always = QLabel(tr("De hoofding (wie, school, status, periode) staat er altijd in."))
@@ -238,10 +244,14 @@ class SummaryDialog(QDialog):
         token = self._token
         profile, entries = self.case_file.content, list(self.case_file.entries)
         made_by, today, made_at = self.made_by, self.today, dt.datetime.now()
+        load_attachments = self.load_attachments
 
         def render() -> tuple[bytes, list[QImage]]:
             # On the worker thread: the layout (reportlab) and the rasterising (PDFium) both take a while.
-            pdf = render_case_summary(profile, entries, options, made_by=made_by, made_at=made_at, today=today)
+            chosen = options
+            if Section.ATTACHMENTS in options.sections and load_attachments is not None:
+                chosen = dataclasses.replace(options, attachments=tuple(load_attachments()))
+            pdf = render_case_summary(profile, entries, chosen, made_by=made_by, made_at=made_at, today=today)
             return pdf, rasterise(pdf, password=options.password)
 
         StoreOp(self, render, runner=self.runner).success(lambda result: self._rendered(token, result)) \
