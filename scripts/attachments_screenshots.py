@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QImageWriter, QPainter
-from PySide6.QtWidgets import QApplication
 
 from leerrecht_desktop.store.attachments import Attachments
-from leerrecht_desktop.store.workspace import Workspace
-from leerrecht_desktop.ui.application import Shell
-from leerrecht_desktop.ui.style import apply_style
-from scripts.readme_screenshots import PASSPHRASE, grab, settle, wait_for
+from scripts.readme_screenshots import demo_window, grab, settle, wait_for
 
 
 def consent_pdf() -> bytes:
@@ -65,23 +58,7 @@ def scan_image(fmt: bytes, width: int, height: int, title: str, tint: str) -> by
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    data = Path(tempfile.mkdtemp()) / "data"
-    env = dict(os.environ, LEERRECHT_PASSPHRASE=PASSPHRASE)
-    cli = [sys.executable, "-m", "leerrecht_desktop"]
-    subprocess.run([*cli, "init", "--data-dir", str(data), "--name", "Sofie Demowerker", "--role",
-                    "onderwijsassistent", "--team", "Arktos OA"], env=env, check=True)
-    subprocess.run([*cli, "demo", "--data-dir", str(data), "--cases", "12", "--seed", "7"], env=env, check=True)
-
-    app = QApplication(sys.argv[:1])
-    apply_style(app)
-    workspace = Workspace(data)
-    shell = Shell(workspace)
-    shell.start()
-    unlock = shell.unlock_window
-    assert unlock is not None
-    unlock.passphrase_edit.setText(PASSPHRASE)
-    unlock.passphrase_edit.returnPressed.emit()
-    wait_for(lambda: shell.main_window is not None and shell.main_window.isVisible())
+    app, shell, workspace, _data = demo_window(12)
     window, case_files = shell.main_window, shell.case_files
     assert window is not None and case_files is not None
     screen = app.primaryScreen().availableGeometry()

@@ -52,15 +52,15 @@ def grab(widget: QWidget, path: Path) -> None:
     print("wrote", path)
 
 
-def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
-    out.mkdir(parents=True, exist_ok=True)
+def demo_window(cases: int) -> tuple[QApplication, Shell, Workspace, Path]:
+    """A throwaway data folder with `cases` demo cases, unlocked through the unlock window; the shell's
+    main window is shown. Also used by scripts/attachments_screenshots.py."""
     data = Path(tempfile.mkdtemp()) / "data"
     env = dict(os.environ, LEERRECHT_PASSPHRASE=PASSPHRASE)
     cli = [sys.executable, "-m", "leerrecht_desktop"]
     subprocess.run([*cli, "init", "--data-dir", str(data), "--name", "Sofie Demowerker", "--role",
                     "onderwijsassistent", "--team", "Arktos OA"], env=env, check=True)
-    subprocess.run([*cli, "demo", "--data-dir", str(data), "--cases", "40", "--seed", "7"], env=env, check=True)
+    subprocess.run([*cli, "demo", "--data-dir", str(data), "--cases", str(cases), "--seed", "7"], env=env, check=True)
 
     app = QApplication(sys.argv[:1])
     apply_style(app)
@@ -72,6 +72,15 @@ def main() -> int:
     unlock.passphrase_edit.setText(PASSPHRASE)
     unlock.passphrase_edit.returnPressed.emit()
     wait_for(lambda: shell.main_window is not None and shell.main_window.isVisible())
+    return app, shell, workspace, data
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    _app, shell, workspace, data = demo_window(40)
+    env = dict(os.environ, LEERRECHT_PASSPHRASE=PASSPHRASE)
+    cli = [sys.executable, "-m", "leerrecht_desktop"]
     window = shell.main_window
     assert window is not None and shell.case_files is not None
     window.resize(1400, 860)

@@ -128,6 +128,7 @@ class AttachmentsPanel(QWidget):
         if case_id != self.case_id:
             show_error(self.message, None)
         self.case_files, self.case_id = case_files, case_id
+        self._update_buttons()  # adding works at once, before the list is read
         self.reload()
 
     def reload(self) -> None:

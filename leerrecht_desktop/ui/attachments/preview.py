@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import io
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QImageReader, QPixmap, QResizeEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QImageReader, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +31,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.ui.attachments.labels import added_text
 from leerrecht_desktop.ui.attachments.saving import save_copy
 from leerrecht_desktop.ui.operations import StoreOp, report_failure
-from leerrecht_desktop.ui.print_preview import rasterise
+from leerrecht_desktop.ui.print_preview import PreviewPages, rasterise
 from leerrecht_desktop.ui.screen import fit_on_screen
 from leerrecht_desktop.ui.tasks import TaskRunner
 from leerrecht_desktop.ui.unlock import error_label, show_error
@@ -90,19 +89,8 @@ class PreviewDialog(QDialog):
         self.error_banner = error_label()
         self.error_banner.setObjectName("banner")
 
-        self.pages_area = QScrollArea()
-        self.pages_area.setObjectName("previewPages")
-        self.pages_area.setWidgetResizable(True)
-        self.pages_area.setStyleSheet("QScrollArea#previewPages, QWidget#previewSheet { background: #8c959d; }"
-                                  "QLabel#previewPage { background: white; border: 1px solid #5b6b78; }")
-        sheet = QWidget()
-        sheet.setObjectName("previewSheet")
-        self.pages_layout = QVBoxLayout(sheet)
-        self.pages_layout.setContentsMargins(12, 12, 12, 12)
-        self.pages_layout.setSpacing(12)
-        self.pages_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.pages_area.setWidget(sheet)
-        self.page_labels: list[QLabel] = []
+        # The print preview's page view (pages one below the other on grey), fed pages scaled to fit.
+        self.pages_area = PreviewPages()
 
         self.fit_box = QCheckBox(tr("Passend in de breedte"))
         self.fit_box.setChecked(True)
@@ -159,37 +147,33 @@ class PreviewDialog(QDialog):
         else:
             report_failure(self, exc)
 
+    @property
+    def page_labels(self) -> list[QLabel]:
+        return self.pages_area.page_labels
+
     def _page_width(self) -> int:
         # The room beside the vertical scroll bar, whether it shows yet or not: a page fitted to the
         # width without it would get a horizontal scroll bar once the bar appears.
-        margins = self.pages_layout.contentsMargins()
+        sheet = self.pages_area.widget()
+        layout = sheet.layout() if sheet is not None else None
+        margins = layout.contentsMargins() if layout is not None else None
+        sides = margins.left() + margins.right() if margins is not None else 32
         bar = self.pages_area.verticalScrollBar().sizeHint().width()
-        room = self.pages_area.contentsRect().width() - bar - margins.left() - margins.right() - 4
+        room = self.pages_area.contentsRect().width() - bar - sides - 4
         return max(200, room)
 
     def _show_pages(self) -> None:
-        self._clear_labels()
-        self.pages_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if self.fit_box.isChecked()
+        fit = self.fit_box.isChecked()
+        self.pages_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fit
                                                      else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         room = self._page_width()
-        for number, image in enumerate(self.images, start=1):
-            pixmap = QPixmap.fromImage(image)
-            if self.fit_box.isChecked() and pixmap.width() > 0 and pixmap.width() != room:
-                pixmap = pixmap.scaledToWidth(room, Qt.TransformationMode.SmoothTransformation)
-            label = QLabel()
-            label.setObjectName("previewPage")
-            label.setPixmap(pixmap)
-            label.setFixedSize(pixmap.width() + 2, pixmap.height() + 2)
-            label.setAccessibleName(tr("Pagina {page} van {pages}", page=number, pages=len(self.images)))
-            self.pages_layout.addWidget(label)
-            self.page_labels.append(label)
-
-    def _clear_labels(self) -> None:
-        for label in self.page_labels:
-            label.clear()
-            self.pages_layout.removeWidget(label)
-            label.deleteLater()
-        self.page_labels = []
+        pages = [image.scaledToWidth(room, Qt.TransformationMode.SmoothTransformation)
+                 if fit and image.width() != room else image for image in self.images]
+        bar = self.pages_area.verticalScrollBar()
+        where = bar.value() / bar.maximum() if bar.maximum() else 0.0
+        self.pages_area.set_pages(pages)
+        # Where the reader was, once the new pages are laid out (a resize re-fits them).
+        QTimer.singleShot(0, bar, lambda: bar.setValue(round(where * bar.maximum())))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -202,5 +186,5 @@ class PreviewDialog(QDialog):
     def done(self, result: int) -> None:
         """Closing (also when the app locks) forgets the images."""
         self.images = []
-        self._clear_labels()
+        self.pages_area.clear()
         super().done(result)
