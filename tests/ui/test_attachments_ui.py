@@ -93,7 +93,7 @@ def no_questions(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def wait_count(qtbot, panel: AttachmentsPanel, n: int) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: len(panel.infos) == n and panel.adder.pending == 0)
+    qtbot.waitUntil(lambda: len(panel.infos) == n and panel.adder.pending == 0, timeout=60000)
 
 
 def test_the_section_lists_the_case_attachments(qtbot, main_window: MainWindow, case_files: CaseFiles,  # type: ignore[no-untyped-def]
@@ -167,6 +167,8 @@ def test_files_dropped_on_the_case_are_added(qtbot, main_window: MainWindow, ope
 
 def test_a_pasted_image_becomes_a_png_attachment(qtbot, opened: AttachmentsPanel, case_files: CaseFiles,  # type: ignore[no-untyped-def]
                                                  no_questions: dict[str, Any]) -> None:
+    QGuiApplication.clipboard().setText("gewone tekst")
+    assert not opened.paste() and "geen afbeelding of bestand op het klembord" in opened.message.text()
     image = QImage(64, 48, QImage.Format.Format_RGB32)
     image.fill(QColor("#d97706"))
     QGuiApplication.clipboard().setImage(image)
@@ -427,3 +429,26 @@ def test_the_summary_dialog_lists_the_titles_when_bijlagen_is_chosen(qtbot, main
     assert "Fictief getekend formulier" not in texts[0]
     assert "Fictief getekend formulier" in texts[1] and "formulier.png" in texts[1]
     dialog.reject()
+
+
+def test_adding_runs_on_the_store_thread_not_the_windows(qtbot, opened: AttachmentsPanel,  # type: ignore[no-untyped-def]
+                                                         no_questions: dict[str, Any], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    threads: list[threading.Thread] = []
+    original = Attachments.add
+
+    def add(self: Attachments, *args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Attachments, "add", add)
+    scan = tmp_path / "groot.png"
+    scan.write_bytes(png_bytes() + os.urandom(25 * 1024 * 1024 - 2000))  # near the limit: seconds of sealing
+    no_questions["files"] = [scan]
+    opened.add_button.click()
+    assert opened.busy_label.isVisibleTo(opened)  # the window says it is busy, and keeps running
+    wait_count(qtbot, opened, 1)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert not opened.busy_label.isVisibleTo(opened)

@@ -226,6 +226,8 @@ class AttachmentsPanel(QWidget):
             return True
         png = image_png(mime)
         if png is None:
+            self.show_message(tr("Er staat geen afbeelding of bestand op het klembord om te plakken. Kopieer "
+                                 "eerst een foto of een schermafdruk."))
             return False
         title = asking.ask_title(self, tr("de geplakte afbeelding"))
         if title is None:
