@@ -54,7 +54,8 @@ def disable_user(engine: Engine, username: str, *, actor: str = "admin", ip: str
                                    .values(state="revoked", revoked_at=now_iso())).rowcount
         conn.execute(users.update().where(users.c.username == username).values(
             status="disabled", enrolment_code_hash=None, enrolment_expires=None))
-        _audit(conn, "disable_user", f"user {username} devices_revoked {revoked}", actor=actor, ip=ip)
+        _audit(conn, "disable_user", f"user {username} devices_revoked {revoked}", actor=actor, ip=ip,
+               user_id=row.user_id)
     return revoked
 
 
@@ -62,7 +63,7 @@ def move_user(engine: Engine, username: str, team: str, *, actor: str = "admin",
     """Into another team (by name or id). Their existing cases stay in their team and shared with
     them until a coordinator hands them over; new cases are in the new team."""
     with write_transaction(engine) as conn:
-        row = conn.execute(sa.select(users.c.team_id).where(users.c.username == username)).first()
+        row = conn.execute(sa.select(users.c.team_id, users.c.user_id).where(users.c.username == username)).first()
         if row is None:
             raise AdminError(f"no user {username!r}")
         team_row = conn.execute(sa.select(teams.c.team_id, teams.c.name).where(
@@ -72,5 +73,6 @@ def move_user(engine: Engine, username: str, team: str, *, actor: str = "admin",
         if team_row.team_id == row.team_id:
             raise AdminError(f"user {username!r} is already in team {team_row.name!r}")
         conn.execute(users.update().where(users.c.username == username).values(team_id=team_row.team_id))
-        _audit(conn, "move_user", f"user {username} team {team_row.team_id}", actor=actor, ip=ip)
+        _audit(conn, "move_user", f"user {username} team {team_row.team_id}", actor=actor, ip=ip,
+               user_id=row.user_id)
     return str(team_row.name)

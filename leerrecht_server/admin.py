@@ -50,9 +50,13 @@ class DeviceInfo:
     unsent_reported: int | None
 
 
-def _audit(conn: Connection, action: str, detail: str, *, actor: str = "admin", ip: str | None = None) -> None:
-    """An admin action: by the CLI ("admin"), or by a beheerder in the console ("console:NAME", their address)."""
-    conn.execute(audit_log.insert().values(at=now_iso(), actor=actor, ip=ip, action=action, detail=detail))
+def _audit(conn: Connection, action: str, detail: str, *, actor: str = "admin", ip: str | None = None,
+           user_id: str | None = None, device_id: str | None = None) -> None:
+    """An admin action: by the CLI ("admin"), or by a beheerder in the console ("console:NAME", their address).
+    `user_id`/`device_id` name whom it was about, so the audit log filtered on a user shows what was done
+    to their account (a reset, a move, a revoked laptop) beside what they did."""
+    conn.execute(audit_log.insert().values(at=now_iso(), actor=actor, ip=ip, action=action, detail=detail,
+                                           user_id=user_id, device_id=device_id))
 
 
 def create_team(engine: Engine, name: str, *, actor: str = "admin", ip: str | None = None) -> str:
@@ -134,7 +138,8 @@ def reset_user(engine: Engine, username: str, *, days: float = ENROLMENT_CODE_DA
         conn.execute(users.update().where(users.c.username == username).values(
             status=status, auth_hash=None, auth_params=None))
         code = _new_code(conn, username, days)
-        _audit(conn, "reset_user", f"user {username} devices_replaced {replaced}", actor=actor, ip=ip)
+        _audit(conn, "reset_user", f"user {username} devices_replaced {replaced}", actor=actor, ip=ip,
+               user_id=row.user_id)
     return code
 
 
@@ -155,12 +160,13 @@ def revoke_device(engine: Engine, device_id: str, *, actor: str = "admin", ip: s
     """Revoke a device (it wipes at its next contact) and every device minted from it: a login with
     an auth key this device's passphrase change set, and so on. Returns the ids of those others."""
     with write_transaction(engine) as conn:
-        row = conn.execute(sa.select(devices.c.revoked_at).where(devices.c.device_id == device_id)).first()
+        row = conn.execute(sa.select(devices.c.revoked_at, devices.c.user_id)
+                           .where(devices.c.device_id == device_id)).first()
         if row is None:
             raise AdminError(f"no device {device_id!r}")
         also = revoke_with_descendants(conn, device_id)
         _audit(conn, "revoke_device", f"device {device_id}" + (f" minted {' '.join(also)}" if also else ""),
-               actor=actor, ip=ip)
+               actor=actor, ip=ip, user_id=row.user_id, device_id=device_id)
     return also
 
 
@@ -195,6 +201,11 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 AUDIT_COLUMNS = ("at", "actor", "user_id", "device_id", "ip", "action", "case_ids", "detail")
 
 
+def _like_literal(text: str) -> str:
+    """`text` matched as itself in a LIKE pattern (escape character backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def audit_query(conn: Connection, *, username: str | None = None, case_id: str | None = None,
                 start: dt.date | None = None, end: dt.date | None = None, action: str | None = None) -> sa.Select[Any]:
     """The audit entries of one user (as actor, or about their account), one case, one action and/or a
@@ -208,9 +219,13 @@ def audit_query(conn: Connection, *, username: str | None = None, case_id: str |
         user = conn.execute(sa.select(users.c.user_id).where(users.c.username == username)).first()
         if user is None:
             raise AdminError(f"no user {username!r}")
-        # As actor, or about their account (the admin's reset of them names their user id).
-        query = query.where(sa.or_(audit_log.c.actor == username, audit_log.c.user_id == user.user_id)
-                            if user.user_id is not None else audit_log.c.actor == username)
+        # As actor, or about their account: an admin action about them names their user id, and (before
+        # they enrolled, without one) their name first in its detail ("user NAME ...", create_user).
+        named = audit_log.c.detail.like("user " + _like_literal(username) + " %", escape="\\")
+        about = [audit_log.c.actor == username, named]
+        if user.user_id is not None:
+            about.append(audit_log.c.user_id == user.user_id)
+        query = query.where(sa.or_(*about))
     if case_id is not None:
         # case_ids is space-separated: match the whole id, never a part of another.
         padded = sa.literal(" ") + audit_log.c.case_ids + sa.literal(" ")

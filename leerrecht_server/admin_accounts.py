@@ -125,7 +125,8 @@ def one_time_password() -> str:
     return security.new_enrolment_code()
 
 
-def create_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_PASSWORD_HASH) -> str:
+def create_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_PASSWORD_HASH, actor: str = "admin",
+                 ip: str | None = None) -> str:
     """A new admin account; returns its one-time password (stored only as a hash)."""
     name = check_name(name)
     password = one_time_password()
@@ -136,11 +137,12 @@ def create_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_
         conn.execute(admin_accounts.insert().values(
             name=name, password_hash=digest, password_params=params_json, must_change=True, totp_sealed=None,
             totp_last_step=None, status="active", created_at=now_iso()))
-        _audit(conn, "create_admin", f"admin {name}")
+        _audit(conn, "create_admin", f"admin {name}", actor=actor, ip=ip)
     return password
 
 
-def reset_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_PASSWORD_HASH) -> str:
+def reset_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_PASSWORD_HASH, actor: str = "admin",
+                ip: str | None = None) -> str:
     """A forgotten password or a lost phone: a new one-time password, the TOTP factor to enrol again,
     every session of the account ended. Returns the one-time password."""
     password = one_time_password()
@@ -152,7 +154,7 @@ def reset_admin(engine: Engine, name: str, *, params: AuthHashParams = CONSOLE_P
             password_hash=digest, password_params=params_json, must_change=True, totp_sealed=None,
             totp_last_step=None, status="active"))
         conn.execute(admin_sessions.delete().where(admin_sessions.c.admin_name == name))
-        _audit(conn, "reset_admin", f"admin {name}")
+        _audit(conn, "reset_admin", f"admin {name}", actor=actor, ip=ip)
     return password
 
 
@@ -172,14 +174,14 @@ def list_admins(engine: Engine) -> list[AdminInfo]:
                       r.last_login_at) for r in rows]
 
 
-def disable_admin(engine: Engine, name: str) -> None:
+def disable_admin(engine: Engine, name: str, *, actor: str = "admin", ip: str | None = None) -> None:
     """No more logins, every session ended at once; `reset-admin` enables the account again."""
     with write_transaction(engine) as conn:
         if not conn.execute(admin_accounts.update().where(admin_accounts.c.name == name)
                             .values(status="disabled")).rowcount:
             raise AdminError(f"no admin {name!r}")
         conn.execute(admin_sessions.delete().where(admin_sessions.c.admin_name == name))
-        _audit(conn, "disable_admin", f"admin {name}")
+        _audit(conn, "disable_admin", f"admin {name}", actor=actor, ip=ip)
 
 
 def account(conn: Connection, name: str) -> Any:

@@ -121,7 +121,8 @@ def recover_user(engine: Engine, username: str, recovery: X25519PrivateKey) -> R
             (result.cases if complete else result.incomplete).append(case_id)
         seqs.flush()
         conn.execute(users.update().where(users.c.username == username).values(status="active"))
-        _audit(conn, "recover_user", f"user {username} cases {len(result.cases)} incomplete {len(result.incomplete)}")
+        _audit(conn, "recover_user", f"user {username} cases {len(result.cases)} incomplete {len(result.incomplete)}",
+               user_id=user_id)
     return result
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from leerrecht_server.console import audit, devices, login, retention, teams, users
+from leerrecht_server.console import admins, audit, devices, login, recovery, retention, teams, users
 from leerrecht_server.console.web import (
     STATIC_PREFIX,
     Redirect,
@@ -24,7 +24,7 @@ from leerrecht_server.console.web import (
 )
 
 ROUTERS = (login.router, users.router, teams.router, devices.router, audit.router, retention.router,
-           teams.fallback)
+           recovery.router, admins.router, teams.fallback)
 
 
 def install(app: FastAPI) -> None:

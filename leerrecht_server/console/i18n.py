@@ -22,6 +22,13 @@ def N_(message: str) -> str:
     return message
 
 
+# The roles as people say them (the code's "coordinator" has no diaeresis, and "netsterk" is a project, not a job).
+ROLE_LABELS = {
+    "onderwijsassistent": N_("onderwijsassistent"), "netsterk": N_("Netsterk-medewerker"),
+    "brugfiguur": N_("brugfiguur"), "coordinator": N_("coördinator"), "admin": N_("beheerder"),
+}
+
+
 def language_of(cookie: str | None) -> str:
     return cookie if cookie in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
 

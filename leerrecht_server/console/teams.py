@@ -33,7 +33,14 @@ def _teams_page(request: Request, engine: EngineDep, *, error: str | None = None
                             .outerjoin(users, users.c.team_id == teams.c.team_id)
                             .group_by(teams.c.team_id, teams.c.name, teams.c.created_at)
                             .order_by(teams.c.name)).all()
-    return render(request, "teams.html", status=http_status, teams=rows, error=error, notice=notice)
+        # The coordinators by name: who a team's workers turn to, and who receives their cases at a handover.
+        coordinators: dict[str, list[str]] = {}
+        for r in conn.execute(sa.select(users.c.team_id, users.c.username)
+                              .where(users.c.role == "coordinator", users.c.status != "disabled")
+                              .order_by(users.c.username)):
+            coordinators.setdefault(r.team_id, []).append(r.username)
+    return render(request, "teams.html", status=http_status, teams=rows, coordinators=coordinators, error=error,
+                  notice=notice)
 
 
 @router.get("/teams")

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from leerrecht_server import admin_accounts as accounts
 from leerrecht_server.admin_accounts import Session
 from leerrecht_server.api.deps import get_engine, get_settings
-from leerrecht_server.console.i18n import LANGUAGE_COOKIE, N_, language_of, translator
+from leerrecht_server.console.i18n import LANGUAGE_COOKIE, N_, ROLE_LABELS, language_of, translator
 from leerrecht_server.core.config import is_loopback
 from leerrecht_server.db import write_transaction
 
@@ -171,7 +171,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     html = _templates.get_template(template).render(
         tr=translator(language), lang=language, csrf=csrf_token(request), prefix=PREFIX,
         admin=session.admin_name if session is not None and session.stage == "full" else None,
-        here=request.url.path, **context)
+        here=request.url.path, role_labels=ROLE_LABELS, **context)
     response = HTMLResponse(html, status_code=status)
     pre = getattr(request.state, "pre_token", None)
     if pre is not None and pre != request.cookies.get(PRE_COOKIE):

@@ -1,8 +1,9 @@
 """The console in a real browser: Debian's chromium, headless, driven by Selenium (chromium-driver),
 against a real `leerrecht-server serve` on loopback. The first login (one-time password, a new
 password, the TOTP enrolment), a user created and the enrolment code read off the page (and used by a
-laptop's enrolment), logout and a login with password and TOTP; screenshots of every page at
-1366×768 and of the users page in a tablet's portrait (under the test's tmp_path, copies in
+laptop's enrolment), logout and a login with password and TOTP; the user moved to another team, their
+laptop revoked (and told so at its next contact), the audit log filtered and its rows downloaded as CSV;
+screenshots of every page at 1366×768 and of the users page in a tablet's portrait (under the test's tmp_path, copies in
 /tmp/console-shots/); and no page breaks its Content-Security-Policy (the browser's console log says
 so if one does).
 
@@ -11,6 +12,7 @@ installs the first two, `pip install -e '.[dev]'` the last)."""
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import time
@@ -143,6 +145,7 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
             actor = Actor("anna", user_id, UserSecrets.generate(user_id), os.urandom(32), "Team Noord", "netsterk")
             r = http.post("/v1/enrol", json=World(http, engine).enrol_body(actor, code))
             assert r.status_code == 200, r.text
+            actor.token = r.json()["device_token"]
 
         driver.find_element(By.LINK_TEXT, "Terug naar de gebruikers").click()
         table = driver.find_element(By.ID, "users").text
@@ -166,8 +169,50 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         submit(driver, "code")
         assert driver.current_url.endswith("/admin/users")
 
+        # Move anna to the other team: the row's own form.
+        row = driver.find_element(By.XPATH, "//table[@id='users']//tr[td[@class='name' and text()='anna']]")
+        Select(row.find_element(By.NAME, "team")).select_by_visible_text("Team Zuid")
+        row.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
+        WebDriverWait(driver, 30).until(lambda d: "Gebruiker verplaatst" in d.page_source)
+        row = driver.find_element(By.XPATH, "//table[@id='users']//tr[td[@class='name' and text()='anna']]")
+        assert "Team Zuid" in row.text and "Netsterk-medewerker" in row.text
+
+        # Revoke anna's laptop (lost): the confirmation asks, the laptop is told at its next contact.
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='/admin/devices']").click()
+        row = driver.find_element(By.XPATH, "//table[@id='devices']//tr[td[@class='name' and text()='anna']]")
+        row.find_element(By.PARTIAL_LINK_TEXT, "Intrekken en wissen").click()
+        assert "/admin/devices/revoke" in driver.current_url
+        shot(driver, tmp_path, "06-revoke-1366x768")
+        driver.find_element(By.CSS_SELECTOR, "input[name='confirm']").click()
+        driver.find_element(By.CSS_SELECTOR, "form[action='/admin/devices/revoke'] button").click()
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/admin/devices/revoke")
+                                        and "ingetrokken" in d.find_element(By.ID, "devices").text)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            assert http.get("/v1/pull", headers=actor.headers).json()["code"] == "device_revoked"
+
+        # The audit log, filtered on anna and one action, then the filtered rows as CSV.
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='/admin/audit']").click()
+        fill(driver, **{"audit-user": "anna"})
+        Select(driver.find_element(By.NAME, "action")).select_by_value("move_user")
+        driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        WebDriverWait(driver, 30).until(lambda d: "action=move_user" in d.current_url)
+        table = driver.find_element(By.ID, "audit").text
+        assert "move_user" in table and "console:beheer" in table and "revoke_device" not in table
+        shot(driver, tmp_path, "07-audit-filtered-1366x768")
+        downloads = tmp_path / "downloads"
+        downloads.mkdir()
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+        driver.find_element(By.ID, "audit-csv").click()
+        WebDriverWait(driver, 30).until(lambda _d: any(p.suffix == ".csv" for p in downloads.iterdir()))
+        exported = next(p for p in downloads.iterdir() if p.suffix == ".csv")
+        with exported.open(encoding="utf-8-sig", newline="") as f:
+            exported_rows = list(csv.DictReader(f))
+        assert exported_rows and {r["action"] for r in exported_rows} == {"move_user"}
+        assert all(r["actor"] == "console:beheer" for r in exported_rows)
+
         # The other pages, each at 1366x768.
-        for number, page in enumerate(("teams", "devices", "audit", "retention", "status"), start=6):
+        for number, page in enumerate(("teams", "devices", "audit", "retention", "recovery", "admins", "status"),
+                                      start=8):
             driver.find_element(By.CSS_SELECTOR, f"nav a[href='/admin/{page}']").click()
             assert driver.current_url.endswith(f"/admin/{page}")
             assert driver.execute_script("return document.documentElement.scrollWidth") <= 1366, page
