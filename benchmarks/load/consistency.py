@@ -69,8 +69,8 @@ def check(engine: sa.Engine, world: World, traces: dict[str, Trace]) -> dict[str
     laptops = world.by_name()
     for name, trace in traces.items():
         allowed = set(laptops[name].cases)
-        got = set(trace.received) | {r for _, seen in trace.first_pulls for r in seen}
-        foreign = [r for r in got if case_of.get(r) not in allowed]
+        everything = set(trace.received) | {r for _, seen in trace.first_pulls for r in seen}
+        foreign = [r for r in everything if case_of.get(r) not in allowed]
         if foreign:
             problems.append(f"{name} received {len(foreign)} revisions of cases it is not a member of")
 

@@ -121,7 +121,7 @@ class Runner:
         lap = self.lap
         revs = []
         for _ in range(self.rng.randint(1, 5)):
-            mine = [r for r, (c, _, _) in lap.records.items()]
+            mine = list(lap.records)
             if mine and self.rng.random() < 0.5:
                 record_id = self.rng.choice(mine)
                 case_id = lap.records[record_id][0]
@@ -134,7 +134,7 @@ class Runner:
         results = answer["results"]
         if len(results) != len(revs):
             raise LoadError(f"push: {len(results)} results for {len(revs)} revisions")
-        for rev, result in zip(revs, results):
+        for rev, result in zip(revs, results, strict=True):
             if result["status"] != "accepted":
                 raise LoadError(f"push: {result['status']}: {str(result)[:200]}")
             self.trace.pushed.append(Pushed(rev["revision_id"], rev["case_id"], digest(rev["ciphertext"]), acked))

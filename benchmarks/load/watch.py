@@ -48,10 +48,9 @@ class Watch:
         self.server_pids = server_pids
         self.stop_event = threading.Event()
         self.last: dict[tuple[str, int], float] = {}
-        self.used: Counter[str] = Counter()
+        self.used: dict[str, float] = dict.fromkeys(("load generator", "server", "postgresql"), 0.0)
         self.states: Counter[str] = Counter()
         self.busy_backends: list[int] = []
-        self.samples = 0
         self.thread = threading.Thread(target=self._loop, name="bench-load-watch", daemon=True)
 
     def _groups(self, conn: sa.Connection) -> dict[str, list[int]]:
@@ -80,7 +79,6 @@ class Watch:
                 self.last[(group, pid)] = now
                 if before is not None:
                     self.used[group] += now - before
-        self.samples += 1
 
     def _loop(self) -> None:
         with self.engine.connect() as conn:

@@ -73,8 +73,10 @@ class World:
 def sealed_revision(lap: Laptop, case_id: str, key: bytes, record_id: str | None = None) -> dict[str, Any]:
     """A new revision of one of `lap`'s records (a new record when `record_id` is None), sealed with
     the case key and signed with the laptop's user's key, in its wire form; `lap.records` moves on."""
+    kind: p.Kind = "note"
+    revision = 0
     if record_id is None:
-        record_id, kind, revision = str(uuid.uuid4()), "note", 0
+        record_id = str(uuid.uuid4())
     else:
         case_id, kind, revision = lap.records[record_id]
     header = RecordHeader(record_id=record_id, revision_id=str(uuid.uuid4()), case_id=case_id, kind=kind,
@@ -138,7 +140,7 @@ def build(engine: sa.Engine, db_url: str, *, laptops: int, team_size: int, cases
                 _enrol(http, engine, lap)
             world.laptops += crew
             coordinator, workers = crew[0], crew[1:] or crew[:1]
-            for n, owner in zip(range(cases_per_team), itertools.cycle(workers)):
+            for _, owner in zip(range(cases_per_team), itertools.cycle(workers), strict=False):
                 case_id, key = str(uuid.uuid4()), new_case_key()
                 grants = [_grant(owner, case_id, key, who) for who in {id(x): x for x in (owner, coordinator)}.values()]
                 http.post("/v1/cases", json={"case_id": case_id, "grants": grants},
