@@ -76,7 +76,10 @@ class Runner:
     def __init__(self, lap: Laptop, world: World, url: str, log: Log, rng: random.Random) -> None:
         self.lap, self.world, self.log, self.rng = lap, world, log, rng
         self.trace = log.traces.setdefault(lap.name, Trace())
-        self.http = httpx.AsyncClient(base_url=url, headers=lap.headers, timeout=120)
+        # An idle connection is given up before uvicorn's 5 s keep-alive would close it: otherwise a
+        # request sent as the server closes meets a reset (a race of the client, not a server fault).
+        self.http = httpx.AsyncClient(base_url=url, headers=lap.headers, timeout=120,
+                                      limits=httpx.Limits(keepalive_expiry=3.0))
 
     async def close(self) -> None:
         await self.http.aclose()

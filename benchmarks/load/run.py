@@ -108,6 +108,10 @@ def measure(args: argparse.Namespace, inspect: Callable[[sa.Engine, World, dict[
             start = time.monotonic()
             world = build(engine, url, laptops=args.laptops, team_size=args.team_size,
                           cases_per_team=args.cases_per_team, revisions_per_case=args.revisions_per_case, log=log)
+            # Fresh planner statistics, as a server long in use has (autovacuum would get there later):
+            # without them the first minutes of load would measure plans made for empty tables.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))
             out["setup_s"] = time.monotonic() - start
             log(f"setup: {len(world.laptops)} laptops, {len(world.case_keys)} cases, {len(world.seeded)} "
                 f"revisions in {out['setup_s']:.0f} s")
@@ -144,7 +148,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of load per worker count")
     parser.add_argument("--workers", default="1,2,4", help="server processes, comma-separated, one run each")
     parser.add_argument("--think", type=float, default=6.0, help="mean seconds a laptop waits between operations")
-    parser.add_argument("--team-size", type=int, default=10, help="laptops per team (one is the coordinator)")
+    parser.add_argument("--team-size", type=int, default=30, help="laptops per team (one is the coordinator)")
     parser.add_argument("--cases-per-team", type=int, default=300, help="a coordinator's cases")
     parser.add_argument("--revisions-per-case", type=int, default=10, help="revisions of each case at the start")
     parser.add_argument("--seed", type=int, default=17)

@@ -40,6 +40,15 @@ def machine_busy() -> tuple[float, float]:
     return float(sum(values) - idle), float(sum(values))
 
 
+def statement(query: str) -> str:
+    """A statement short enough to name: its select list (SQLAlchemy names every column) left out."""
+    text = " ".join(query.split())
+    verb, _, rest = text.partition(" ")
+    if verb.upper() == "SELECT" and " FROM " in rest:
+        text = f"SELECT … FROM {rest.split(' FROM ', 1)[1]}"
+    return text[:140]
+
+
 class Watch:
     def __init__(self, db_url: str, server_pids: Callable[[], list[int]]) -> None:
         # Under a name of its own: its query must not count among the server's connections.
@@ -50,12 +59,14 @@ class Watch:
         self.last: dict[tuple[str, int], float] = {}
         self.used: dict[str, float] = dict.fromkeys(("load generator", "server", "postgresql"), 0.0)
         self.states: Counter[str] = Counter()
+        self.queries: Counter[str] = Counter()  # the statements active connections were running
         self.busy_backends: list[int] = []
         self.thread = threading.Thread(target=self._loop, name="bench-load-watch", daemon=True)
 
     def _groups(self, conn: sa.Connection) -> dict[str, list[int]]:
         rows = conn.execute(sa.text(
-            "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity WHERE application_name = :a"),
+            "SELECT pid, state, wait_event_type, wait_event, left(query, 600) AS query FROM pg_stat_activity "
+            "WHERE application_name = :a"),
             {"a": APPLICATION_NAME}).all()
         active = 0
         for row in rows:
@@ -63,6 +74,7 @@ class Watch:
                 active += 1
                 self.states[f"active: {row.wait_event_type or 'CPU'}"
                             + (f" ({row.wait_event})" if row.wait_event else "")] += 1
+                self.queries[statement(str(row.query))] += 1
             elif row.state:
                 self.states[row.state] += 1
         self.busy_backends.append(active)
@@ -109,4 +121,6 @@ class Watch:
             | {"machine (all processes)": round(self.machine, 3), "machine cpus": os.cpu_count()},
             "pg_states": {k: round(v / states, 3) for k, v in self.states.most_common(8)},
             "pg_active_mean": round(sum(self.busy_backends) / max(1, len(self.busy_backends)), 2),
+            "pg_active_queries": {k: round(v / (sum(self.queries.values()) or 1), 3)
+                                  for k, v in self.queries.most_common(6)},
         }

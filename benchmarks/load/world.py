@@ -15,10 +15,14 @@ are fictitious filler text."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
+import queue
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,41 +126,65 @@ def _check_pushed(r: Any) -> None:
         raise RuntimeError(f"setup push refused: {refused[:3]}")
 
 
+def _team(http: TestClient, engine: sa.Engine, t: int, size: int, cases: int, revisions_per_case: int
+          ) -> World:
+    """One team: its users created and enrolled, its cases registered and filled (a world of its own)."""
+    world = World([], {}, {}, {})
+    team = f"Team Last {t + 1:03d}"
+    admin.create_team(engine, team)
+    # The coordinator first: a case's registration must grant its key to every coordinator.
+    crew = [Laptop(f"last.{t + 1:03d}.{i:02d}", user_id, "coordinator" if i == 0 else "netsterk", team,
+                   UserSecrets.generate(user_id))
+            for i, user_id in ((i, str(uuid.uuid4())) for i in range(size))]
+    for lap in crew:
+        _enrol(http, engine, lap)
+    world.laptops += crew
+    coordinator, workers = crew[0], crew[1:] or crew[:1]
+    for _, owner in zip(range(cases), itertools.cycle(workers), strict=False):
+        case_id, key = str(uuid.uuid4()), new_case_key()
+        grants = [_grant(owner, case_id, key, who) for who in {id(x): x for x in (owner, coordinator)}.values()]
+        http.post("/v1/cases", json={"case_id": case_id, "grants": grants}, headers=owner.headers).raise_for_status()
+        world.case_keys[case_id] = key
+        world.members[case_id] = sorted({owner.name, coordinator.name})
+        owner.own.append(case_id)
+        for lap in {owner.name: owner, coordinator.name: coordinator}.values():
+            lap.cases.append(case_id)
+    for owner in workers:
+        revs = [sealed_revision(owner, c, world.case_keys[c]) for c in owner.own for _ in range(revisions_per_case)]
+        for i in range(0, len(revs), p.MAX_PUSH_BATCH):
+            _check_pushed(http.post("/v1/push", json={"revisions": revs[i:i + p.MAX_PUSH_BATCH]},
+                                    headers=owner.headers))
+        world.seeded.update({r["revision_id"]: digest(r["ciphertext"]) for r in revs})
+    return world
+
+
 def build(engine: sa.Engine, db_url: str, *, laptops: int, team_size: int, cases_per_team: int,
-          revisions_per_case: int, log: Any = print) -> World:
-    """Create, enrol and fill everything on the (migrated) database behind `engine`."""
+          revisions_per_case: int, log: Any = print, threads: int = 3) -> World:
+    """Create, enrol and fill everything on the (migrated) database behind `engine`, a few teams at a
+    time (each thread its own in-process client): much of a registration's time is PostgreSQL's."""
     settings = Settings(login_limit_per_ip=UNLIMITED, login_limit_per_user=UNLIMITED)
     world = World([], {}, {}, {})
-    with TestClient(create_app(db_url, settings=settings, engine=engine)) as http:
-        for t in range(-(-laptops // team_size)):
-            team = f"Team Last {t + 1:03d}"
-            admin.create_team(engine, team)
-            size = min(team_size, laptops - t * team_size)
-            # The coordinator first: a case's registration must grant its key to every coordinator.
-            crew = [Laptop(f"last.{t + 1:03d}.{i:02d}", user_id, "coordinator" if i == 0 else "netsterk", team,
-                           UserSecrets.generate(user_id))
-                    for i, user_id in ((i, str(uuid.uuid4())) for i in range(size))]
-            for lap in crew:
-                _enrol(http, engine, lap)
-            world.laptops += crew
-            coordinator, workers = crew[0], crew[1:] or crew[:1]
-            for _, owner in zip(range(cases_per_team), itertools.cycle(workers), strict=False):
-                case_id, key = str(uuid.uuid4()), new_case_key()
-                grants = [_grant(owner, case_id, key, who) for who in {id(x): x for x in (owner, coordinator)}.values()]
-                http.post("/v1/cases", json={"case_id": case_id, "grants": grants},
-                          headers=owner.headers).raise_for_status()
-                world.case_keys[case_id] = key
-                world.members[case_id] = sorted({owner.name, coordinator.name})
-                owner.own.append(case_id)
-                for lap in {owner.name: owner, coordinator.name: coordinator}.values():
-                    lap.cases.append(case_id)
-            for owner in workers:
-                revs = [sealed_revision(owner, c, world.case_keys[c]) for c in owner.own
-                        for _ in range(revisions_per_case)]
-                for i in range(0, len(revs), p.MAX_PUSH_BATCH):
-                    _check_pushed(http.post("/v1/push", json={"revisions": revs[i:i + p.MAX_PUSH_BATCH]},
-                                            headers=owner.headers))
-                world.seeded.update({r["revision_id"]: digest(r["ciphertext"]) for r in revs})
-            log(f"  setup: team {t + 1}: {size} laptops enrolled, {cases_per_team} cases, "
-                f"{cases_per_team * revisions_per_case} revisions")
+    clients: queue.Queue[TestClient] = queue.Queue()
+    teams = -(-laptops // team_size)
+    start = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        for _ in range(min(threads, teams)):
+            clients.put(stack.enter_context(TestClient(create_app(db_url, settings=settings, engine=engine))))
+
+        def one(t: int) -> World:
+            http = clients.get()
+            try:
+                return _team(http, engine, t, min(team_size, laptops - t * team_size), cases_per_team,
+                             revisions_per_case)
+            finally:
+                clients.put(http)
+
+        with ThreadPoolExecutor(max_workers=min(threads, teams)) as pool:
+            for t, part in enumerate(pool.map(one, range(teams))):
+                world.laptops += part.laptops
+                world.case_keys.update(part.case_keys)
+                world.members.update(part.members)
+                world.seeded.update(part.seeded)
+                log(f"  setup: team {t + 1} of {teams}: {len(part.laptops)} laptops enrolled, {cases_per_team} "
+                    f"cases, {len(part.seeded)} revisions ({time.monotonic() - start:.0f} s)")
     return world
