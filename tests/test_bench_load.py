@@ -24,6 +24,7 @@ def postgres() -> None:
         pytest.skip(reason)
 
 
+@pytest.mark.slow
 def test_quick_load_holds_and_the_check_can_fail(postgres: None) -> None:
     seen: dict[str, Any] = {}
 
@@ -55,6 +56,7 @@ def test_quick_load_holds_and_the_check_can_fail(postgres: None) -> None:
                for p in seen["missed"]["first_problems"])
 
 
+@pytest.mark.slow
 def test_the_run_ends_with_one_json_line(postgres: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--quick", "--duration", "3", "--laptops", "10"]) == 0
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
