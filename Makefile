@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-local bench-sync bench-report bench-peer bundle clean-venv
+.PHONY: run test lint bench bench-local bench-sync bench-report bench-peer bench-load bundle clean-venv
 
 $(STAMP): pyproject.toml
 	@bash scripts/install-system-deps.sh
@@ -46,6 +46,12 @@ bench-report: $(STAMP)
 # PouchDB replication over HTTP on loopback (npm packages installed into benchmarks/peer/node_modules)
 bench-peer: $(STAMP)
 	$(PY) benchmarks/pouchdb_peer.py $(BENCH_ARGS)
+
+# A city's load: simulated enrolled laptops against `leerrecht-server serve --workers N` over PostgreSQL
+# (scripts/start-test-postgres.sh; skipped without it), then a consistency check. About 15 minutes;
+# BENCH_ARGS e.g. --quick, --laptops 300 --duration 180 --workers 1,2,4 --think 6, --json out.json
+bench-load: $(STAMP)
+	$(PY) -m benchmarks.load $(BENCH_ARGS)
 
 # The one-folder desktop bundle (build.spec) in dist/leerrecht/, then its own --self-check.
 # Only the app and PyInstaller are installed for it (a build machine needs no test tools).
