@@ -42,6 +42,7 @@ from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.access_log import send_access_log
+from leerrecht_desktop.sync.blobs import sync_blobs
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.erasure import apply_erasures, note_erasure_mark
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
@@ -154,6 +155,7 @@ class SyncEngine(MembershipSync, IncomingPages):
             if self._push_conflicted:
                 # The pull merged the refused revisions with every server revision in order; send the result.
                 self.push(report)
+            sync_blobs(self, report)  # attachments after the records: send, list, fetch some (sync/blobs.py)
             report_closings(self)
             check_notice(self, report)  # a coordinator's first round of the day
         except Cancelled:
