@@ -3,13 +3,16 @@ and fetched chunk by chunk. Shared by both sides; same rules as `protocol.py`. T
 a key: it stores the bytes it is given and checks who gives and asks for them.
 
     POST /attachments                      UploadBegin -> UploadState   announce (or resume) an upload
-    PUT  /attachments/{id}/chunks/{i}      raw bytes (nonce ‖ ciphertext) -> 204
+    PUT  /attachments/{id}/chunks/{i}      raw bytes (nonce ‖ ciphertext of chunk i, i+1, ...) -> 204
     POST /attachments/{id}/manifest        ManifestUpload -> UploadState  last: only now it is listed
     GET  /attachments/feed?after=&since=&pos=&limit=  -> AttachmentFeed  manifests the caller may see
-    GET  /attachments/{id}/chunks/{i}      -> raw bytes (application/octet-stream)
+    GET  /attachments/{id}/chunks/{i}?count=k  -> raw bytes of chunks i..i+k-1 (application/octet-stream)
 
-A chunk travels as its raw bytes, not as base64 in JSON: a 25 MB file is 100 requests of 256 KiB each,
-and a third more bytes and a JSON parse of each would halve the throughput for nothing.
+Chunks travel as their raw bytes, not as base64 in JSON (a third more bytes and a parse, for
+nothing), and up to CHUNKS_PER_REQUEST of them in one request, one after the other, their lengths in
+the CHUNK_LENGTHS_HEADER ("262172,262172,..."; absent on a PUT: one chunk): a request, its access
+checks and its commit cost about as much as moving a chunk over loopback, so eight at a time (2 MiB)
+halve the time of a 10 MB transfer, and a cut connection still resends at most 2 MiB.
 
 The feed: `after` is the caller's position in the server's attachment numbering (`high` of the last
 complete pass), `since` the pull's sequence number of that pass (`mark`): a case the caller became a
@@ -33,8 +36,29 @@ MAX_SEALED_SIZE = sealed_size(MAX_SIZE, CHUNK_SIZE)
 # A sealed manifest: 100 digests in hex and the sealed metadata are about 8 KiB; far below this.
 MAX_MANIFEST_BYTES = 64 * 1024
 MAX_FEED_LIMIT = 200
+CHUNKS_PER_REQUEST = 8
+CHUNK_LENGTHS_HEADER = "X-Leerrecht-Chunk-Lengths"
 TOO_LARGE_CODE = "attachment_too_large"
 QUOTA_CODE = "quota_exceeded"
+
+
+def parse_lengths(value: str | None, total: int, most: int) -> list[int] | None:
+    """The lengths a CHUNK_LENGTHS_HEADER names, if they are 1..`most` numbers adding up to `total`."""
+    if value is None:
+        return [total]
+    parts = value.split(",")
+    if not 1 <= len(parts) <= most or not all(p.strip().isdigit() and len(p.strip()) <= 9 for p in parts):
+        return None
+    lengths = [int(p) for p in parts]
+    return lengths if sum(lengths) == total else None
+
+
+def split(data: bytes, lengths: list[int]) -> list[bytes]:
+    out, at = [], 0
+    for n in lengths:
+        out.append(data[at:at + n])
+        at += n
+    return out
 
 
 class UploadBegin(Model):

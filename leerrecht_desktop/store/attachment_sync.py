@@ -128,17 +128,24 @@ class AttachmentSync(Attachments):
                 func.length(t.attachment_chunks.c.nonce) + func.length(t.attachment_chunks.c.ciphertext)), 0))
                 .where(t.attachment_chunks.c.attachment_id == attachment_id)).scalar_one())
 
-    def keep_chunk(self, manifest: Manifest, index: int, data: bytes) -> None:
-        """Store one received chunk, if it is the one the signed manifest names (its SHA-256 over
-        nonce ‖ ciphertext); TamperedAttachment otherwise, and nothing is stored."""
-        if not 0 <= index < manifest.chunk_count or hashlib.sha256(data).digest() != manifest.chunk_digests[index]:
-            raise refusal(manifest.header, "chunk digest")
+    def keep_chunks(self, manifest: Manifest, first: int, parts: list[bytes]) -> None:
+        """Store received chunks `first`, `first + 1`, ... in one transaction, if each is the one the
+        signed manifest names (its SHA-256 over nonce ‖ ciphertext); TamperedAttachment otherwise, and
+        the chunks before the bad one are kept (a fetch tried again asks for the rest only)."""
         attachment_id = manifest.header.attachment_id
+        good: list[tuple[int, bytes]] = []
+        for index, data in enumerate(parts, start=first):
+            if index >= manifest.chunk_count or hashlib.sha256(data).digest() != manifest.chunk_digests[index]:
+                break
+            good.append((index, data))
         with self.store._lock, self.store._tx() as conn:
-            conn.execute(delete(t.attachment_chunks).where(t.attachment_chunks.c.attachment_id == attachment_id,
-                                                           t.attachment_chunks.c.chunk_index == index))
-            conn.execute(insert(t.attachment_chunks).values(attachment_id=attachment_id, chunk_index=index,
-                                                            nonce=data[:NONCE_LEN], ciphertext=data[NONCE_LEN:]))
+            for index, data in good:
+                conn.execute(delete(t.attachment_chunks).where(t.attachment_chunks.c.attachment_id == attachment_id,
+                                                               t.attachment_chunks.c.chunk_index == index))
+                conn.execute(insert(t.attachment_chunks).values(attachment_id=attachment_id, chunk_index=index,
+                                                                nonce=data[:NONCE_LEN], ciphertext=data[NONCE_LEN:]))
+        if len(good) < len(parts):
+            raise refusal(manifest.header, "chunk digest")
 
     def settle(self, manifest: Manifest) -> None:
         """Every chunk is here: check the whole attachment (tags, order, the plaintext's hash) as opening

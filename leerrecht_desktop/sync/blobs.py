@@ -3,7 +3,7 @@
 When what travels, decided for a field worker's laptop on a school's Wi-Fi:
 
 - **Sending**: in every sync round, after the records (`sync_blobs`, called once by the engine), each
-  attachment made here and not yet on the server is announced, its chunks sent one request each, and
+  attachment made here and not yet on the server is announced, its chunks sent (eight to a request), and
   its signed manifest last, so a colleague never sees a half-sent one. The server answers the
   announcement with the chunks it holds already, so a cut upload resumes at the first missing chunk.
   State: local → uploading → synced. A refusal (the 25 MB limit, the team's quota) is the round's
@@ -29,7 +29,17 @@ from collections.abc import Callable
 
 from leerrecht_core.crypto.attachments import AttachmentHeader, Manifest, SealedManifest, refusal, sealed_size
 from leerrecht_core.crypto.errors import CryptoError, TamperedAttachment
-from leerrecht_core.protocol_blobs import AttachmentFeed, AttachmentManifest, ManifestUpload, UploadBegin, UploadState
+from leerrecht_core.protocol_blobs import (
+    CHUNK_LENGTHS_HEADER,
+    CHUNKS_PER_REQUEST,
+    AttachmentFeed,
+    AttachmentManifest,
+    ManifestUpload,
+    UploadBegin,
+    UploadState,
+    parse_lengths,
+    split,
+)
 from leerrecht_desktop.store.attachment_sync import AttachmentSync
 from leerrecht_desktop.store.attachments import STATE_LOCAL, STATE_REMOTE, STATE_SYNCED, STATE_UPLOADING, AttachmentInfo
 from leerrecht_desktop.store.casefiles import CaseFiles
@@ -123,15 +133,14 @@ def send(transport: Transport, blobs: AttachmentSync, attachment_id: str, on_chu
         chunk_count=out.chunk_count, sealed_size=out.sealed_size), UploadState)
     if not state.complete:
         blobs.set_state(attachment_id, STATE_UPLOADING)
-        held = set(state.received)
-        for index in range(out.chunk_count):
-            if index in held:
-                continue
-            data = blobs.chunk_bytes(attachment_id, index)
-            transport.put_bytes(f"/attachments/{attachment_id}/chunks/{index}", data)
+        for run in _runs([i for i in range(out.chunk_count) if i not in set(state.received)]):
+            parts = [blobs.chunk_bytes(attachment_id, i) for i in run]
+            transport.put_bytes(f"/attachments/{attachment_id}/chunks/{run[0]}", b"".join(parts),
+                                {CHUNK_LENGTHS_HEADER: ",".join(str(len(part)) for part in parts)})
             if on_chunk is not None:
-                on_chunk(len(data))
-            del data
+                for part in parts:
+                    on_chunk(len(part))
+            del parts
         transport.post(f"/attachments/{attachment_id}/manifest", ManifestUpload(
             nonce=out.sealed.nonce, sealed_manifest=out.sealed.ciphertext, signature=out.sealed.signature),
             UploadState)
@@ -227,18 +236,38 @@ def fetch(transport: Transport, blobs: AttachmentSync, manifest: Manifest, on_ch
     the whole and mark it synced. TamperedAttachment when the server lost or changed a chunk."""
     attachment_id = manifest.header.attachment_id
     present = blobs.present(attachment_id)
-    for index in range(manifest.chunk_count):
-        if index in present:
-            continue
+    for run in _runs([i for i in range(manifest.chunk_count) if i not in present]):
         try:
-            data = transport.get_bytes(f"/attachments/{attachment_id}/chunks/{index}")
+            answer = transport.get_bytes(f"/attachments/{attachment_id}/chunks/{run[0]}", {"count": len(run)})
         except NotFound:
             raise refusal(manifest.header, "missing chunk") from None
-        blobs.keep_chunk(manifest, index, data)
+        lengths = parse_lengths(answer.headers.get(CHUNK_LENGTHS_HEADER), len(answer.content), len(run))
+        if lengths is None:
+            raise refusal(manifest.header, "chunk size")
+        # The chunks the server sent, each checked against the signed manifest before it is stored; a
+        # shorter answer (the server lacks the next chunk) is followed by a request for that one.
+        parts = split(answer.content, lengths)
+        del answer
+        blobs.keep_chunks(manifest, run[0], parts)
         if on_chunk is not None:
-            on_chunk(len(data))
-        del data
+            for part in parts:
+                on_chunk(len(part))
+        if len(parts) < len(run):
+            fetch(transport, blobs, manifest, on_chunk)
+            return
+        del parts
     blobs.settle(manifest)
+
+
+def _runs(indices: list[int]) -> list[list[int]]:
+    """Consecutive indices in groups of at most CHUNKS_PER_REQUEST (one request each)."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1 and len(runs[-1]) < CHUNKS_PER_REQUEST:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def fetch_attachment(case_files: CaseFiles, attachment_id: str,

@@ -284,15 +284,17 @@ class Transport:
     def delete(self, path: str) -> None:
         self._send("DELETE", path, None, None)
 
-    def put_bytes(self, path: str, data: bytes) -> None:
-        """Raw bytes (an attachment's sealed chunk), not JSON: no base64, no parse (protocol_blobs)."""
-        self._send("PUT", path, None, None, raw=data)
+    def put_bytes(self, path: str, data: bytes, headers: dict[str, str] | None = None) -> None:
+        """Raw bytes (attachments' sealed chunks), not JSON: no base64, no parse (protocol_blobs)."""
+        self._send("PUT", path, None, None, raw=data, extra=headers)
 
-    def get_bytes(self, path: str) -> bytes:
-        return self._send("GET", path, None, None, accept="application/octet-stream").content
+    def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        """A raw answer (its bytes read, its headers there), e.g. attachments' sealed chunks."""
+        return self._send("GET", path, None, params, accept="application/octet-stream")
 
     def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None, *,
-              raw: bytes | None = None, accept: str = "application/json") -> httpx.Response:
+              raw: bytes | None = None, accept: str = "application/json",
+              extra: dict[str, str] | None = None) -> httpx.Response:
         # For the beheerder's `admin list-devices` (docs/threat-model.md §8): which app version this
         # laptop runs, and how many of its changes were still unsent at its last contact.
         headers = {"Accept": accept, CLIENT_VERSION_HEADER: __version__}
@@ -303,6 +305,7 @@ class Transport:
         content = raw
         if raw is not None:
             headers["Content-Type"] = "application/octet-stream"
+            headers.update(extra or {})
         if body is not None:
             content = body.model_dump_json().encode("utf-8")
             headers["Content-Type"] = "application/json"
@@ -316,6 +319,10 @@ class Transport:
                 response.read()
             finally:
                 response.close()
+            # httpx binds the response and its stream to each other: a cycle, freed only by the garbage
+            # collector, that keeps the request's and the answer's bytes meanwhile. Broken here, so an
+            # attachment's chunks are freed as soon as they are sent or stored (sync/blobs.py).
+            response.stream = httpx.ByteStream(b"")
         except httpx.ConnectError as exc:
             if _is_certificate_error(exc):
                 raise CertificateProblem(tr(

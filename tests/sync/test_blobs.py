@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from leerrecht_core.crypto.attachments import CHUNK_SIZE, MAX_SIZE
 from leerrecht_core.crypto.errors import TamperedAttachment
+from leerrecht_core.protocol_blobs import CHUNK_LENGTHS_HEADER
 from leerrecht_desktop.store import attachments as store_attachments
 from leerrecht_desktop.store.attachments import (
     STATE_LOCAL,
@@ -208,18 +209,21 @@ def test_a_chunk_changed_lost_or_cut_short_on_the_server_is_refused_on_the_lapto
 
 
 class Recording(httpx.BaseTransport):
-    """A real HTTP transport that notes every chunk sent, and cuts the connection at the n-th one."""
+    """A real HTTP transport that notes the chunks of every upload request, and cuts the connection at
+    the n-th such request."""
 
     def __init__(self, cut_at: int | None = None):
         self.inner = httpx.HTTPTransport()
         self.cut_at = cut_at
-        self.chunks_sent: list[int] = []
+        self.requests: list[list[int]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "PUT" and "/chunks/" in request.url.path:
-            if self.cut_at is not None and len(self.chunks_sent) == self.cut_at:
+            if self.cut_at is not None and len(self.requests) == self.cut_at:
                 raise httpx.ConnectError("cut", request=request)
-            self.chunks_sent.append(int(request.url.path.rsplit("/", 1)[1]))
+            first = int(request.url.path.rsplit("/", 1)[1])
+            count = len(request.headers[CHUNK_LENGTHS_HEADER].split(","))
+            self.requests.append(list(range(first, first + count)))
         return self.inner.handle_request(request)
 
 
@@ -227,16 +231,16 @@ def test_an_upload_cut_halfway_resumes_with_only_the_chunks_not_sent(pair: tuple
                                                                      tmp_path: Path) -> None:
     w1, coord = pair
     case_id = make_case(w1.case_files, notes=1)
-    png = fictitious_png(tmp_path, marker(), size=6 * CHUNK_SIZE - 1000)
+    png = fictitious_png(tmp_path, marker(), size=20 * CHUNK_SIZE - 1000)  # 20 chunks: 8 + 8 + 4 per request
     info = Attachments(w1.case_files).add(case_id, png, "Fictief")
 
-    cut = Recording(cut_at=3)
+    cut = Recording(cut_at=1)
     w1.client = httpx.Client(base_url=server.url + "/v1", transport=cut)
     report = w1.sync()
-    assert cut.chunks_sent == [0, 1, 2] and report.attachments_sent == 0
+    assert cut.requests == [list(range(8))] and report.attachments_sent == 0
     assert any("niet bereikbaar" in e for e in report.errors)
     assert state_of(w1, info.attachment_id) == "uploading"
-    assert server.query("SELECT count(*) FROM attachment_chunks") == [(3,)]
+    assert server.query("SELECT count(*) FROM attachment_chunks") == [(8,)]
     assert server.query("SELECT feed_seq FROM attachments") == [(None,)]
     # Half-uploaded: listed to nobody.
     assert coord.sync().attachments_listed == 0
@@ -244,7 +248,7 @@ def test_an_upload_cut_halfway_resumes_with_only_the_chunks_not_sent(pair: tuple
     resumed = Recording()
     w1.client = httpx.Client(base_url=server.url + "/v1", transport=resumed)
     assert w1.sync().attachments_sent == 1
-    assert resumed.chunks_sent == [3, 4, 5]
+    assert resumed.requests == [list(range(8, 16)), list(range(16, 20))]
     assert state_of(w1, info.attachment_id) == STATE_SYNCED
     assert coord.sync().attachments_fetched == 1 and opened(coord, info.attachment_id) == png.read_bytes()
 
@@ -382,3 +386,24 @@ def test_a_transport_can_be_given_to_fetch_attachment(pair: tuple[Laptop, Laptop
     with Transport(state.server_url, token=state.device_token) as transport:
         assert fetch_attachment(coord.case_files, info.attachment_id, transport=transport).state == STATE_SYNCED
     assert opened(coord, info.attachment_id) == png.read_bytes()
+
+
+def test_sending_and_fetching_25_mb_holds_a_few_chunks_in_memory_not_the_file(
+        pair: tuple[Laptop, Laptop], server: ServerProcess, tmp_path: Path) -> None:
+    import tracemalloc
+
+    w1, coord = pair
+    case_id = make_case(w1.case_files, notes=1)
+    big = fictitious_png(tmp_path, marker(), size=MAX_SIZE)
+    info = Attachments(w1.case_files).add(case_id, big, "Groot")
+    peaks = []
+    for laptop in (w1, coord):
+        tracemalloc.start()
+        try:
+            laptop.sync()
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert state_of(coord, info.attachment_id) == STATE_SYNCED
+    # A request's eight chunks (2 MiB) and their copies, far from the file's 25 MiB.
+    assert max(peaks) < 8 * 1024 * 1024, peaks

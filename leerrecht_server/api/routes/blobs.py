@@ -79,27 +79,33 @@ def begin_upload(body: pb.UploadBegin, c: CurrentDevice, engine: EngineDep, sett
         return pb.UploadState(received=[], complete=False)
 
 
-def _store_chunk(engine: Any, c: Caller, attachment_id: str, index: int, data: bytes) -> None:
+def _store_chunks(engine: Any, c: Caller, attachment_id: str, first: int, parts: list[bytes]) -> None:
     with write_transaction(engine) as conn:
         row = _own_upload(conn, attachment_id, c)
         if row.feed_seq is not None:
             raise ApiError(409, "conflict", "This attachment is complete; its chunks no longer change.")
-        if index >= row.chunk_count:
+        if first + len(parts) > row.chunk_count:
             raise ApiError(400, "bad_request", "No such chunk in this attachment.")
-        if not _MIN_CHUNK <= len(data) <= MAX_SEALED_CHUNK:
+        if not all(_MIN_CHUNK <= len(part) <= MAX_SEALED_CHUNK for part in parts):
             raise _too_large(f"A sealed chunk is {_MIN_CHUNK} to {MAX_SEALED_CHUNK} bytes.")
-        others = sum(n for i, n in crud.received(conn, attachment_id).items() if i != index)
-        if others + len(data) > row.sealed_size:
+        sent = range(first, first + len(parts))
+        others = sum(n for i, n in crud.received(conn, attachment_id).items() if i not in sent)
+        if others + sum(len(part) for part in parts) > row.sealed_size:
             raise _too_large("The chunks pass the size announced for this attachment.")
-        crud.put_chunk(conn, store_for(engine), attachment_id, index, data)
+        store = store_for(engine)
+        for index, part in zip(sent, parts, strict=True):
+            crud.put_chunk(conn, store, attachment_id, index, part)
 
 
 @router.put("/attachments/{attachment_id}/chunks/{index}", status_code=204)
-async def put_chunk(attachment_id: AttachmentIdPath, index: ChunkIndexPath, request: Request, c: CurrentDevice,
-                    engine: EngineDep) -> Response:
-    # The body is bounded by the BodyLimit middleware (16 MiB) and by the check on its length.
+async def put_chunks(attachment_id: AttachmentIdPath, index: ChunkIndexPath, request: Request, c: CurrentDevice,
+                     engine: EngineDep) -> Response:
+    # The body is bounded by the BodyLimit middleware (16 MiB), and each chunk by its length check.
     data = await request.body()
-    await run_in_threadpool(_store_chunk, engine, c, attachment_id, index, data)
+    lengths = pb.parse_lengths(request.headers.get(pb.CHUNK_LENGTHS_HEADER), len(data), pb.CHUNKS_PER_REQUEST)
+    if lengths is None:
+        raise ApiError(400, "bad_request", f"{pb.CHUNK_LENGTHS_HEADER} must add up to the body's length.")
+    await run_in_threadpool(_store_chunks, engine, c, attachment_id, index, pb.split(data, lengths))
     return Response(status_code=204)
 
 
@@ -137,16 +143,25 @@ def feed(c: CurrentDevice, engine: EngineDep, after: Cursor = 0, since: Cursor =
 
 
 @router.get("/attachments/{attachment_id}/chunks/{index}")
-def get_chunk(attachment_id: AttachmentIdPath, index: ChunkIndexPath, c: CurrentDevice, engine: EngineDep) -> Response:
+def get_chunks(attachment_id: AttachmentIdPath, index: ChunkIndexPath, c: CurrentDevice, engine: EngineDep,
+               count: Annotated[int, Query(ge=1, le=pb.CHUNKS_PER_REQUEST)] = 1) -> Response:
     with read_transaction(engine) as conn:
         row = crud.find(conn, attachment_id)
         if row is None or row.feed_seq is None:  # a half-uploaded attachment is nobody's to fetch
             raise not_found()
         visible_case(conn, row.case_id, c)
-        data = store_for(engine).get(conn, attachment_id, index) if index < row.chunk_count else None
-    if data is None:
+        store = store_for(engine)
+        parts = [store.get(conn, attachment_id, i) for i in range(index, min(index + count, row.chunk_count))]
+    # What the store has, up to the first chunk it lacks; none at all is a 404 (the laptop refuses it).
+    held: list[bytes] = []
+    for part in parts:
+        if part is None:
+            break
+        held.append(part)
+    if not held:
         raise ApiError(404, "not_found", "The server does not hold this chunk.")
     if index == 0:  # one entry per fetch of an attachment, not one per chunk
         with write_transaction(engine) as conn:
             audit_caller(conn, c, "attachment_fetch", [row.case_id], detail=f"attachment={attachment_id}")
-    return Response(content=data, media_type="application/octet-stream")
+    return Response(content=b"".join(held), media_type="application/octet-stream",
+                    headers={pb.CHUNK_LENGTHS_HEADER: ",".join(str(len(part)) for part in held)})
