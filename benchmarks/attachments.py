@@ -7,6 +7,8 @@
   each chunk checked and stored, then the whole checked: every tag and the plaintext's hash), beside a
   plain httpx POST / GET of the same number of bytes in one request to a trivial ASGI app under the
   same uvicorn on loopback. The goal: at least half the raw throughput (a time ratio of at most 2.0x).
+  Beside it a second raw: the same bytes written durably into SQLite (WAL, synchronous=FULL, a commit
+  per 2 MiB), the floor of storing them at all on this disk; both sides store every chunk.
 - `noop_sync_1000_attachments`: a sync round with nothing new on a laptop holding 1,000 synced
   attachments, beside the same laptop's round before it had any (must stay flat).
 - `attachment_25mb_sync`: sending then fetching a 25 MiB attachment, with the peak of Python's traced
@@ -107,6 +109,27 @@ def _raw_server(size: int) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the raw server did not come up")
 
 
+def _sqlite_writes(folder: Path, size: int) -> Any:
+    """The floor of storing the same bytes durably: SQLite in WAL mode with synchronous=FULL (as the
+    server's database), one transaction per 2 MiB as the server commits a request of eight chunks."""
+    import sqlite3
+
+    conn = sqlite3.connect(folder / "raw.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY, data BLOB)")
+    parts = [os.urandom(256 * 1024 + 28) for _ in range(size // (256 * 1024))]
+
+    def write() -> None:
+        for i in range(0, len(parts), 8):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO chunks (data) VALUES (?)", [(p,) for p in parts[i:i + 8]])
+            conn.execute("COMMIT")
+        conn.execute("DELETE FROM chunks")
+
+    return write
+
+
 def run_all(runs: int) -> dict[str, dict[str, Any]]:
     work = Path(tempfile.mkdtemp(prefix="leerrecht-bench-attachments-"))
     server = Server(work)
@@ -147,10 +170,14 @@ def run_all(runs: int) -> dict[str, dict[str, Any]]:
         raw_proc.terminate()
         raw_proc.wait(timeout=15)
         raw_proc = None
-        figures["attachment_10mb_push"] = figure(push, None, [("one httpx POST of 10 MiB, same uvicorn", raw_post)],
-                                                 note="40 chunk requests + announcement + manifest")
-        figures["attachment_10mb_pull"] = figure(pull, None, [("one httpx GET of 10 MiB, same uvicorn", raw_get)],
-                                                 note="40 chunk requests, each checked, then the whole")
+        stored = timed(_sqlite_writes(work, size), runs)
+        durable = ("the same bytes into SQLite (WAL, synchronous=FULL), 2 MiB per commit", stored)
+        figures["attachment_10mb_push"] = figure(push, None, [("one httpx POST of 10 MiB, same uvicorn", raw_post),
+                                                              durable],
+                                                 note="5 requests of 8 chunks + announcement + manifest")
+        figures["attachment_10mb_pull"] = figure(pull, None, [("one httpx GET of 10 MiB, same uvicorn", raw_get),
+                                                              durable],
+                                                 note="5 requests of 8 chunks, each checked and stored, then the whole")
 
         log("Attachments: 1,000 small attachments, then the no-op sync again ...")
         for i in range(1000):

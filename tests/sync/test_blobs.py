@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from leerrecht_core.crypto.attachments import CHUNK_SIZE, MAX_SIZE
 from leerrecht_core.crypto.errors import TamperedAttachment
@@ -36,11 +35,11 @@ from leerrecht_desktop.sync.blobs import fetch_attachment
 from leerrecht_desktop.sync.transport import Transport
 from tests.kits.storekit import files_containing, text_forms
 from tests.kits.synckit import Laptop, ServerProcess, enrolled, make_case, running_server
+from tests.server.conftest import pg_schema
 
 pytestmark = pytest.mark.slow
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PG_URL = os.environ.get("LEERRECHT_TEST_PG_URL", "postgresql+psycopg://leerrecht:leerrecht@127.0.0.1:5432/leerrecht_test")
 
 
 def marker() -> bytes:
@@ -334,20 +333,7 @@ def test_erasing_the_case_erases_its_attachments_on_the_server(pair: tuple[Lapto
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    url = sa.make_url(PG_URL)
-    try:
-        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception:
-        pytest.skip("PostgreSQL not reachable (scripts/start-test-postgres.sh)")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
+    yield from pg_schema()
 
 
 def test_on_postgresql_the_chunks_are_bytea_and_hold_nothing_in_the_clear(tmp_path: Path, pg_url: str) -> None:
