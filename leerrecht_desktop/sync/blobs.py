@@ -161,6 +161,11 @@ def _list_new(sync: DirectorySync, blobs: AttachmentSync, report: SyncReport) ->
     this laptop does not have yet comes again next round."""
     case_files = sync.case_files
     after, since = _setting(case_files, FEED_AFTER_KEY), _setting(case_files, FEED_SINCE_KEY)
+    mark = getattr(sync, "attachment_mark", None)
+    if mark is not None and mark <= after and sync.store.state().cursor <= since:
+        # Nothing completed since this laptop's last pass, and the pull brought nothing new (so no case
+        # newly shared): a round with nothing new stays one request, the pull.
+        return
     pos, first, complete = 0, None, True
     while True:
         page = sync.transport.get("/attachments/feed", AttachmentFeed,

@@ -129,6 +129,7 @@ class SyncEngine(MembershipSync, IncomingPages):
         self._directory_fresh = False
         self._progress, self._cancel, self._counts = progress, cancel, {}
         self._erasure_mark: int | None = None
+        self.attachment_mark: int | None = None  # the pull's, for sync/blobs.py
         try:
             self.send_passphrase_change(report)
             # Before anything is registered or pushed; with nothing to send, only on news (sync/erasure.py).
@@ -362,6 +363,7 @@ class SyncEngine(MembershipSync, IncomingPages):
             ahead = None
             if page.erasure_mark is not None:
                 self._erasure_mark = page.erasure_mark
+            self.attachment_mark = page.attachment_mark
             if page.high_water is not None and page.high_water < cursor:
                 cursor = self.recover_from_restore(page.high_water, report)
                 continue
