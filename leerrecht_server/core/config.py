@@ -103,14 +103,19 @@ def parse_port(name: str, raw: str) -> int:
     return port
 
 
-def parse_workers(name: str, raw: str) -> int:
+def parse_count(name: str, raw: str, high: int, what: str) -> int:
+    """A whole number 1..high, or the one line saying what it should be ("a number of {what} (1-high)")."""
     try:
         n = int(raw.strip())
     except ValueError:
-        raise ConfigError(f"{name}: {raw!r} is not a number of processes (1-{MAX_WORKERS})") from None
-    if not 1 <= n <= MAX_WORKERS:
-        raise ConfigError(f"{name}: {n} is not a number of processes (1-{MAX_WORKERS})")
+        raise ConfigError(f"{name}: {raw!r} is not a number of {what} (1-{high})") from None
+    if not 1 <= n <= high:
+        raise ConfigError(f"{name}: {n} is not a number of {what} (1-{high})")
     return n
+
+
+def parse_workers(name: str, raw: str) -> int:
+    return parse_count(name, raw, MAX_WORKERS, "processes")
 
 
 def parse_trusted_proxies(name: str, raw: str) -> str:
@@ -136,23 +141,11 @@ def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
 
 
 def parse_idle_minutes(name: str, raw: str) -> int:
-    try:
-        n = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}: {raw!r} is not a number of minutes (1-{MAX_CONSOLE_IDLE_MINUTES})") from None
-    if not 1 <= n <= MAX_CONSOLE_IDLE_MINUTES:
-        raise ConfigError(f"{name}: {n} is not a number of minutes (1-{MAX_CONSOLE_IDLE_MINUTES})")
-    return n
+    return parse_count(name, raw, MAX_CONSOLE_IDLE_MINUTES, "minutes")
 
 
 def parse_quota_mb(name: str, raw: str) -> int:
-    try:
-        n = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}: {raw!r} is not a number of megabytes (1-{MAX_TEAM_QUOTA_MB})") from None
-    if not 1 <= n <= MAX_TEAM_QUOTA_MB:
-        raise ConfigError(f"{name}: {n} is not a number of megabytes (1-{MAX_TEAM_QUOTA_MB})")
-    return n
+    return parse_count(name, raw, MAX_TEAM_QUOTA_MB, "megabytes")
 
 
 def parse_status_token(name: str, raw: str) -> str | None:
