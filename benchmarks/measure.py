@@ -52,7 +52,7 @@ def summarise(fig: dict[str, Any]) -> dict[str, Any]:
     for label, raw in fig.get("raws") or []:
         raw_med = statistics.median(raw)
         out["raws"].append({"label": label, "median_ms": raw_med, "ratio": med / raw_med if raw_med > 0 else None})
-    for key in ("count", "note", "size"):
+    for key in ("count", "note", "size", "peak_upload_mib", "peak_download_mib"):
         if fig.get(key) is not None:
             out[key] = fig[key]
     return out

@@ -10,7 +10,9 @@
 3. Growth: unlock, search and opening a case at worker, coordinator and stress size; full sync and
    no-op sync at 1,000 / 10,000 / 60,000 entries (and 300,000 with --full); a computed verdict on
    whether the no-op sync stays flat and the full sync grows no worse than linearly.
-4. The peer: PouchDB replicating the same number of documents of the same size over HTTP on loopback
+4. Attachments (benchmarks/attachments.py): a 10 MiB attachment pushed and pulled beside one plain HTTP
+   request of the same bytes, the no-op sync with 1,000 attachments beside none, 25 MiB under tracemalloc.
+5. The peer: PouchDB replicating the same number of documents of the same size over HTTP on loopback
    (benchmarks/pouchdb_peer.py), beside our full push and pull.
 
 Nothing is asserted: on a shared machine timings are noisy; the table says ok or OVER per figure.
@@ -29,6 +31,7 @@ from typing import Any
 
 # Siblings in benchmarks/: `python benchmarks/run.py` puts this folder first on the path; the packages
 # come from the installed checkout (`make` installs it editable).
+import attachments as attachments_bench
 import data
 import local_slice
 import pouchdb_peer
@@ -244,6 +247,8 @@ def main() -> int:
         parser.error(f"--sync sizes are of {', '.join(map(str, data.SYNC_SIZES))}")
     generated = generate(list(dict.fromkeys([*local_names, *(data.SYNC_SIZES[n] for n in sync_sizes)])))
     table = {name: summarise(fig) for name, fig in coordinator_table(args.runs).items()}
+    log("Attachments: 10 MiB push and pull, no-op sync with 1,000 attachments, 25 MiB under tracemalloc ...")
+    table.update({name: summarise(fig) for name, fig in attachments_bench.run_all(max(3, args.runs // 3)).items()})
     series = sync_series(sync_sizes, args.runs)
     for r in series:
         if r["entries"] == data.SIZES["coordinator"].entries:

@@ -420,6 +420,9 @@ class PullPage(Model):
     # erasure feed only when this is past its place in it, so a sync with nothing new stays one request.
     # None from a server without erasures.
     erasure_mark: int | None = None
+    # The attachment feed's committed high-water mark (protocol_blobs): the laptop reads that feed only
+    # when this is past its place in it or the pull brought something new. None: a server without it.
+    attachment_mark: int | None = None
 
 
 def revoked_message(device_id: str, revoked_at: str) -> bytes:

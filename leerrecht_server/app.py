@@ -19,6 +19,7 @@ from leerrecht_server import console
 from leerrecht_server.api.errors import install_error_handlers
 from leerrecht_server.api.main import api_router, leaf_routes
 from leerrecht_server.api.middleware import BodyLimit
+from leerrecht_server.blobs import attach, make_store
 from leerrecht_server.core.config import Settings
 from leerrecht_server.core.metrics import process_exited
 from leerrecht_server.db import migrate, open_engine
@@ -44,6 +45,7 @@ def create_app(database_url: str, *, settings: Settings | None = None, engine: E
     app.state.engine = engine
     app.state.settings = settings
     app.state.metrics = metrics
+    attach(engine, make_store(settings))  # where attachments' chunks go (leerrecht_server/blobs/)
     # Added last = outermost. Order, outside in: proxy headers (so everything after sees the real
     # client), the request log (so a 413 from the body limit is logged and counted), the body limit.
     app.add_middleware(BodyLimit, limit=p.MAX_BODY_BYTES)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 SEQ_COUNTER = "seq"
+# The attachment feed's own gapless numbering (crud/blobs.py), apart from the pull's.
+BLOB_COUNTER = "blob_seq"
 
 # Users whose keys colleagues see in the directory and may wrap case keys for. A reset user keeps
 # their place (with the keys they had) so their revisions stay verifiable; only a disabled or
@@ -266,4 +268,40 @@ admin_sessions = sa.Table(
     sa.Column("pending_totp", sa.LargeBinary, nullable=True),  # a secret being enrolled, sealed
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("last_seen", sa.Float, nullable=False, index=True),
+)
+
+
+# Attachments (schema 0010, crud/blobs.py; docs/attachments.md): one row per attachment, its manifest
+# NULL (and `feed_seq` NULL: not listed to anyone) until every chunk is in; one row per received chunk
+# with its length. The chunks' bytes are in the configured blob store (leerrecht_server/blobs/): the
+# table `blob_data` for the database store, files for the directory store.
+attachments = sa.Table(
+    "attachments", metadata,
+    sa.Column("attachment_id", sa.String(36), primary_key=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("author_id", sa.String(36), nullable=False),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.Column("chunk_count", sa.Integer, nullable=False),
+    sa.Column("sealed_size", sa.BigInteger, nullable=False),
+    sa.Column("nonce", sa.LargeBinary, nullable=True),
+    sa.Column("sealed_manifest", sa.LargeBinary, nullable=True),
+    sa.Column("signature", sa.LargeBinary, nullable=True),
+    sa.Column("feed_seq", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("completed_at", sa.String(32), nullable=True),
+)
+
+attachment_chunks = sa.Table(
+    "attachment_chunks", metadata,
+    sa.Column("attachment_id", sa.String(36), primary_key=True),
+    sa.Column("chunk_index", sa.Integer, primary_key=True),
+    sa.Column("size", sa.Integer, nullable=False),
+)
+
+blob_data = sa.Table(
+    "blob_data", metadata,
+    sa.Column("attachment_id", sa.String(36), primary_key=True),
+    sa.Column("chunk_index", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )

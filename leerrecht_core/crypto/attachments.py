@@ -50,6 +50,8 @@ _SIG_DOMAIN = b"leerrecht/v1/attachment-signature\x00"
 _KEY_INFO = "leerrecht/v1/attachment-key"
 _CHUNK_AD = "leerrecht/v1/attachment-chunk"
 _TAG_LEN = 16
+# The largest sealed chunk (nonce, ciphertext, tag): what the server takes per chunk request.
+MAX_SEALED_CHUNK = CHUNK_SIZE + NONCE_LEN + _TAG_LEN
 
 
 @dataclass(frozen=True)
@@ -181,17 +183,23 @@ def seal_attachment(
     return SealedManifest(header, nonce, ciphertext, signer.sign(_signed_bytes(header, nonce, ciphertext)))
 
 
-def open_manifest(sealed: SealedManifest, case_key: bytes, author_keys: Sequence[Ed25519PublicKey]) -> Manifest:
-    """Check the signature (any of the author's keys, current first), then open the manifest."""
+def signature_valid(sealed: SealedManifest, author_keys: Sequence[Ed25519PublicKey]) -> bool:
+    """Is the manifest signed by one of `author_keys` over its header? (What the server checks before it
+    lists an uploaded attachment: only its author's laptop could have made it.)"""
     signed = _signed_bytes(sealed.header, sealed.nonce, sealed.ciphertext)
     for public in author_keys:
         try:
             public.verify(sealed.signature, signed)
-            break
+            return True
         except InvalidSignature:
             continue
-    else:
-        raise _refused(sealed.header, "signature")
+    return False
+
+
+def open_manifest(sealed: SealedManifest, case_key: bytes, author_keys: Sequence[Ed25519PublicKey]) -> Manifest:
+    """Check the signature (any of the author's keys, current first), then open the manifest."""
+    if not signature_valid(sealed, author_keys):
+        raise refusal(sealed.header, "signature")
     try:
         plain = AESGCM(attachment_key(case_key, sealed.header)).decrypt(
             sealed.nonce, sealed.ciphertext, sealed.header.associated_data())
@@ -199,7 +207,7 @@ def open_manifest(sealed: SealedManifest, case_key: bytes, author_keys: Sequence
         manifest = _manifest(sealed.header, body)
     except (InvalidTag, ValueError, KeyError, TypeError):
         # Signed but not openable under this case key, or not a manifest: refused the same way.
-        raise _refused(sealed.header, "manifest") from None
+        raise refusal(sealed.header, "manifest") from None
     return manifest
 
 
@@ -228,27 +236,27 @@ def open_chunks(manifest: Manifest, chunks: Iterable[SealedChunk], case_key: byt
     expected = 0
     for chunk in chunks:
         if expected >= manifest.chunk_count:
-            raise _refused(header, "extra chunk")
+            raise refusal(header, "extra chunk")
         if chunk.index != expected:
-            raise _refused(header, "missing chunk" if chunk.index > expected else "chunk order")
+            raise refusal(header, "missing chunk" if chunk.index > expected else "chunk order")
         if chunk.digest() != manifest.chunk_digests[expected]:
-            raise _refused(header, "chunk digest")
+            raise refusal(header, "chunk digest")
         try:
             plain = key.decrypt(chunk.nonce, chunk.ciphertext,
                                 _chunk_ad(header.attachment_id, expected, manifest.chunk_count))
         except (InvalidTag, ValueError):
-            raise _refused(header, "chunk tag") from None
+            raise refusal(header, "chunk tag") from None
         last = expected == manifest.chunk_count - 1
         if len(plain) != (manifest.total_size - written if last else manifest.chunk_size):
-            raise _refused(header, "chunk size")
+            raise refusal(header, "chunk size")
         plain_hash.update(plain)
         sink.write(plain)
         written += len(plain)
         expected += 1
     if expected != manifest.chunk_count:
-        raise _refused(header, "missing chunk")
+        raise refusal(header, "missing chunk")
     if written != manifest.total_size or plain_hash.digest() != manifest.plain_sha256:
-        raise _refused(header, "content hash")
+        raise refusal(header, "content hash")
 
 
 def sealed_size(size: int, chunk_size: int = CHUNK_SIZE) -> int:
@@ -256,7 +264,8 @@ def sealed_size(size: int, chunk_size: int = CHUNK_SIZE) -> int:
     return size + chunk_count_for(size, chunk_size) * (NONCE_LEN + _TAG_LEN)
 
 
-def _refused(header: AttachmentHeader, reason: str) -> TamperedAttachment:
+def refusal(header: AttachmentHeader, reason: str) -> TamperedAttachment:
+    """The one refusal of a bad attachment (also the sync's, for a chunk the server lost or changed)."""
     error = TamperedAttachment(tr(
         "Een bijlage is gewijzigd buiten de app of beschadigd en wordt niet geopend (bijlage {attachment}). "
         "Meld dit aan je coördinator.", attachment=header.attachment_id[:8]))

@@ -43,11 +43,21 @@ from leerrecht_desktop.models.attachment_types import (
     safe_file_name,
 )
 from leerrecht_desktop.store import tables as t
-from leerrecht_desktop.store.errors import CaseNotFound
+from leerrecht_desktop.store.errors import CaseNotFound, StoreError
 from leerrecht_desktop.store.sealed_store import SealedStore, now_text
 
-# Until the blob sync exists every attachment is only here; the column is there so it needs no migration.
+# The `state` of an attachment on this laptop (sync/blobs.py): made here and not sent yet; being sent
+# (some chunks are on the server, the manifest not yet); on the server and here; or known from its
+# manifest (title, type, size can be shown) with its chunks not (all) here yet: fetched in the
+# background after a sync round, or at once when it is opened.
 STATE_LOCAL = "local"
+STATE_UPLOADING = "uploading"
+STATE_SYNCED = "synced"
+STATE_REMOTE = "remote"
+
+
+class NotHereYet(StoreError):
+    """Opened while only its manifest is here (state remote): fetch it first (sync/blobs.fetch_attachment)."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +166,11 @@ class Attachments:
         with self.store._lock, self.store.engine.connect() as conn:
             row = self._row(conn, attachment_id)
             manifest = self._open_manifest(conn, row)
+            if row.state == STATE_REMOTE:
+                raise NotHereYet(tr("Deze bijlage staat nog niet op deze laptop. Ze wordt opgehaald bij de "
+                                    "server; probeer het zo opnieuw."))
             _, case_key = self.store._case_key(conn, row.case_id, row.key_version)
-            open_chunks(manifest, _chunks(conn, attachment_id), case_key, sink)
+            open_chunks(manifest, chunks(conn, attachment_id), case_key, sink)
         return self._info(manifest, row.state)
 
     def save_as(self, attachment_id: str, path: str | os.PathLike[str], *, overwrite: bool = False) -> AttachmentInfo:
@@ -232,7 +245,7 @@ def export_entries(infos: Infos) -> list[dict[str, Any]]:
     return entries
 
 
-def _chunks(conn: Connection, attachment_id: str) -> Iterator[SealedChunk]:
+def chunks(conn: Connection, attachment_id: str) -> Iterator[SealedChunk]:
     # Row by row from SQLite's cursor: one chunk in memory at a time, however many there are.
     result = conn.execute(select(t.attachment_chunks.c.chunk_index, t.attachment_chunks.c.nonce,
                                  t.attachment_chunks.c.ciphertext)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code expects. Checked without importing Alembic so a normal start stays fast.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 
 metadata = MetaData()
 
@@ -186,8 +186,9 @@ access_log = Table(
 )
 
 # Attachments (migration 0007, store/attachments.py): the signed, sealed manifest per attachment, and
-# its chunks apart, so nothing that opens a case or lists cases reads them. `state` is "local" until
-# the blob sync exists (docs/attachments.md).
+# its chunks apart, so nothing that opens a case or lists cases reads them. `state` (indexed, migration
+# 0008) is local -> uploading -> synced for one made here, remote for one whose manifest came from the
+# server and whose chunks are not (all) here yet (sync/blobs.py; docs/attachments.md).
 attachments = Table(
     "attachments", metadata,
     Column("id", String(36), primary_key=True),
@@ -199,6 +200,7 @@ attachments = Table(
     Column("signature", LargeBinary, nullable=False),
     Column("state", String(16), nullable=False),
     Index("ix_attachments_case", "case_id"),
+    Index("ix_attachments_state", "state"),
 )
 
 attachment_chunks = Table(

@@ -42,6 +42,7 @@ from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.access_log import send_access_log
+from leerrecht_desktop.sync.blobs import sync_blobs
 from leerrecht_desktop.sync.coordinators import directory_check_due, share_with_new_coordinators
 from leerrecht_desktop.sync.erasure import apply_erasures, note_erasure_mark
 from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
@@ -128,6 +129,7 @@ class SyncEngine(MembershipSync, IncomingPages):
         self._directory_fresh = False
         self._progress, self._cancel, self._counts = progress, cancel, {}
         self._erasure_mark: int | None = None
+        self.attachment_mark: int | None = None  # the pull's, for sync/blobs.py
         try:
             self.send_passphrase_change(report)
             # Before anything is registered or pushed; with nothing to send, only on news (sync/erasure.py).
@@ -154,6 +156,7 @@ class SyncEngine(MembershipSync, IncomingPages):
             if self._push_conflicted:
                 # The pull merged the refused revisions with every server revision in order; send the result.
                 self.push(report)
+            sync_blobs(self, report)  # attachments after the records: send, list, fetch some (sync/blobs.py)
             report_closings(self)
             check_notice(self, report)  # a coordinator's first round of the day
         except Cancelled:
@@ -360,6 +363,7 @@ class SyncEngine(MembershipSync, IncomingPages):
             ahead = None
             if page.erasure_mark is not None:
                 self._erasure_mark = page.erasure_mark
+            self.attachment_mark = page.attachment_mark
             if page.high_water is not None and page.high_water < cursor:
                 cursor = self.recover_from_restore(page.high_water, report)
                 continue

@@ -27,18 +27,26 @@ class SyncReport:
     # Enrolment only: the local profile took the account's user id (enrolling after a reset on a fresh
     # folder), so the case files given to `enrol` are locked and the caller unlocks the profile again.
     rebound: bool = False
+    # Attachments (sync/blobs.py): sent whole this round, manifests newly listed here, fetched whole.
+    attachments_sent: int = 0
+    attachments_listed: int = 0
+    attachments_fetched: int = 0
 
 
 @dataclass(frozen=True)
 class SyncProgress:
-    """Where a sync round is, reported after each page (push batch, pull page, history page).
+    """Where a sync round is, reported after each page (push batch, pull page, history page) and after
+    each attachment chunk sent or fetched (phases `upload` and `download`, sync/blobs.py).
     `records_total` is known for the push (the outbox) and not for a pull (the server does not say how
-    much is waiting); `bytes_done` counts the sealed bytes (nonce, ciphertext, signature) of the phase."""
+    much is waiting); `bytes_done` counts the sealed bytes (nonce, ciphertext, signature) of the phase.
+    For attachments, records are chunks, and `bytes_total` is known: the sealed size of what this
+    round sends or fetches."""
 
-    phase: Literal["push", "pull", "history"]
+    phase: Literal["push", "pull", "history", "upload", "download"]
     records_done: int
     records_total: int | None
     bytes_done: int
+    bytes_total: int | None = None
 
 
 

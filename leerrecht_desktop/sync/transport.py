@@ -93,6 +93,14 @@ class EnrolmentInvalid(ServerRefused):
     pass
 
 
+class TooLarge(ServerRefused):
+    pass
+
+
+class QuotaExceeded(ServerRefused):
+    pass
+
+
 class BadResponse(SyncError):
     pass
 
@@ -174,6 +182,14 @@ def _messages() -> dict[str, tuple[type[ServerRefused], str]]:
         "passphrase_proof_invalid": (Forbidden, tr("De server kon je vorige wachtwoordzin niet bevestigen; misschien "
                                                    "werd ze intussen op een andere laptop gewijzigd. Vraag je "
                                                    "coördinator om hulp.")),
+        # Attachments (protocol_blobs): the attachment stays on this laptop, with its state "local".
+        "attachment_too_large": (TooLarge, tr("De server neemt deze bijlage niet aan: ze is groter dan 25 MB. "
+                                              "Ze blijft op deze laptop; verdeel de scan over kleinere "
+                                              "bestanden.")),
+        "quota_exceeded": (QuotaExceeded, tr("De server heeft geen plaats meer voor de bijlagen van je team. De "
+                                             "bijlage blijft op deze laptop en wordt verstuurd zodra er plaats is; "
+                                             "vraag je coördinator om oude bijlagen te laten wissen of meer "
+                                             "plaats te vragen aan de beheerder.")),
         "enrolment_invalid": (EnrolmentInvalid, tr("Gebruikersnaam, aanmeldcode of wachtwoordzin klopt niet "
                                                    "(of de code is al gebruikt of verlopen).")),
     }
@@ -268,15 +284,28 @@ class Transport:
     def delete(self, path: str) -> None:
         self._send("DELETE", path, None, None)
 
-    def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None) -> httpx.Response:
+    def put_bytes(self, path: str, data: bytes, headers: dict[str, str] | None = None) -> None:
+        """Raw bytes (attachments' sealed chunks), not JSON: no base64, no parse (protocol_blobs)."""
+        self._send("PUT", path, None, None, raw=data, extra=headers)
+
+    def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        """A raw answer (its bytes read, its headers there), e.g. attachments' sealed chunks."""
+        return self._send("GET", path, None, params, accept="application/octet-stream")
+
+    def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, Any] | None, *,
+              raw: bytes | None = None, accept: str = "application/json",
+              extra: dict[str, str] | None = None) -> httpx.Response:
         # For the beheerder's `admin list-devices` (docs/threat-model.md §8): which app version this
         # laptop runs, and how many of its changes were still unsent at its last contact.
-        headers = {"Accept": "application/json", CLIENT_VERSION_HEADER: __version__}
+        headers = {"Accept": accept, CLIENT_VERSION_HEADER: __version__}
         if self.unsent is not None:
             headers[CLIENT_UNSENT_HEADER] = str(self.unsent)
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        content = None
+        content = raw
+        if raw is not None:
+            headers["Content-Type"] = "application/octet-stream"
+            headers.update(extra or {})
         if body is not None:
             content = body.model_dump_json().encode("utf-8")
             headers["Content-Type"] = "application/json"
@@ -290,6 +319,10 @@ class Transport:
                 response.read()
             finally:
                 response.close()
+            # httpx binds the response and its stream to each other: a cycle, freed only by the garbage
+            # collector, that keeps the request's and the answer's bytes meanwhile. Broken here, so an
+            # attachment's chunks are freed as soon as they are sent or stored (sync/blobs.py).
+            response.stream = httpx.ByteStream(b"")
         except httpx.ConnectError as exc:
             if _is_certificate_error(exc):
                 raise CertificateProblem(tr(

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 from leerrecht_server.api.routes import (
     access_log,
     auth,
+    blobs,
     cases,
     directory,
     erasure,
@@ -19,7 +20,8 @@ from leerrecht_server.api.routes import (
     transfer,
 )
 
-TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, erasure, retention, access_log)
+TOPICS = (status, auth, directory, cases, members, revisions, transfer, held_apart, erasure, retention, access_log,
+          blobs)
 api_router = APIRouter()
 for topic in TOPICS:
     # Each topic's router carries the /v1 prefix itself, not include_router: then every route's own

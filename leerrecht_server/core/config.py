@@ -36,6 +36,10 @@ LOG_LEVEL_ENV = ENV_PREFIX + "LOG_LEVEL"
 LOG_FORMAT_ENV = ENV_PREFIX + "LOG_FORMAT"
 STATUS_TOKEN_ENV = ENV_PREFIX + "STATUS_TOKEN"
 CONSOLE_IDLE_ENV = ENV_PREFIX + "CONSOLE_IDLE_MINUTES"
+# Attachments (docs/attachments.md): where the sealed chunks go, and each team's share of the space.
+BLOB_STORE_ENV = ENV_PREFIX + "BLOB_STORE"
+BLOB_DIR_ENV = ENV_PREFIX + "BLOB_DIR"
+TEAM_QUOTA_ENV = ENV_PREFIX + "TEAM_QUOTA_MB"
 # Test-only: a process started with this variable pauses every push that took sequence numbers,
 # after taking them and before committing, until the named file is deleted (tests/server show
 # that another process's push then waits, and that no pull skips a number).
@@ -49,6 +53,10 @@ DEFAULT_PORT = 8443
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
+BLOB_STORES = ("database", "directory")
+# 10 GiB per team: 400 of the largest scans, some thousands of phone photos; an operator sets more.
+DEFAULT_TEAM_QUOTA_MB = 10 * 1024
+MAX_TEAM_QUOTA_MB = 1024 * 1024 * 1024
 MAX_WORKERS = 64
 # A status token is compared as a bearer secret: short ones are guessable over the network.
 MIN_STATUS_TOKEN = 24
@@ -95,14 +103,19 @@ def parse_port(name: str, raw: str) -> int:
     return port
 
 
-def parse_workers(name: str, raw: str) -> int:
+def parse_count(name: str, raw: str, high: int, what: str) -> int:
+    """A whole number 1..high, or the one line saying what it should be ("a number of {what} (1-high)")."""
     try:
         n = int(raw.strip())
     except ValueError:
-        raise ConfigError(f"{name}: {raw!r} is not a number of processes (1-{MAX_WORKERS})") from None
-    if not 1 <= n <= MAX_WORKERS:
-        raise ConfigError(f"{name}: {n} is not a number of processes (1-{MAX_WORKERS})")
+        raise ConfigError(f"{name}: {raw!r} is not a number of {what} (1-{high})") from None
+    if not 1 <= n <= high:
+        raise ConfigError(f"{name}: {n} is not a number of {what} (1-{high})")
     return n
+
+
+def parse_workers(name: str, raw: str) -> int:
+    return parse_count(name, raw, MAX_WORKERS, "processes")
 
 
 def parse_trusted_proxies(name: str, raw: str) -> str:
@@ -128,13 +141,11 @@ def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
 
 
 def parse_idle_minutes(name: str, raw: str) -> int:
-    try:
-        n = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}: {raw!r} is not a number of minutes (1-{MAX_CONSOLE_IDLE_MINUTES})") from None
-    if not 1 <= n <= MAX_CONSOLE_IDLE_MINUTES:
-        raise ConfigError(f"{name}: {n} is not a number of minutes (1-{MAX_CONSOLE_IDLE_MINUTES})")
-    return n
+    return parse_count(name, raw, MAX_CONSOLE_IDLE_MINUTES, "minutes")
+
+
+def parse_quota_mb(name: str, raw: str) -> int:
+    return parse_count(name, raw, MAX_TEAM_QUOTA_MB, "megabytes")
 
 
 def parse_status_token(name: str, raw: str) -> str | None:
@@ -155,6 +166,7 @@ ENV_VARS: dict[str, str] = {
     "behind_proxy": BEHIND_PROXY_ENV, "trusted_proxies": TRUSTED_PROXIES_ENV, "workers": WORKERS_ENV,
     "log_level": LOG_LEVEL_ENV, "log_format": LOG_FORMAT_ENV, "status_token": STATUS_TOKEN_ENV,
     "pause_file": PAUSE_FILE_ENV, "console_idle_minutes": CONSOLE_IDLE_ENV,
+    "blob_store": BLOB_STORE_ENV, "blob_dir": BLOB_DIR_ENV, "team_quota_mb": TEAM_QUOTA_ENV,
 }
 # What resolve_serve reads; os.environ when unset (the worker processes, tests' Settings()).
 _environ: ContextVar[Mapping[str, str] | None] = ContextVar("leerrecht_server_environ", default=None)
@@ -209,6 +221,11 @@ class Settings(BaseSettings):
     pause_file: str | None = None
     # The admin console (/admin): its session ends after this many minutes without a request.
     console_idle_minutes: int = DEFAULT_CONSOLE_IDLE_MINUTES
+    # Attachments' sealed chunks: in the database (default) or as files under blob_dir; and the space
+    # each team's attachments may take on the server, in MiB of sealed bytes.
+    blob_store: str = "database"
+    blob_dir: Path | None = None
+    team_quota_mb: int = DEFAULT_TEAM_QUOTA_MB
 
     # Tuning, not read from the environment.
     login_limit_per_user: int = 5
@@ -288,6 +305,21 @@ class Settings(BaseSettings):
     def _console_idle(cls, v: object) -> int:
         return parse_idle_minutes(CONSOLE_IDLE_ENV, str(v))
 
+    @field_validator("blob_store", mode="before")
+    @classmethod
+    def _blob_store(cls, v: object) -> str:
+        return parse_choice(BLOB_STORE_ENV, str(v), BLOB_STORES)
+
+    @field_validator("blob_dir", mode="before")
+    @classmethod
+    def _blob_dir(cls, v: object) -> object:
+        return Path(v.strip()).expanduser() if isinstance(v, str) else v
+
+    @field_validator("team_quota_mb", mode="before")
+    @classmethod
+    def _team_quota(cls, v: object) -> int:
+        return parse_quota_mb(TEAM_QUOTA_ENV, str(v))
+
     @field_validator("status_token", mode="before")
     @classmethod
     def _status_token(cls, v: object) -> str | None:
@@ -304,7 +336,15 @@ class Settings(BaseSettings):
         for f in (self.cert, self.key):
             if f is not None and not f.is_file():
                 raise ConfigError(f"no such file: {f}")
+        if self.blob_store == "directory" and self.blob_dir is None:
+            raise ConfigError(f"{BLOB_STORE_ENV}=directory needs {BLOB_DIR_ENV}, the folder for the attachments")
+        if self.blob_dir is not None and not self.blob_dir.parent.is_dir():
+            raise ConfigError(f"{BLOB_DIR_ENV}: no such folder: {self.blob_dir.parent}")
         return self
+
+    @property
+    def team_quota_bytes(self) -> int:
+        return self.team_quota_mb * 1024 * 1024
 
     def worker_env(self) -> dict[str, str]:
         """Every serve value, for the processes of `--workers N`: uvicorn starts them as fresh

@@ -1,5 +1,5 @@
-"""Erasing a case on the server: every sealed revision, head, key grant, membership, hold and held-apart
-item of it goes, in the caller's transaction, and one `case_erasures` row stays (the fact, for the
+"""Erasing a case on the server: every sealed revision, head, key grant, membership, hold, held-apart
+item and attachment of it goes, in the caller's transaction, and one `case_erasures` row stays (the fact, for the
 laptops that still hold it). Crypto-shredding: with every grant gone, a stray copy of a revision (a
 backup, a laptop not yet told) can only be opened with a key that a member's laptop erases too."""
 
@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from leerrecht_core import protocol_lifecycle as pl
 from leerrecht_server.crud.access_log import erase_case_entries
+from leerrecht_server.crud.blobs import erase_case_attachments
 from leerrecht_server.crud.devices import Caller
 from leerrecht_server.db import SeqAllocator, now_iso
 from leerrecht_server.tables import (
@@ -40,6 +41,7 @@ def erase_case(conn: Connection, case_id: str, *, cause: pl.Cause, erased_by: st
     for table in (revisions, record_heads, key_grants, memberships, held_apart, retention_holds):
         conn.execute(table.delete().where(table.c.case_id == case_id))
     erase_case_entries(conn, case_id)  # the laptops' access entries of it (crud/access_log.py)
+    erase_case_attachments(conn, case_id)  # its attachments and their chunks (crud/blobs.py)
     conn.execute(cases.delete().where(cases.c.case_id == case_id))
     conn.execute(case_erasures.insert().values(
         case_id=case_id, team_id=case.team_id, seq=seq, erased_at=now_iso(), cause=cause, erased_by=erased_by,

@@ -6,6 +6,7 @@ PostgreSQL: LEERRECHT_TEST_PG_URL, default postgresql+psycopg://leerrecht:leerre
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -42,11 +43,9 @@ def _pg_admin_url() -> sa.URL:
     return make_url(PG_URL)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'server.sqlite3'}"
-        return
+def pg_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose connections (also a server subprocess's) work in a schema of their own,
+    dropped afterwards; skips the test when PostgreSQL is not reachable. A generator for a fixture."""
     url = _pg_admin_url()
     try:
         engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
@@ -58,11 +57,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    # Every connection of this test (also a server subprocess's) works in its own schema.
     yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        return
+    yield from pg_schema()
 
 
 @pytest.fixture
@@ -179,6 +185,34 @@ class World:
             case.keys[version] = key
         return r
 
+    def attachment(self, author: Actor, case: Case, data: bytes, *, complete: bool = True) -> str:
+        """Seal `data` as an attachment of `case` by `author` and upload it (its manifest too, unless not
+        `complete`); returns its id."""
+        import io
+
+        from leerrecht_core.crypto.attachments import AttachmentHeader, AttachmentMeta, SealedChunk, seal_attachment
+
+        header = AttachmentHeader(str(uuid.uuid4()), case.case_id, case.key_version, author.user_id)
+        chunks: list[SealedChunk] = []
+        sealed = seal_attachment(header, AttachmentMeta("scan.png", "Fictief", "image/png", "2025-02-03T10:00:00"),
+                                 io.BytesIO(data), len(data), case.keys[case.key_version], author.secrets.signing,
+                                 chunks.append)
+        begin = {"attachment_id": header.attachment_id, "case_id": case.case_id, "key_version": case.key_version,
+                 "author_id": author.user_id, "chunk_count": len(chunks),
+                 "sealed_size": sum(len(c.nonce) + len(c.ciphertext) for c in chunks)}
+        r = self.http.post("/v1/attachments", json=begin, headers=author.headers)
+        assert r.status_code == 200, r.text
+        for chunk in chunks:
+            r = self.http.put(f"/v1/attachments/{header.attachment_id}/chunks/{chunk.index}",
+                              content=chunk.nonce + chunk.ciphertext, headers=author.headers)
+            assert r.status_code == 204, r.text
+        if complete:
+            body = {"nonce": _b64(sealed.nonce), "sealed_manifest": _b64(sealed.ciphertext),
+                    "signature": _b64(sealed.signature)}
+            r = self.http.post(f"/v1/attachments/{header.attachment_id}/manifest", json=body, headers=author.headers)
+            assert r.status_code == 200 and r.json()["complete"], r.text
+        return header.attachment_id
+
     def sealed(self, author: Actor, case: Case, payload: dict[str, Any], *, record_id: str | None = None,
                revision: int = 1, base: int | None = None, key_version: int | None = None,
                kind: p.Kind = "note") -> dict[str, Any]:
@@ -212,6 +246,10 @@ class World:
             after = page["next_cursor"]
             if not page["more"]:
                 return revs, after
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _x_pub(key: X25519PrivateKey) -> bytes:

@@ -51,6 +51,7 @@ class Ctx:
     held_item: int  # a held-apart item of the case (rita's note, handed in after her removal)
     held_revision: str
     coordinator: Actor  # carla, who may review the queue
+    attachment_id: str  # anna's complete attachment of the case
 
 
 # -- the calls -------------------------------------------------------------------------------------
@@ -141,6 +142,18 @@ CALLS: dict[tuple[str, str], Callable[[Ctx, Actor], Call]] = {
     ("POST", "/v1/closings"): lambda ctx, a: (
         "POST", "/v1/closings", {"cases": [{"case_id": ctx.case.case_id, "closed_on": "2015-01-05"}]}, None),
     ("GET", "/v1/retention"): lambda ctx, a: ("GET", "/v1/retention", None, None),
+    ("POST", "/v1/attachments"): lambda ctx, a: (
+        "POST", "/v1/attachments", {"attachment_id": str(uuid.uuid4()), "case_id": ctx.case.case_id,
+                                    "key_version": 1, "author_id": a.user_id, "chunk_count": 1,
+                                    "sealed_size": 100}, None),
+    ("PUT", "/v1/attachments/{attachment_id}/chunks/{index}"): lambda ctx, a: (
+        "PUT", f"/v1/attachments/{ctx.attachment_id}/chunks/0", None, None),
+    ("POST", "/v1/attachments/{attachment_id}/manifest"): lambda ctx, a: (
+        "POST", f"/v1/attachments/{ctx.attachment_id}/manifest",
+        {"nonce": _b64(12), "sealed_manifest": _b64(64), "signature": _b64(64)}, None),
+    ("GET", "/v1/attachments/feed"): lambda ctx, a: ("GET", "/v1/attachments/feed", None, None),
+    ("GET", "/v1/attachments/{attachment_id}/chunks/{index}"): lambda ctx, a: (
+        "GET", f"/v1/attachments/{ctx.attachment_id}/chunks/0", None, None),
     ("POST", "/v1/cases/{case_id}/retention-hold"): lambda ctx, a: (
         "POST", f"/v1/cases/{ctx.case.case_id}/retention-hold", {"until": _in_days(30), "reason": "fictief"}, None),
     ("DELETE", "/v1/cases/{case_id}/retention-hold"): lambda ctx, a: (
@@ -209,6 +222,10 @@ def _not_recorded(ctx: Ctx, r: httpx.Response) -> bool:
     return r.status_code == 200 and r.json()["recorded"] == []
 
 
+def _no_attachment_listed(ctx: Ctx, r: httpx.Response) -> bool:
+    return r.status_code == 200 and not any(m["case_id"] == ctx.case.case_id for m in r.json()["manifests"])
+
+
 def row(*, no_token: Expect = UNAUTHORIZED, non_member: Expect = NotFound(), other_team: Expect = NotFound(),
         revoked_device: Expect = REVOKED, removed_member: Expect = NotFound(),
         plain_worker: Expect = ALLOWED) -> dict[str, Expect]:
@@ -270,6 +287,15 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("GET", "/v1/retention"): COORDINATORS,
     ("POST", "/v1/cases/{case_id}/retention-hold"): row(plain_worker=FORBIDDEN),
     ("DELETE", "/v1/cases/{case_id}/retention-hold"): row(plain_worker=FORBIDDEN),
+    # Attachments: the case's members, as for its revisions; the chunks of a colleague's upload are
+    # theirs to send (a plain worker on the case gets the unknown-id answer for anna's).
+    ("POST", "/v1/attachments"): row(),
+    ("PUT", "/v1/attachments/{attachment_id}/chunks/{index}"): row(plain_worker=NotFound()),
+    ("POST", "/v1/attachments/{attachment_id}/manifest"): row(plain_worker=NotFound()),
+    ("GET", "/v1/attachments/feed"): row(non_member=Hidden(_no_attachment_listed, "no attachment of the case"),
+                                         other_team=Hidden(_no_attachment_listed, "no attachment of the case"),
+                                         removed_member=Hidden(_no_attachment_listed, "no attachment of the case")),
+    ("GET", "/v1/attachments/{attachment_id}/chunks/{index}"): row(),
 }
 
 
@@ -334,8 +360,9 @@ def _setup(world: World, client: TestClient) -> Ctx:
     item = client.get("/v1/held-apart", headers=carla.headers).json()["items"][0]
     actors = {"no_token": anna, "non_member": nina, "other_team": zoe, "revoked_device": vera,
               "removed_member": rita, "plain_worker": bert}
+    attachment_id = world.attachment(anna, case, b"\x89PNG\r\n\x1a\n" + b"fictief" * 100)
     return Ctx(world, client, case, anna, actors, nina, other_team_id, high, unknown.json(), item["item_id"],
-               item["revision_id"], carla)
+               item["revision_id"], carla, attachment_id)
 
 
 def _members(ctx: Ctx) -> tuple[list[str], int]:

@@ -31,6 +31,7 @@ from schemathesis.generation.modes import GenerationMode
 from leerrecht_core import (
     protocol,
     protocol_access,
+    protocol_blobs,
     protocol_held_apart,
     protocol_lifecycle,
     protocol_retention,
@@ -165,7 +166,7 @@ def test_a_control_character_in_any_string_gets_no_server_error(case: Any, targe
 
 # Every module that holds request models the routes take.
 WIRE_MODULES = (protocol, protocol_transfer, protocol_held_apart, protocol_lifecycle, protocol_retention,
-                protocol_access)
+                protocol_access, protocol_blobs)
 
 
 def _bodies() -> list[tuple[str, str, type[protocol.Model]]]:

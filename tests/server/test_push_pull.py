@@ -40,7 +40,7 @@ def test_push_accepts_and_pull_returns_in_seq_order(world: World) -> None:
     assert page["revisions"][0]["ciphertext"] == revs[0]["ciphertext"]
     empty = world.pull(anna, after=4)
     assert empty == {"revisions": [], "memberships": [], "next_cursor": 4, "more": False, "high_water": 4,
-                     "erasure_mark": 0}
+                     "erasure_mark": 0, "attachment_mark": 0}
 
 
 def test_a_retried_push_is_a_duplicate_never_stored_twice(world: World) -> None:

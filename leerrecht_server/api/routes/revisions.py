@@ -22,6 +22,7 @@ from leerrecht_server.api.deps import (
 )
 from leerrecht_server.crud import revisions as crud
 from leerrecht_server.crud.audit import audit_caller
+from leerrecht_server.crud.blobs import feed_high
 from leerrecht_server.crud.erasure import erasure_mark
 from leerrecht_server.crud.user_keys import former_signing_keys
 from leerrecht_server.db import SeqAllocator, committed_high_water, read_transaction, write_transaction
@@ -78,9 +79,10 @@ def pull(c: CurrentDevice, engine: EngineDep, after: Cursor = 0, limit: PageLimi
             # Nothing new (the common case: a laptop's background sync). Answered before the
             # per-case query, whose cost grows with the caller's cases.
             return p.PullPage(revisions=[], memberships=[], next_cursor=after, more=False, high_water=high,
-                              erasure_mark=erasure_mark(conn, high))
+                              erasure_mark=erasure_mark(conn, high), attachment_mark=feed_high(conn))
         items = crud.pull_items(conn, c.user_id, after, high, limit)
         mark = erasure_mark(conn, high)
+        attachments = feed_high(conn)
     page, more = items[:limit], len(items) > limit
     page_revs = [crud.to_wire(r) for _, r in page if not isinstance(r, p.MembershipEvent)]
     page_events = [r for _, r in page if isinstance(r, p.MembershipEvent)]
@@ -89,7 +91,8 @@ def pull(c: CurrentDevice, engine: EngineDep, after: Cursor = 0, limit: PageLimi
             audit_caller(conn, c, "pull", [r.case_id for r in page_revs] + [e.case_id for e in page_events],
                          detail=f"after={after} revisions={len(page_revs)} events={len(page_events)}")
     return p.PullPage(revisions=page_revs, memberships=page_events,
-                      next_cursor=page[-1][0] if page else after, more=more, high_water=high, erasure_mark=mark)
+                      next_cursor=page[-1][0] if page else after, more=more, high_water=high, erasure_mark=mark,
+                      attachment_mark=attachments)
 
 
 @router.get("/cases/{case_id}/history")
