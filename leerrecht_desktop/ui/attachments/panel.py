@@ -1,8 +1,8 @@
 """The "Bijlagen" section of a case's page: the case's attachments (name, type, size, added on and by,
 state), and adding (button, files dropped on the case, an image pasted with Ctrl+V), looking
 (the preview), Opslaan als… and Verwijderen…. An attachment whose bytes are not on this laptop yet
-(state "remote") has "Nu ophalen" instead: the panel asks for it with `fetch_requested`, the sync
-fetches it.
+(state "remote") has "Nu ophalen" instead: `fetch_requested` starts fetching it now (fetching.py, with
+its progress under the list), and opening one starts the same and shows it once it is here.
 
 After a change the panel emits `changed(case_id)`; the main window turns that into store_changed."""
 
@@ -31,6 +31,7 @@ from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.ui.attachments import asking
 from leerrecht_desktop.ui.attachments.adding import Adder, dropped_files, image_png
 from leerrecht_desktop.ui.attachments.consent import linked_attachment
+from leerrecht_desktop.ui.attachments.fetching import Fetcher, progress_text
 from leerrecht_desktop.ui.attachments.labels import is_remote, row_texts
 from leerrecht_desktop.ui.attachments.preview import PreviewDialog
 from leerrecht_desktop.ui.attachments.saving import save_copy
@@ -59,6 +60,12 @@ class AttachmentsPanel(QWidget):
         self.adder.added.connect(self._added)
         self.adder.refused.connect(self.show_message)
         self.adder.busy_changed.connect(self._busy_changed)
+        self.fetcher = Fetcher(self, runner)
+        self.fetcher.progressed.connect(self._fetch_progressed)
+        self.fetcher.fetched.connect(self._fetched)
+        self.fetcher.refused.connect(self._fetch_refused)
+        self.fetch_requested.connect(self._fetch)
+        self._open_when_fetched: str | None = None  # opened while remote: the preview follows the fetch
 
         self.add_button = QPushButton(tr("Bijlage toevoegen…"))
         self.add_button.setToolTip(tr("Een foto of scan (JPEG, PNG, HEIC of PDF, hoogstens 25 MB) aan dit dossier "
@@ -72,6 +79,8 @@ class AttachmentsPanel(QWidget):
         hint.setWordWrap(True)
         self.busy_label = QLabel(tr("Bijlage wordt versleuteld en bewaard…"))
         self.busy_label.setVisible(False)
+        self.fetch_label = QLabel()
+        self.fetch_label.setVisible(False)
         self.message = error_label()
         self.message.setObjectName("banner")
 
@@ -110,6 +119,7 @@ class AttachmentsPanel(QWidget):
         top.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.busy_label)
+        buttons.addWidget(self.fetch_label)
         buttons.addStretch(1)
         for button in (self.preview_button, self.fetch_button, self.save_button, self.delete_button):
             buttons.addWidget(button)
@@ -279,6 +289,7 @@ class AttachmentsPanel(QWidget):
         if info is None or info.refused:
             return
         if is_remote(info):
+            self._open_when_fetched = info.attachment_id
             self.fetch_requested.emit(info.attachment_id)
             return
         self.open_preview(info.attachment_id)
@@ -289,6 +300,7 @@ class AttachmentsPanel(QWidget):
             self.show_message(tr("Deze bijlage bestaat niet (meer) op deze laptop."))
             return None
         if is_remote(info):
+            self._open_when_fetched = attachment_id
             self.fetch_requested.emit(attachment_id)
             return None
         if self.preview is not None:
@@ -313,6 +325,33 @@ class AttachmentsPanel(QWidget):
         info = self.selected()
         if info is not None:
             self.fetch_requested.emit(info.attachment_id)
+
+    # -- fetching one that is not here yet ------------------------------------------------------------
+
+    def _fetch(self, attachment_id: str) -> None:
+        if self.case_files is None:
+            return
+        if self.fetcher.fetch(self.case_files, attachment_id):
+            self.fetch_label.setText(progress_text(0, 1))
+            self.fetch_label.setVisible(True)
+
+    def _fetch_progressed(self, _attachment_id: str, done: int, total: int) -> None:
+        self.fetch_label.setText(progress_text(done, total))
+
+    def _fetched(self, info: AttachmentInfo) -> None:
+        self.fetch_label.setVisible(bool(self.fetcher.running))
+        if info.case_id != self.case_id:
+            return
+        self.reload()
+        if self._open_when_fetched == info.attachment_id:
+            self._open_when_fetched = None
+            self.infos = [info if i.attachment_id == info.attachment_id else i for i in self.infos]
+            self.open_preview(info.attachment_id)
+
+    def _fetch_refused(self, sentence: str) -> None:
+        self.fetch_label.setVisible(bool(self.fetcher.running))
+        self._open_when_fetched = None
+        self.show_message(sentence)
 
     def delete_selected(self) -> None:
         info, case_files = self.selected(), self.case_files
