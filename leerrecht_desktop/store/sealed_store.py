@@ -190,7 +190,8 @@ class SealedStore:
             key = self.secrets.local_key
             if self._unread is None:
                 with self.engine.connect() as conn:
-                    self._unread = list(conn.execute(select(t.case_index.c.case_id, t.case_index.c.blob)).all())
+                    rows: list[Row[Any]] = list(conn.execute(select(t.case_index)).all())
+                    self._unread = rows
                 self._unread.reverse()  # popped from the end: the table's order
                 self._opened = {}
             unread, opened = self._unread, self._opened

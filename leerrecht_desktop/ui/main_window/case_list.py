@@ -193,7 +193,8 @@ class CaseListMixin(WindowBase):
         if self.is_locked:
             return
         shown = self.case_model.rowCount()
-        if shown > len(summaries) or any(a is not b for a, b in zip(self.case_model.summaries(), summaries)):
+        held = self.case_model.summaries()
+        if shown > len(summaries) or any(a is not b for a, b in zip(held, summaries[:shown], strict=True)):
             self.case_model.set_summaries(summaries)  # not the list this model holds the start of
         else:
             self.case_model.add_summaries(summaries[shown:])
