@@ -46,6 +46,7 @@ from leerrecht_desktop.store.data_folder import DataFolder
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
 from leerrecht_desktop.store.former_keys import open_signed, signature_refusals, signers
+from leerrecht_desktop.store.locked_outbox import sealed_from_row
 from leerrecht_desktop.store.user_profile import UserProfile
 
 if TYPE_CHECKING:
@@ -388,7 +389,7 @@ class SealedStore:
         ready: list[tuple[int, SealedRecord, bytes, list[Ed25519PublicKey]]] = []
         for row in rows:
             try:
-                sealed = _sealed(row)
+                sealed = sealed_from_row(row)
                 _, case_key = self._case_key(conn, row.case_id, row.key_version)
                 ready.append((len(out), sealed, case_key, self._signer(conn, row.author_id)))
                 out.append(None)
@@ -421,19 +422,9 @@ class SealedStore:
 
     def _open_payload(self, conn: Connection, row: Row[Any]) -> dict[str, Any]:
         """A stored revision's payload, signature and tag checked (a tombstone's too: its save time)."""
-        sealed = _sealed(row)
+        sealed = sealed_from_row(row)
         _, case_key = self._case_key(conn, row.case_id, row.key_version)
         return open_signed(sealed, case_key, self._signer(conn, row.author_id))
-
-
-def _sealed(row: Row[Any]) -> SealedRecord:
-    """A stored revision as the crypto layer opens it."""
-    header = RecordHeader(
-        record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
-        revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
-        key_version=row.key_version, deleted=bool(row.deleted),
-    )
-    return SealedRecord(header, row.nonce, row.ciphertext, row.signature)
 
 
 def _apply(summary: CaseSummary, record_id: str, kind: Kind, payload: dict[str, Any] | None) -> None:
