@@ -11,7 +11,7 @@ its stored revisions (store/profile_history.py), so the overview counts it as it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,16 +50,29 @@ class ReadableCases:
     refused_records: int = 0  # failed their signature or tag inside a case that opened: not counted
 
 
-def load_readable_cases(source: CaseSource, *, unreadable: tuple[type[Exception], ...]) -> ReadableCases:
+class Cancelled(Exception):
+    """The gathering was stopped on the caller's word (its `progress` callback answered False)."""
+
+
+# (cases done, cases in all) -> whether to go on; called after every case, on the gathering's thread.
+Progress = Callable[[int, int], bool]
+
+
+def load_readable_cases(source: CaseSource, *, unreadable: tuple[type[Exception], ...],
+                        progress: Progress | None = None) -> ReadableCases:
     """Every case `source` can open, as `compute_overview` takes them. A case whose loading raises one
-    of `unreadable` is skipped and counted, never aborting the rest."""
+    of `unreadable` is skipped and counted, never aborting the rest. `progress` hears of every case
+    done and stops the gathering (raises Cancelled) by answering False."""
     result = ReadableCases()
-    for summary in source.summaries():
+    summaries = list(source.summaries())
+    for done, summary in enumerate(summaries, 1):
         try:
             case_file = source.load_case(summary.case_id)
         except unreadable:
             result.skipped_cases += 1
-            continue
-        result.refused_records += len(case_file.refused)
-        result.cases.append((case_file.content, case_file.entries))
+        else:
+            result.refused_records += len(case_file.refused)
+            result.cases.append((case_file.content, case_file.entries))
+        if progress is not None and not progress(done, len(summaries)):
+            raise Cancelled
     return result

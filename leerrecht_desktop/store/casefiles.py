@@ -86,11 +86,9 @@ class CaseFiles(SyncHooks, ProfileHistory):
             # One sentence for whatever was wrong with the heads: a single change outside the app (a
             # head moved to another record id) leaves both a forged head and a record without one.
             refused: list[str] = [str(head_refused())] if heads_refused else []
-            for row in rows:
-                try:
-                    record = self._open_row(conn, row)
-                except (CryptoError, CaseNotFound) as exc:
-                    refused.append(str(exc))
+            for row, record in zip(rows, self._open_rows(conn, rows), strict=True):
+                if isinstance(record, CryptoError | CaseNotFound):
+                    refused.append(str(record))
                     continue
                 if record is None:  # a verified tombstone
                     tombstones.append(row)
@@ -191,6 +189,7 @@ class CaseFiles(SyncHooks, ProfileHistory):
     def erase_case(self, case_id: str) -> None:
         """Remove a case, its history, keys, drafts and queued changes from this laptop for good."""
         with self._lock:
+            self.summaries()  # a case list still coming in (read_summaries) must not bring it back
             with self._tx() as conn:
                 # The sync tables (migration 0002) hold per-case rows too: conflicts, queued sharing.
                 for table in (t.outbox, t.records, t.case_keys, t.case_index, t.drafts,

@@ -23,7 +23,7 @@ from leerrecht_core.crypto.keys import (
     unwrap_case_key,
 )
 from leerrecht_core.crypto.local import open_local, seal_local
-from leerrecht_core.crypto.records import RecordHeader, SealedRecord, seal
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.case import CaseProfile, WorkerRef
 from leerrecht_desktop.models.codec import from_dict, to_dict
@@ -45,7 +45,8 @@ from leerrecht_desktop.store.bookkeeping import Bookkeeping, head_refused
 from leerrecht_desktop.store.data_folder import DataFolder
 from leerrecht_desktop.store.database import write_transaction
 from leerrecht_desktop.store.errors import CaseNotFound, Locked
-from leerrecht_desktop.store.former_keys import open_signed, signers
+from leerrecht_desktop.store.former_keys import open_signed, signature_refusals, signers
+from leerrecht_desktop.store.locked_outbox import sealed_from_row
 from leerrecht_desktop.store.user_profile import UserProfile
 
 if TYPE_CHECKING:
@@ -87,6 +88,11 @@ class SealedStore:
         # of few cases, and an unwrap is an X25519 exchange plus HKDF.
         self._version_keys: dict[str, dict[int, bytes]] = {}
         self._summaries: dict[str, CaseSummary] | None = None
+        # While the case list comes in parts after unlock (read_summaries): the sealed rows still to
+        # open, read in one snapshot, and the summaries opened so far. `summaries()` (every write
+        # calls it first) opens the rest at once, so nothing is ever written on a partial cache.
+        self._unread: list[Row[Any]] | None = None
+        self._opened: dict[str, CaseSummary] = {}
         self._signers: dict[str, list[Ed25519PublicKey]] = {}
         self._lock = threading.RLock()
         self._batch_conn: Connection | None = None
@@ -106,6 +112,8 @@ class SealedStore:
             self._case_keys.clear()
             self._version_keys.clear()
             self._summaries = None
+            self._unread = None
+            self._opened = {}
             self._signers.clear()
 
     @property
@@ -159,23 +167,50 @@ class SealedStore:
     # -- reading -------------------------------------------------------------------------------
 
     def summaries(self) -> list[CaseSummary]:
+        """Every case's summary (the case list), opened once per session and kept current by writes."""
         with self._lock:
             if self._summaries is None:
-                key = self.secrets.local_key
-                with self.engine.connect() as conn:
-                    rows = conn.execute(select(t.case_index.c.case_id, t.case_index.c.blob)).all()
-                summaries: dict[str, CaseSummary] = {}
-                for row in rows:
-                    try:
-                        data = open_local(key, "case-index", row.case_id, row.blob)
-                        summaries[row.case_id] = from_dict(CaseSummary, data)
-                    except CryptoError:
-                        # Derived data: one damaged row is rebuilt from the case's records, not fatal.
-                        rebuilt = self._rebuild_summary(row.case_id)
-                        if rebuilt is not None:
-                            summaries[row.case_id] = rebuilt
-                self._summaries = summaries
+                self.read_summaries(None)
+            assert self._summaries is not None
             return list(self._summaries.values())
+
+    @property
+    def summaries_complete(self) -> bool:
+        """Whether every summary is open (else the case list is still coming in: read_summaries)."""
+        return self._summaries is not None
+
+    def read_summaries(self, more: int | None) -> tuple[list[CaseSummary], bool]:
+        """Open up to `more` further summaries (None: all the rest), for a case list that shows its first
+        screen before the rest is in (docs/performance.md, "Unlock"). Returns every summary opened so
+        far, always in the same order (a later call's list starts with an earlier one's), and whether
+        that is all of them. The rows are read in one snapshot at the first call, under the lock;
+        any write completes the list first (`summaries()`), so a partial list is never written on."""
+        with self._lock:
+            if self._summaries is not None:
+                return list(self._summaries.values()), True
+            key = self.secrets.local_key
+            if self._unread is None:
+                with self.engine.connect() as conn:
+                    rows: list[Row[Any]] = list(conn.execute(select(t.case_index)).all())
+                    self._unread = rows
+                self._unread.reverse()  # popped from the end: the table's order
+                self._opened = {}
+            unread, opened = self._unread, self._opened
+            count = len(unread) if more is None else min(more, len(unread))
+            for _ in range(count):
+                row = unread.pop()
+                try:
+                    data = open_local(key, "case-index", row.case_id, row.blob)
+                    opened[row.case_id] = from_dict(CaseSummary, data)
+                except CryptoError:
+                    # Derived data: one damaged row is rebuilt from the case's records, not fatal.
+                    rebuilt = self._rebuild_summary(row.case_id)
+                    if rebuilt is not None:
+                        opened[row.case_id] = rebuilt
+            if unread:
+                return list(opened.values()), False
+            self._summaries, self._unread, self._opened = opened, None, {}
+            return list(opened.values()), True
 
     def _rebuild_summary(self, case_id: str) -> CaseSummary | None:
         summary = CaseSummary(case_id=case_id)
@@ -344,7 +379,34 @@ class SealedStore:
 
     def _open_row(self, conn: Connection, row: Row[Any]) -> Record | None:
         """Verify and decrypt one stored revision; None for a (verified) tombstone."""
-        payload = self._open_payload(conn, row)
+        return self._record_of(row, self._open_payload(conn, row))
+
+    def _open_rows(self, conn: Connection, rows: list[Row[Any]]) -> list[Record | CryptoError | CaseNotFound | None]:
+        """`_open_row` of every row, in order, with what it raised in its place: the same checks, the
+        signatures verified in parallel (former_keys.signature_refusals; a case of 30 entries spends
+        most of its opening time in Ed25519, which releases the GIL)."""
+        out: list[Record | CryptoError | CaseNotFound | None] = []
+        ready: list[tuple[int, SealedRecord, bytes, list[Ed25519PublicKey]]] = []
+        for row in rows:
+            try:
+                sealed = sealed_from_row(row)
+                _, case_key = self._case_key(conn, row.case_id, row.key_version)
+                ready.append((len(out), sealed, case_key, self._signer(conn, row.author_id)))
+                out.append(None)
+            except (CryptoError, CaseNotFound) as exc:
+                out.append(exc)
+        refusals = signature_refusals([(sealed, keys) for _, sealed, _, keys in ready])
+        for (at, sealed, case_key, _keys), refusal in zip(ready, refusals, strict=True):
+            try:
+                if refusal is not None:
+                    raise refusal
+                out[at] = self._record_of(rows[at], open_sealed(sealed, case_key, None))
+            except (CryptoError, CaseNotFound) as exc:
+                out[at] = exc
+        return out
+
+    def _record_of(self, row: Row[Any], payload: dict[str, Any]) -> Record | None:
+        """The record of a verified and opened row; None for a tombstone."""
         if row.deleted:
             return None
         kind = Kind(row.kind)
@@ -360,12 +422,7 @@ class SealedStore:
 
     def _open_payload(self, conn: Connection, row: Row[Any]) -> dict[str, Any]:
         """A stored revision's payload, signature and tag checked (a tombstone's too: its save time)."""
-        header = RecordHeader(
-            record_id=row.record_id, revision_id=row.revision_id, case_id=row.case_id, kind=row.kind,
-            revision=row.revision, base_revision=row.base_revision, author_id=row.author_id,
-            key_version=row.key_version, deleted=bool(row.deleted),
-        )
-        sealed = SealedRecord(header, row.nonce, row.ciphertext, row.signature)
+        sealed = sealed_from_row(row)
         _, case_key = self._case_key(conn, row.case_id, row.key_version)
         return open_signed(sealed, case_key, self._signer(conn, row.author_id))
 

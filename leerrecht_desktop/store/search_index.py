@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_desktop.models.case import CaseProfile
 from leerrecht_desktop.models.catalog import pick_lists
 from leerrecht_desktop.models.entries import FamilyContact, FollowUpNote, HomeVisit, SupportMeasure, WellbeingScale
@@ -36,7 +35,6 @@ from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.folding import fold, fold_with_positions, fold_words
 from leerrecht_desktop.models.records import Content, Record
 from leerrecht_desktop.store import tables as t
-from leerrecht_desktop.store.errors import CaseNotFound
 
 if TYPE_CHECKING:
     from leerrecht_desktop.store.sealed_store import SealedStore
@@ -189,19 +187,12 @@ def read_cases(store: SealedStore, case_ids: Sequence[str], *,
     out: dict[str, CaseText | None] = {}
     with store.engine.connect() as conn:
         for case_id in case_ids:
-            records: list[Record] = []
             # The session's caches (case keys, signers) and its lock state; the heads read under it
             # too, so a sync thread's write can't slip between reading them and checking them.
             with store._lock:
                 heads = conn.execute(_HEADS, {"b_case_id": case_id}).all()
                 good, _refused = store.bookkeeping.check_heads(conn, case_id, heads) if heads else ([], 0)
-                for row in good:
-                    try:
-                        record = store._open_row(conn, row)
-                    except (CryptoError, CaseNotFound):
-                        continue
-                    if record is not None:
-                        records.append(record)
+                records = [r for r in store._open_rows(conn, good) if isinstance(r, Record)]
             has_profile = any(r.kind == Kind.CASE for r in records)
             out[case_id] = case_text(case_id, records, heads_fingerprint(row.revision_id for row in heads)) \
                 if has_profile else None

@@ -125,6 +125,13 @@ def case_column_titles() -> list[str]:
     return [tr("Naam"), tr("School"), tr("Klas"), tr("Status"), tr("Laatste contact"), tr("Volgende actie")]
 
 
+# After unlock the case list comes in parts (docs/performance.md, "Unlock"): the unlock opens the first
+# FIRST_PART summaries, the list shows them, and store operations of LIST_PART each bring in the rest,
+# with saves and the GUI free in between.
+FIRST_PART = 500
+LIST_PART = 1500
+
+
 class CaseListModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None, today: dt.date | None = None):
         super().__init__(parent)
@@ -140,6 +147,13 @@ class CaseListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(summaries)
         self.endResetModel()
+
+    def add_summaries(self, summaries: list[CaseSummary]) -> None:
+        """More rows at the end (a case list coming in parts): the view keeps its selection and scroll."""
+        if summaries:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(summaries) - 1)
+            self._rows.extend(summaries)
+            self.endInsertRows()
 
     def clear(self) -> None:
         self.set_summaries([])

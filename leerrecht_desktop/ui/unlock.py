@@ -35,6 +35,7 @@ from leerrecht_desktop.models.validation import ValidationError
 from leerrecht_desktop.store.casefiles import CaseFiles
 from leerrecht_desktop.store.errors import ProfileExists, UnlockThrottled
 from leerrecht_desktop.store.workspace import Workspace
+from leerrecht_desktop.ui.models import FIRST_PART
 from leerrecht_desktop.ui.operations import StoreOp
 from leerrecht_desktop.ui.screen import fit_on_screen
 from leerrecht_desktop.ui.style import mark
@@ -431,7 +432,8 @@ class UnlockWindow(_DoorWindow):
 
         def unlock() -> CaseFiles:
             case_files = workspace.unlock(passphrase)
-            case_files.summaries()  # decrypt the case list here, off the GUI thread
+            # The case list's first part, off the GUI thread; the window brings in the rest behind it.
+            case_files.read_summaries(FIRST_PART)
             return case_files
 
         self.set_busy(True, tr("Bezig met ontgrendelen…"))

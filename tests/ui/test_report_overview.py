@@ -12,7 +12,7 @@ from typing import Any
 import pypdf
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QPushButton
 
 from leerrecht_desktop.reports import loading
 from leerrecht_desktop.store.casefiles import CaseFiles
@@ -111,3 +111,58 @@ def test_a_failed_write_is_said_in_the_dialog(qtbot, main_window: MainWindow, sa
     qtbot.waitUntil(lambda: dialog.error_banner.isVisible() and not dialog.busy)
     assert "kon niet bewaard worden" in dialog.error_banner.text()
     assert not (tmp_path / "bestaat-niet").exists()
+
+
+def test_a_progress_bar_follows_the_counting_to_its_end(qtbot, main_window: MainWindow, sample: Sample,  # type: ignore[no-untyped-def]
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dialog = open_overview(qtbot, main_window)
+    moves: list[tuple[int, int]] = []
+    dialog._bridge.moved.connect(lambda done, total: moves.append((done, total)))
+    shown: list[bool] = []
+    original = dialog._show_progress
+
+    def show(done: int, total: int) -> None:
+        original(done, total)
+        assert dialog.progress is not None
+        shown.append(dialog.progress.value() == done and dialog.progress.maximum() == total)
+
+    dialog._bridge.moved.disconnect(dialog._show_progress)
+    dialog._bridge.moved.connect(show)
+    save_as(qtbot, dialog, monkeypatch, tmp_path / "teamoverzicht.csv", dialog.csv_button)
+    qtbot.waitUntil(lambda: len(moves) == len(sample.ids) + 1)
+    steps = len(sample.ids) + 1  # every case, then the counting and the file
+    assert moves == [(done, steps) for done in range(1, steps + 1)]
+    assert shown and all(shown)
+    assert dialog.progress is None  # closed once the file is there
+    assert (tmp_path / "teamoverzicht.csv").exists()
+
+
+def test_stopping_the_progress_stops_the_counting_and_writes_nothing(  # type: ignore[no-untyped-def]
+        qtbot, main_window: MainWindow, sample: Sample, case_files: CaseFiles, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    dialog = open_overview(qtbot, main_window)
+    loaded: list[str] = []
+    second, go_on = threading.Event(), threading.Event()
+    real = type(main_window.case_files).load_case
+
+    def load_case(self: CaseFiles, case_id: str) -> Any:
+        loaded.append(case_id)
+        if len(loaded) == 2:  # the second case waits until the test has pressed Stoppen
+            second.set()
+            assert go_on.wait(10)
+        return real(self, case_id)
+
+    monkeypatch.setattr(type(main_window.case_files), "load_case", load_case)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a: (str(tmp_path / "t.pdf"), "")))
+    qtbot.mouseClick(dialog.pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(second.is_set)
+    assert dialog.progress is not None
+    stop = dialog.progress.findChild(QPushButton)
+    assert stop is not None and stop.text() == "Stoppen"
+    qtbot.mouseClick(stop, Qt.MouseButton.LeftButton)
+    go_on.set()
+    qtbot.waitUntil(lambda: not dialog.busy)
+    assert len(loaded) == 2 < len(sample.ids)  # stopped after the case it was in
+    assert dialog.status_label.text() == "Gestopt: er is niets bewaard."
+    assert not (tmp_path / "t.pdf").exists()
+    assert dialog.progress is None and dialog.pdf_button.isEnabled()

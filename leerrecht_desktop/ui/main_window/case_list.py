@@ -28,7 +28,14 @@ from leerrecht_desktop.store.queries import case_list
 from leerrecht_desktop.store.search_index import Hit
 from leerrecht_desktop.ui.main_window.base import WindowBase
 from leerrecht_desktop.ui.main_window.notes_search import NotesSearch
-from leerrecht_desktop.ui.models import CaseColumn, CaseFilterProxy, CaseListModel, SortMode, case_column_titles
+from leerrecht_desktop.ui.models import (
+    LIST_PART,
+    CaseColumn,
+    CaseFilterProxy,
+    CaseListModel,
+    SortMode,
+    case_column_titles,
+)
 from leerrecht_desktop.ui.search_text import building_text, hit_text
 
 
@@ -36,6 +43,7 @@ class CaseListMixin(WindowBase):
     """The list panel: built once, reloaded after every write, filtered and sorted in its proxy."""
 
     def _build_list_panel(self) -> QWidget:
+        self._list_partial = False  # the list is still coming in after unlock (reload_list)
         panel = QWidget()
         panel.setMinimumWidth(420)
         layout = QVBoxLayout(panel)
@@ -170,10 +178,34 @@ class CaseListMixin(WindowBase):
 
     def reload_list(self, select_case: str | None = None) -> None:
         case_files = self.case_files
+        if not case_files.summaries_complete:
+            # Just unlocked: the first part is shown while the rest comes in, a store operation per part.
+            self._list_partial = True
+            self._submit(lambda: case_files.read_summaries(LIST_PART),
+                         lambda result: self._part_loaded(result[0], result[1], select_case))
+            return
         self._submit(lambda: case_list(case_files),
                      lambda result: self._list_loaded(result[0], result[1], select_case=select_case))
 
+    def _part_loaded(self, summaries: list[CaseSummary], complete: bool, select_case: str | None) -> None:
+        """A part of the list came in: its rows are added (the proxy sorts and filters them in place).
+        Once it is whole, the normal reload shows the exact list, school filter and search index."""
+        if self.is_locked:
+            return
+        shown = self.case_model.rowCount()
+        held = self.case_model.summaries()
+        if shown > len(summaries) or any(a is not b for a, b in zip(held, summaries[:shown], strict=True)):
+            self.case_model.set_summaries(summaries)  # not the list this model holds the start of
+        else:
+            self.case_model.add_summaries(summaries[shown:])
+        self._refresh_school_filter(summaries)  # the schools seen so far; the filter keeps its choice
+        if complete:
+            self._list_partial = False
+        self.reload_list(select_case)  # the next part, or (complete) the whole list
+        self._update_count()
+
     def _list_loaded(self, summaries: list[CaseSummary], pending: int, select_case: str | None = None) -> None:
+        self._list_partial = False
         self.case_model.set_summaries(summaries)
         self._refresh_school_filter(summaries)
         self.sync.note_waiting(pending)  # the indicator (linked or not) shows the outbox as counted now
@@ -262,6 +294,16 @@ class CaseListMixin(WindowBase):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.case_model.rowCount()
+        if self._list_partial and total:
+            # Counts, search and filters are over the part that is in: say so until the list is whole.
+            self.count_label.setText(tr("{count} (lijst nog bezig)", count=tr(
+                "{shown} van {total} dossiers", shown=shown, total=total) if shown != total else tr(
+                "{n} dossiers", n=total)))
+            self.empty_label.setText(tr("Nog geen dossiers gevonden: de lijst wordt nog geladen."))
+            self.table.setVisible(shown > 0)
+            self.empty_label.setVisible(shown == 0)
+            self._show_found()
+            return
         if total == 0:
             self.count_label.setText("")
             self.empty_label.setText(tr("Nog geen dossiers op deze laptop. Begin met een nieuwe aanmelding (Ctrl+N)."))
