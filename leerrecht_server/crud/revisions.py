@@ -1,4 +1,4 @@
-"""Sealed revisions: deciding and storing a pushed one, and the pages pull and history serve."""
+"""Sealed revisions: the pages pull and history serve, and what deciding a pushed one (crud/push.py) shares."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from sqlalchemy import Connection
 from leerrecht_core import protocol as p
 from leerrecht_core.crypto.errors import CryptoError
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, verify
-from leerrecht_server.crud.devices import Caller
-from leerrecht_server.crud.erasure import CASE_ERASED, erased_for
-from leerrecht_server.db import SeqAllocator, now_iso
-from leerrecht_server.tables import cases, memberships, record_heads, revisions
+from leerrecht_server.tables import cases, memberships, revisions
 
 # The one reason for a revision whose record or revision id another case already uses.
 ID_TAKEN = "id already in use; the revision needs new ids"
@@ -88,71 +85,3 @@ def signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool
             continue
         return True
     return False
-
-
-def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed25519PublicKey],
-              mine: dict[str, int], seqs: SeqAllocator) -> p.PushResult:
-    """Decide one revision and, if accepted, store it with its head: all of it or none of it."""
-
-    def rejected(reason: str) -> p.PushResult:
-        return p.PushResult(revision_id=rev.revision_id, status="rejected", reason=reason)
-
-    if rev.case_id not in mine:
-        # An erased case's revision, from a laptop that has not heard yet: it is never taken again.
-        return rejected(CASE_ERASED if erased_for(conn, rev.case_id, c) else "not a member of this case")
-    if rev.author_id != c.user_id:
-        return rejected("author is not the pushing user")
-    if rev.key_version > mine[rev.case_id]:
-        return rejected("unknown key version for this case")
-    if not signed_by_any(sealed_of(rev), signers):
-        return rejected("signature does not verify")
-    # An id taken by another case (of any team, seen or not) is answered as if it were free,
-    # wherever that ends in a refusal or a conflict of the caller's own case: no answer names or
-    # confirms the other case. Only a revision that a free id would let in is refused, with a reason
-    # that names nothing (docs/threat-model.md section 8).
-    taken_elsewhere = False
-    stored = conn.execute(sa.select(revisions.c.seq, revisions.c.signature, revisions.c.case_id)
-                          .where(revisions.c.revision_id == rev.revision_id)).first()
-    if stored is not None and stored.case_id != rev.case_id:
-        taken_elsewhere, stored = True, None
-    if stored is not None:
-        if bytes(stored.signature) != rev.signature:
-            return rejected("revision id already used for different content")
-        return p.PushResult(revision_id=rev.revision_id, status="duplicate", seq=int(stored.seq))
-    # After the duplicate answer: a revision taken before the rotation and pushed again (its answer
-    # lost) is still a duplicate, not a refusal.
-    if rev.key_version < mine[rev.case_id]:
-        return rejected(KEY_ROTATED)
-    head = conn.execute(sa.select(record_heads).where(record_heads.c.record_id == rev.record_id)).first()
-    if head is not None and head.case_id != rev.case_id:
-        taken_elsewhere, head = True, None
-    if head is None:
-        if rev.base_revision is not None:
-            return rejected("base revision unknown to the server")
-        if rev.revision != 1:
-            return rejected("revision number from the future")
-    else:
-        if head.kind != rev.kind:
-            return rejected("record belongs to another kind")
-        if rev.base_revision is not None and rev.base_revision > head.revision:
-            return rejected("revision number from the future")
-        if rev.base_revision != head.revision:
-            head_row = conn.execute(sa.select(revisions).where(revisions.c.revision_id == head.revision_id)).one()
-            return p.PushResult(revision_id=rev.revision_id, status="conflict", head=to_wire(head_row))
-        if rev.revision != head.revision + 1:
-            return rejected("revision number must follow its base")
-    if taken_elsewhere:
-        return rejected(ID_TAKEN)
-    seq = seqs.take()
-    conn.execute(revisions.insert().values(
-        seq=seq, revision_id=rev.revision_id, record_id=rev.record_id, case_id=rev.case_id, kind=rev.kind,
-        revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
-        key_version=rev.key_version, deleted=rev.deleted, nonce=rev.nonce, ciphertext=rev.ciphertext,
-        signature=rev.signature, received_at=now_iso(), device_id=c.device_id))
-    if head is None:
-        conn.execute(record_heads.insert().values(record_id=rev.record_id, case_id=rev.case_id, kind=rev.kind,
-                                                  revision=rev.revision, revision_id=rev.revision_id))
-    else:
-        conn.execute(record_heads.update().where(record_heads.c.record_id == rev.record_id)
-                     .values(revision=rev.revision, revision_id=rev.revision_id))
-    return p.PushResult(revision_id=rev.revision_id, status="accepted", seq=seq)
