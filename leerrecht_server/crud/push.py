@@ -8,9 +8,7 @@ as it goes, so a later revision of the batch sees what an earlier one took."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,36 +17,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
+from leerrecht_core.crypto import parallel
 from leerrecht_server.crud.devices import Caller
 from leerrecht_server.crud.erasure import CASE_ERASED, erased_for
-from leerrecht_server.crud.revisions import ID_TAKEN, KEY_ROTATED, sealed_of, signed_by_any, to_wire
+from leerrecht_server.crud.revisions import ID_TAKEN, KEY_ROTATED, sealed_of, to_wire
 from leerrecht_server.db import SeqAllocator, now_iso
 from leerrecht_server.tables import record_heads, revisions
 
-# Ed25519 verification releases the GIL (cryptography/OpenSSL), so threads check a batch's
-# signatures on every core. One pool per process, made on first use.
-_POOL: ThreadPoolExecutor | None = None
-# Below this a batch is checked on the request's own thread: a pool hand-off costs more than it saves.
-_PARALLEL_FROM = 16
 # Rows per IN (...) list: well below SQLite's and PostgreSQL's parameter limits.
 _CHUNK = 500
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="push-verify")
-    return _POOL
-
-
 def signatures_ok(revs: Sequence[p.WireRevision], signers: list[Ed25519PublicKey]) -> list[bool]:
-    """Whether each revision is signed by one of `signers`, checked in parallel for a large batch."""
-    def check(rev: p.WireRevision) -> bool:
-        return signed_by_any(sealed_of(rev), signers)
-
-    if len(revs) < _PARALLEL_FROM:
-        return [check(r) for r in revs]
-    return list(_pool().map(check, revs, chunksize=max(1, len(revs) // (4 * (os.cpu_count() or 2)))))
+    """Whether each revision is signed by one of `signers`, checked on every core for a large batch."""
+    return parallel.signatures_ok([sealed_of(r) for r in revs], lambda _record: signers)
 
 
 @dataclass

@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
-from leerrecht_core.crypto.errors import CryptoError
-from leerrecht_core.crypto.records import RecordHeader, SealedRecord, verify
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord
 from leerrecht_server.tables import cases, memberships, revisions
 
 # The one reason for a revision whose record or revision id another case already uses.
@@ -75,13 +73,3 @@ def to_wire(r: Any) -> p.WireRevision:
         nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature,
         # A held-apart row has no number: it never went into the case.
         seq=int(r.seq) if getattr(r, "seq", None) is not None else None)
-
-
-def signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool:
-    for signer in signers:
-        try:
-            verify(record, signer)
-        except CryptoError:
-            continue
-        return True
-    return False
