@@ -5,9 +5,9 @@ Pipelined: while the server decides batch n, batch n+1 is already on its way, so
 (reading the outbox, encoding, applying an answer) and the server's overlap. A batch never holds a
 revision of a record that a batch still in flight holds: the server takes a record's revisions in
 their order, and two requests in flight may be decided in either order. Each answer is applied
-alone, as it comes; a batch whose answer never came (a cut connection, a cancel) stays in the outbox
-and is pushed again next round, where the server answers what it took already as a duplicate with
-its number: nothing lost, nothing twice."""
+alone, as it comes; a cancel sends nothing more and applies what is in flight. A batch whose answer
+never came (a cut connection) stays in the outbox and is pushed again next round, where the server
+answers what it took already as a duplicate with its number: nothing lost, nothing twice."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from leerrecht_core.protocol import KEY_ROTATED_REASON, PushRequest, PushRespons
 from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.locked_outbox import Outgoing
 from leerrecht_desktop.sync.directory import DirectorySync
-from leerrecht_desktop.sync.progress import SyncReport
+from leerrecht_desktop.sync.progress import Cancelled, SyncReport
+from leerrecht_desktop.sync.transport import SyncError
 from leerrecht_desktop.sync.wire import to_wire
 
 log = logging.getLogger("leerrecht_desktop.sync.engine")
@@ -71,7 +72,8 @@ class PushBatches(DirectorySync):
         with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="sync-push") as sender:
             try:
                 for _ in range(MAX_PUSH_ROUNDS):
-                    while len(flight) < IN_FLIGHT:
+                    # Once cancelled, nothing more is sent: what is in flight is applied, then the round stops.
+                    while len(flight) < IN_FLIGHT and not (flight and self._cancelling()):
                         batch = self._next_batch(state, flight, sender)
                         if batch is None:
                             break
@@ -81,13 +83,31 @@ class PushBatches(DirectorySync):
                             continue
                         break
                     batch = flight.popleft()
-                    self._apply_answer(batch, batch.answer.result(), state, report, total)
+                    try:
+                        self._apply_answer(batch, batch.answer.result(), state, report, total)
+                    except Cancelled:
+                        self._apply_in_flight(flight, state, report, total)
+                        raise
             finally:
                 # A failed or cancelled round leaves nothing running: what was sent and not applied
                 # stays in the outbox (see the module docstring).
                 wait([b.answer for b in flight])
         if state.held_back:
             report.errors.append(_key_withheld())
+
+    def _cancelling(self) -> bool:
+        return self._cancel is not None and self._cancel.is_set()
+
+    def _apply_in_flight(self, flight: deque[_Batch], state: _Round, report: SyncReport, total: int | None) -> None:
+        """A cancelled round: the answers of the batches already sent are kept too (the laptop knows what
+        the server took); one that failed stays queued."""
+        while flight:
+            batch = flight.popleft()
+            try:
+                response = batch.answer.result()
+            except SyncError:
+                continue
+            self._apply_answer(batch, response, state, report, total, may_stop=False)
 
     def _next_batch(self, state: _Round, flight: deque[_Batch], sender: ThreadPoolExecutor) -> _Batch | None:
         """The next batch to send (its attempt noted), or None when nothing more can go now."""
@@ -119,7 +139,7 @@ class PushBatches(DirectorySync):
         return _Batch(outgoing, sender.submit(self.transport.post, "/push", request, PushResponse))
 
     def _apply_answer(self, batch: _Batch, response: PushResponse, state: _Round, report: SyncReport,
-                      total: int | None) -> None:
+                      total: int | None, *, may_stop: bool = True) -> None:
         """One batch's answer into the outbox, in one local transaction."""
         ids = batch.ids
         by_id = {o.sealed.header.revision_id: o for o in batch.outgoing}
@@ -158,7 +178,8 @@ class PushBatches(DirectorySync):
             state.still_pending.difference_update(rotated[case_id])
         state.resealed.update(rotated)
         self._page_done("push", len(batch.outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
-                                                         + len(o.sealed.signature) for o in batch.outgoing), total)
+                                                         + len(o.sealed.signature) for o in batch.outgoing), total,
+                        may_stop=may_stop)
 
     def _key_floors(self, report: SyncReport) -> dict[str, int]:
         """Before a push: fetch the grants of every case whose newest key seen this laptop lacks, and
