@@ -19,6 +19,11 @@ ID_TAKEN = "id already in use; the revision needs new ids"
 KEY_ROTATED = p.KEY_ROTATED_REASON
 
 
+# Sequence numbers read at most per step of a pull page's scan, and per IN (...) list of the rows it reads whole.
+_SCAN_WINDOW = 20_000
+_IN_CHUNK = 500
+
+
 def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
     """The cases the user is a current member of, with each one's key version."""
     return {r[0]: r[1] for r in conn.execute(
@@ -30,11 +35,26 @@ def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
 def pull_items(conn: Connection, user_id: str, after: int, high: int, limit: int) -> list[tuple[int, Any]]:
     """Up to limit + 1 revisions and membership events of the user's cases in (after, high], in
     sequence order: a revision row or a MembershipEvent, each with its number."""
-    my_cases = sa.select(memberships.c.case_id).where(
-        memberships.c.user_id == user_id, memberships.c.removed_seq.is_(None))
-    revs = conn.execute(sa.select(revisions).where(
-        revisions.c.case_id.in_(my_cases), revisions.c.seq > after, revisions.c.seq <= high)
-        .order_by(revisions.c.seq).limit(limit + 1)).all()
+    # Driven by the sequence index, not by one probe per member case: that plan (what the planners
+    # chose for `case_id IN (member cases)`) read and sorted every revision after the cursor for every
+    # page, so a coordinator's first pull grew with pages x revisions (docs/performance.md, EXPLAIN).
+    # Here the narrow (seq, case_id) columns are read in seq order from the cursor, a window at a time,
+    # the caller's kept until the page is full; then only those rows are read whole.
+    mine = set(conn.execute(sa.select(memberships.c.case_id).where(
+        memberships.c.user_id == user_id, memberships.c.removed_seq.is_(None))).scalars())
+    wanted: list[int] = []
+    low, step = after, limit + 1  # a coordinator's page: one window; a worker's, growing windows
+    while len(wanted) <= limit and low < high:
+        window = conn.execute(sa.select(revisions.c.seq, revisions.c.case_id).where(
+            revisions.c.seq > low, revisions.c.seq <= high).order_by(revisions.c.seq).limit(step)).all()
+        if not window:
+            break
+        wanted.extend(int(r.seq) for r in window if r.case_id in mine)
+        low, step = int(window[-1].seq), min(2 * step, _SCAN_WINDOW)
+    wanted = wanted[:limit + 1]
+    revs: list[Any] = []
+    for i in range(0, len(wanted), _IN_CHUNK):
+        revs.extend(conn.execute(sa.select(revisions).where(revisions.c.seq.in_(wanted[i:i + _IN_CHUNK]))).all())
     events: list[p.MembershipEvent] = []
     for m in conn.execute(sa.select(memberships).where(memberships.c.user_id == user_id, sa.or_(
             sa.and_(memberships.c.added_seq > after, memberships.c.added_seq <= high),
