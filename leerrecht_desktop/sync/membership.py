@@ -30,6 +30,14 @@ from leerrecht_desktop.sync.transport import ConflictError, DeviceRevoked, NotFo
 log = logging.getLogger("leerrecht_desktop.sync.engine")
 
 
+def _note_refusal(exc: ServerRefused, report: SyncReport) -> None:
+    """A registration the server refused: said in the report (kept here, tried again next round); a
+    revoked device stops the round."""
+    if isinstance(exc, DeviceRevoked):
+        raise exc
+    report.errors.append(str(exc))
+
+
 class MembershipSync(DirectorySync):
     """Case registration and the queued sharing changes of a sync engine."""
 
@@ -50,9 +58,7 @@ class MembershipSync(DirectorySync):
                     self._register_one(registration, report)
                 continue
             except ServerRefused as exc:
-                if isinstance(exc, DeviceRevoked):
-                    raise
-                report.errors.append(str(exc))
+                _note_refusal(exc, report)
                 continue
             sent = {r.case_id for r in chunk}
             with self.case_files.sync_transaction() as conn:  # one commit per request, not per case
@@ -73,9 +79,7 @@ class MembershipSync(DirectorySync):
             self.fetch_case(registration.case_id, report)
             return
         except ServerRefused as exc:
-            if isinstance(exc, DeviceRevoked):
-                raise
-            report.errors.append(str(exc))
+            _note_refusal(exc, report)
             return
         self.store.mark_registered(registration.case_id, list(state.members))
 

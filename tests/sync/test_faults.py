@@ -17,7 +17,7 @@ from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.account import enrol
 from leerrecht_desktop.sync.engine import SyncReport
-from leerrecht_desktop.sync.transport import EnrolmentInvalid, Transport, Unreachable
+from leerrecht_desktop.sync.transport import EnrolmentInvalid, Transport, Unreachable, refusal
 from tests.kits.synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, snapshot
 
 pytestmark = pytest.mark.slow
@@ -425,3 +425,25 @@ def test_a_pipelined_push_sends_a_record_s_revisions_in_order(server: ServerProc
     assert overlaps == []
     coord.sync()
     assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
+
+
+def test_cases_register_one_by_one_on_a_server_without_the_bulk_route(
+        server: ServerProcess, pair: tuple[Laptop, Laptop], monkeypatch: pytest.MonkeyPatch) -> None:
+    w1, coord = pair
+    paths: list[str] = []
+    post = Transport.post
+
+    def older_server(self: Transport, path: str, body: Any, model: Any) -> Any:
+        paths.append(path)
+        if path == "/case-registrations":
+            raise refusal("not_found", 404)  # what a server from before the route answers
+        return post(self, path, body, model)
+
+    monkeypatch.setattr(Transport, "post", older_server)
+    cases = [make_case(w1.case_files, notes=1) for _ in range(2)]
+    report = w1.sync()
+    assert report.errors == [] and report.waiting == 0
+    assert paths.count("/case-registrations") == 1 and paths.count("/cases") == 2
+    coord.sync()
+    for case_id in cases:
+        assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
