@@ -42,6 +42,9 @@ class _Round:
     """What one push round knows across its batches."""
 
     floors: dict[str, int]
+    # Cases known registered: read once per round (a lookup per case and batch was an eighth of a
+    # first push's time on the laptop); a case not in it is looked up, as before.
+    registered: set[str] = field(default_factory=set)
     tried: set[str] = field(default_factory=set)
     # Tried this round and still pending (a conflict, or no answer): the outbox query must reach past
     # them. Accepted and refused ones leave the pending outbox, so they don't count; counting them
@@ -66,7 +69,7 @@ class PushBatches(DirectorySync):
     """The outgoing side of a sync engine: the outbox to the server."""
 
     def push(self, report: SyncReport) -> None:
-        state = _Round(self._key_floors(report))
+        state = _Round(self._key_floors(report), set(self.store.registered_case_ids()))
         total = self.store.pending_count() if self._progress is not None else None
         flight: deque[_Batch] = deque()
         with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="sync-push") as sender:
@@ -117,9 +120,10 @@ class PushBatches(DirectorySync):
         candidates = [o for o in self.store.outgoing(limit)
                       if o.sealed.header.revision_id not in state.tried
                       and o.sealed.header.revision_id not in in_flight]
-        # One lookup per case, not per revision (a batch holds many revisions of few cases).
-        registered = {c for c in {o.sealed.header.case_id for o in candidates} if self.store.registered(c)}
-        outgoing = [o for o in candidates if o.sealed.header.case_id in registered]
+        # One lookup per case not known registered, not per revision.
+        unknown = {o.sealed.header.case_id for o in candidates} - state.registered
+        state.registered.update(c for c in unknown if self.store.registered(c))
+        outgoing = [o for o in candidates if o.sealed.header.case_id in state.registered]
         # Sealed under a key older than the newest the server showed, whose newer key we lack: wait.
         waiting = {o.sealed.header.revision_id for o in outgoing
                    if o.sealed.header.key_version < state.floors.get(o.sealed.header.case_id, 0)}
