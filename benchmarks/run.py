@@ -42,6 +42,8 @@ from measure import figure, growth_exponent, print_table, ratios, summarise, tim
 # A no-op sync is "flat" when time ~ size^k with k at most this between the smallest and largest size
 # (0.15: at most 1.85x slower over 60x the data; noise on a shared machine is about that).
 FLAT_EXPONENT = 0.15
+# Issue 17: our full push and pull each at most this times PouchDB's, measured in the same run.
+PEER_GOAL = 0.5
 # A full sync grows "no worse than linearly" when k is at most this (1.0 plus room for noise).
 LINEAR_EXPONENT = 1.15
 
@@ -203,6 +205,13 @@ def print_peer(peers: list[dict[str, Any]]) -> None:
             f"{o['first_full_push'] / q['push_ms']:5.1f}x  {o['first_full_pull'] / 1000:9.1f}s "
             f"{q['pull_ms'] / 1000:7.1f}s {o['first_full_pull'] / q['pull_ms']:5.1f}x  "
             f"{o['noop_sync']:8.1f}ms {q['noop_median_ms']:6.1f}ms")
+    # Issue 17's goals: push and pull each at most half of PouchDB's, in the same run.
+    for p in peers:
+        o, q = p["ours"], p["pouchdb"]
+        verdicts = [f"{name} {o[key] / q[ms]:.2f}x of PouchDB {'ok' if o[key] / q[ms] <= PEER_GOAL else 'OVER'}"
+                    for name, key, ms in (("push", "first_full_push", "push_ms"),
+                                          ("pull", "first_full_pull", "pull_ms"))]
+        log(f"  goal <= {PEER_GOAL}x at {p['docs']} documents: " + "; ".join(verdicts))
 
 
 def compare(a_path: Path, b_path: Path) -> int:

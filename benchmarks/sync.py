@@ -36,6 +36,9 @@ import httpx
 
 # Siblings in benchmarks/: `python benchmarks/sync.py` puts this folder first on the path; the packages
 # come from the installed checkout (`make` installs it editable).
+import pouchdb_peer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from data import PASSPHRASE, SYNC_SIZES, TEAM, dataset, info
 from measure import figure, once_ms, print_table, summarise, timed
 
@@ -126,6 +129,43 @@ def read_revision_rows(db_path: Path) -> tuple[int, int]:
     return len(rows), size
 
 
+def crypto_floor(db_path: Path, work: Path) -> float:
+    """The physical floor of a full sync, in ms, on one thread: per revision of the server (same count,
+    same sizes) one Ed25519 verify, one AES-256-GCM open with associated data, one JSON decode and one
+    SQLite insert (batches of 500, WAL, synchronous=FULL, one commit per batch). The records are sealed
+    and signed with fresh keys before the clock starts."""
+    with closing(sqlite3.connect(db_path)) as conn:
+        lengths = [int(n) for (n,) in conn.execute("SELECT length(ciphertext) FROM revisions ORDER BY seq")]
+    signing, key = Ed25519PrivateKey.generate(), AESGCM.generate_key(bit_length=256)
+    public, aead = signing.public_key(), AESGCM(key)
+    header = os.urandom(200)  # about what a record's header and associated data take
+    sealed = []
+    for n in lengths:
+        nonce = os.urandom(12)
+        body = json.dumps({"text": "x" * max(0, n - 16 - 12)}).encode()
+        ciphertext = aead.encrypt(nonce, body, header)
+        sealed.append((nonce, ciphertext, signing.sign(header + nonce + ciphertext)))
+    target = work / "floor.sqlite3"
+    with closing(sqlite3.connect(target, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("CREATE TABLE records (revision_id TEXT PRIMARY KEY, nonce BLOB, ciphertext BLOB, "
+                   "signature BLOB, payload_len INTEGER)")
+        start = time.perf_counter()
+        for i in range(0, len(sealed), 500):
+            rows = []
+            for j, (nonce, ciphertext, signature) in enumerate(sealed[i:i + 500], start=i):
+                public.verify(signature, header + nonce + ciphertext)
+                payload = json.loads(aead.decrypt(nonce, ciphertext, header))
+                rows.append((str(j), nonce, ciphertext, signature, len(payload)))
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?)", rows)
+            db.execute("COMMIT")
+        elapsed = (time.perf_counter() - start) * 1000
+    target.unlink(missing_ok=True)
+    return elapsed
+
+
 # -- one size --------------------------------------------------------------------------------------
 
 
@@ -153,9 +193,11 @@ def bench_size(entries: int, runs: int) -> dict[str, Any]:
         ws1.close()
         revisions, size = read_revision_rows(server.db_path)
         raw_read = timed(lambda: read_revision_rows(server.db_path), 3)
+        floor = [crypto_floor(server.db_path, work)]
         print(f"  {meta['entries']} entries: enrol + register {cases} cases {enrol_ms / 1000:.1f} s; first full "
               f"push {push_report.pushed} revisions in {push_ms / 1000:.1f} s", flush=True)
-        raws = [("read revision rows with sqlite3", raw_read)]
+        raws = [("floor: one verify + open + insert per revision, one thread", floor),
+                ("read revision rows with sqlite3", raw_read)]
         figures["enrol_and_register"] = figure([enrol_ms], None, count=cases, note="cases registered")
         figures["first_full_push"] = figure([push_ms], BUDGETS_MS["first_full_push"], raws, count=push_report.pushed)
 
@@ -189,6 +231,17 @@ def bench_size(entries: int, runs: int) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def peer_beside(revisions: int, revision_bytes: int, rows: dict[str, Any]) -> dict[str, Any]:
+    """PouchDB replicating as many documents of the same mean size; prints ours / theirs."""
+    peer = pouchdb_peer.replicate(revisions, round(revision_bytes / revisions))
+    out = {"push_ms": peer["push_ms"], "pull_ms": peer["pull_ms"],
+           "push_ratio": rows["first_full_push"]["median_ms"] / peer["push_ms"],
+           "pull_ratio": rows["first_full_pull"]["median_ms"] / peer["pull_ms"]}
+    print(f"  PouchDB, {revisions} documents: push {peer['push_ms'] / 1000:.2f} s (ours {out['push_ratio']:.2f}x), "
+          f"pull {peer['pull_ms'] / 1000:.2f} s (ours {out['pull_ratio']:.2f}x; goal 0.5x)", flush=True)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--entries", default="1000,10000,60000",
@@ -196,6 +249,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1,000 entries only")
     parser.add_argument("--runs", type=int, default=20, help="repetitions of the sync with nothing new")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--peer", action="store_true",
+                        help="also PouchDB with as many documents, in the same run (benchmarks/pouchdb_peer.py)")
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(s) for s in args.entries.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SYNC_SIZES]
@@ -208,7 +263,10 @@ def main() -> int:
         rows = {name: summarise(fig) for name, fig in result["figures"].items()}
         print_table(rows, f"{result['entries']} entries ({result['cases']} cases, {result['revisions']} revisions, "
                           f"{result['revision_bytes'] / 1e6:.1f} MB on the server); {os.cpu_count()} cores")
-        report["sizes"].append({k: v for k, v in result.items() if k != "figures"} | {"figures": rows})
+        entry = {k: v for k, v in result.items() if k != "figures"} | {"figures": rows}
+        if args.peer:
+            entry["peer"] = peer_beside(result["revisions"], result["revision_bytes"], rows)
+        report["sizes"].append(entry)
         if args.json:  # written after every size, so a long run keeps what it measured
             args.json.write_text(json.dumps(report, indent=2))
     return 0

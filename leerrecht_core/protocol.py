@@ -347,6 +347,28 @@ class CaseStatesResponse(Model):
     cases: list[CaseState]  # only the cases the caller may see; the others are left out, not named
 
 
+# Cases per bulk registration (`POST /case-registrations`): a laptop enrolling with thousands of
+# cases registers them a few hundred per request and transaction, not one request each.
+MAX_CASE_REGISTRATIONS = 200
+
+
+class CaseRegistrations(Model):
+    cases: list[CaseRegistration] = Field(min_length=1, max_length=MAX_CASE_REGISTRATIONS)
+
+
+class CaseRegistered(Model):
+    """One case of a bulk registration: its state, or the refusal `POST /cases` would have answered."""
+
+    case_id: Uuid
+    state: CaseState | None = None
+    code: str | None = None  # refused: the ErrorBody code of the single route
+    status: int | None = None  # refused: its HTTP status
+
+
+class CaseRegistrationsResponse(Model):
+    results: list[CaseRegistered]  # one per case, in the order sent
+
+
 # -- records ----------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
+from leerrecht_core.crypto.errors import TamperedRecord
+from leerrecht_core.crypto.parallel import signatures_ok
 from leerrecht_core.crypto.records import RecordHeader, SealedRecord, open_sealed, seal
 from leerrecht_desktop.models.enums import Kind
 from leerrecht_desktop.models.records import Record, encode, signed_time, time_text
@@ -61,16 +63,37 @@ class SyncHooks(SealedStore):
     def forget_signers(self) -> None:
         self._signers.clear()
 
-    def verify_incoming(self, conn: Connection, sealed: SealedRecord) -> dict[str, Any] | None:
+    def verify_incoming(self, conn: Connection, sealed: SealedRecord, *,
+                        signature_checked: bool = False) -> dict[str, Any] | None:
         """Check an incoming revision's signature (author's key from known_keys) and AEAD tag, and
         decrypt it. Raises TamperedRecord / CaseNotFound (no key) before anything is written; returns
         the payload as signed (with the author's save time, `SAVED_AT_KEY`, when it carries one: the
-        store dates the row by it; readers of the fields drop it), None for a tombstone."""
+        store dates the row by it; readers of the fields drop it), None for a tombstone.
+        `signature_checked`: `signatures_verified` found its signature good against the same keys
+        (a page is checked on every core first); the tag is checked here all the same."""
         header = sealed.header
         Kind(header.kind)  # a kind this version knows (the wire format already restricts it)
         _, case_key = self._case_key(conn, header.case_id, header.key_version)
-        payload = open_signed(sealed, case_key, self._signer(conn, header.author_id))
+        if signature_checked:
+            payload = open_sealed(sealed, case_key, None)
+        else:
+            payload = open_signed(sealed, case_key, self._signer(conn, header.author_id))
         return None if header.deleted else payload
+
+    def signatures_verified(self, conn: Connection, records: list[SealedRecord]) -> set[str]:
+        """The revision ids of `records` whose signature verifies under their author's known keys
+        (current, then former), checked on every core. The others (an unknown author, a bad
+        signature) are left out, for verify_incoming to refuse with its reason."""
+        keys: dict[str, list[Any]] = {}
+        for record in records:
+            author = record.header.author_id
+            if author not in keys:
+                try:
+                    keys[author] = list(self._signer(conn, author))
+                except TamperedRecord:
+                    keys[author] = []
+        good = signatures_ok(records, lambda record: keys[record.header.author_id])
+        return {r.header.revision_id for r, ok in zip(records, good, strict=True) if ok}
 
     def head_row(self, conn: Connection, record_id: str) -> Row[Any] | None:
         return self._head(conn, record_id)

@@ -25,20 +25,16 @@ from sqlalchemy import Engine, select
 from leerrecht_core.crypto.keys import public_signing_key
 from leerrecht_core.i18n import tr
 from leerrecht_core.protocol import (
-    KEY_ROTATED_REASON,
     MAX_CASE_STATES,
     CaseStatesRequest,
     CaseStatesResponse,
     PassphraseChange,
     PullPage,
-    PushRequest,
-    PushResponse,
     RevokedProof,
     revoked_message,
 )
 from leerrecht_desktop.store import tables as t
 from leerrecht_desktop.store.casefiles import CaseFiles
-from leerrecht_desktop.store.key_versions import behind, unsent_under_older
 from leerrecht_desktop.store.server_identity import pinned as pinned_server_identity
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.access_log import send_access_log
@@ -49,6 +45,7 @@ from leerrecht_desktop.sync.held_apart import hand_in, handed_in_message
 from leerrecht_desktop.sync.incoming import IncomingPages
 from leerrecht_desktop.sync.membership import MembershipSync
 from leerrecht_desktop.sync.progress import Cancelled, SyncProgress, SyncReport
+from leerrecht_desktop.sync.push import PushBatches
 from leerrecht_desktop.sync.removals import removal_proven, unproven_message
 from leerrecht_desktop.sync.retention import check_notice, note_closings, report_closings
 from leerrecht_desktop.sync.transport import (
@@ -58,12 +55,11 @@ from leerrecht_desktop.sync.transport import (
     ServerRefused,
     Transport,
 )
-from leerrecht_desktop.sync.wire import sealed_bytes, to_wire
+from leerrecht_desktop.sync.wire import sealed_bytes
 
 __all__ = ["SyncEngine", "SyncProgress", "SyncReport", "replaced_message"]
 
 log = logging.getLogger(__name__)
-MAX_PUSH_ROUNDS = 10_000
 
 
 def replaced_message(unsent: int) -> str:
@@ -95,15 +91,10 @@ def _revocation_unproven() -> str:
               "synchroniseert niet meer tot dit is uitgeklaard. Meld dit aan je coördinator.")
 
 
-def _key_withheld() -> str:
-    return tr("Een dossier kreeg een nieuwe sleutel, maar de server gaf die sleutel niet aan deze laptop. Je "
-              "wijzigingen aan dat dossier blijven hier bewaard en worden verstuurd zodra de sleutel er is. Blijft "
-              "dit duren, meld het dan aan je coördinator.")
-
-
-class SyncEngine(MembershipSync, IncomingPages):
+class SyncEngine(MembershipSync, IncomingPages, PushBatches):
     """One user's sync with the server. The directory and grants are `DirectorySync`'s, sharing
-    `MembershipSync`'s, incoming pages `IncomingPages`'s; here: the round, push, pull and wipe."""
+    `MembershipSync`'s, incoming pages `IncomingPages`'s, the push `PushBatches`'s; here: the round,
+    pull and wipe."""
 
     @classmethod
     def for_case_files(cls, case_files: CaseFiles, *, ca_file: str | None = None, **kw: Any) -> SyncEngine:
@@ -234,113 +225,6 @@ class SyncEngine(MembershipSync, IncomingPages):
             return False
         self.store.clear_pending_passphrase_change(pending)
         return True
-
-    # -- push ------------------------------------------------------------------------------------
-
-    def push(self, report: SyncReport) -> None:
-        tried: set[str] = set()
-        # Tried this round and still pending (a conflict, or no answer): the outbox query must reach
-        # past them. Accepted and refused ones leave the pending outbox, so they don't count; counting
-        # them made a first push of a large outbox quadratic.
-        still_pending: set[str] = set()
-        total = self.store.pending_count() if self._progress is not None else None
-        resealed: set[str] = set()  # cases sealed again under a newer key this round (once each)
-        floors = self._key_floors(report)
-        held_back = 0
-        for _ in range(MAX_PUSH_ROUNDS):
-            candidates = [o for o in self.store.outgoing(self.push_batch + len(still_pending))
-                          if o.sealed.header.revision_id not in tried]
-            # One lookup per case, not per revision (a batch holds many revisions of few cases).
-            registered = {c for c in {o.sealed.header.case_id for o in candidates} if self.store.registered(c)}
-            outgoing = [o for o in candidates if o.sealed.header.case_id in registered]
-            # Sealed under a key older than the newest the server showed, whose newer key we lack: wait.
-            waiting = {o.sealed.header.revision_id for o in outgoing
-                       if o.sealed.header.key_version < floors.get(o.sealed.header.case_id, 0)}
-            if waiting:
-                held_back += len(waiting)
-                tried.update(waiting)
-                still_pending.update(waiting)
-                outgoing = [o for o in outgoing if o.sealed.header.revision_id not in waiting]
-            outgoing = outgoing[: self.push_batch]
-            if not outgoing:
-                if waiting:
-                    continue
-                break
-            ids = [o.sealed.header.revision_id for o in outgoing]
-            self.store.note_attempt(ids)
-            response = self.transport.post("/push", PushRequest(revisions=[to_wire(o.sealed) for o in outgoing]),
-                                           PushResponse)
-            by_id = {o.sealed.header.revision_id: o for o in outgoing}
-            gone: set[str] = set()
-            rotated: dict[str, list[str]] = {}  # case id -> revisions refused for a rotated-out key
-            with self.case_files.sync_transaction() as conn:
-                taken: dict[str, int | None] = {}
-                for result in response.results:
-                    item = by_id.get(result.revision_id)
-                    if item is None or result.revision_id in tried:
-                        continue
-                    tried.add(result.revision_id)
-                    if result.status in ("accepted", "duplicate"):
-                        taken[result.revision_id] = result.seq
-                        report.pushed += 1
-                    elif result.status == "rejected" and result.reason == KEY_ROTATED_REASON:
-                        # Not quarantined: sealed again under the newest key below and pushed again.
-                        rotated.setdefault(item.sealed.header.case_id, []).append(result.revision_id)
-                    elif result.status == "rejected":
-                        self.store.quarantine(conn, result.revision_id, result.reason or "rejected")
-                        report.quarantined += 1
-                        gone.add(result.revision_id)
-                    else:
-                        # Not merged here: against the server's head alone, a field the server changed and
-                        # changed back in between would look untouched and a stale local value would win
-                        # silently. The pull that follows brings every revision in order and merges each
-                        # in turn (_merge); the merged revision is pushed after it.
-                        self._push_conflicted = True
-                self.store.mark_pushed(conn, taken)
-            # Anything the server did not answer for stays queued for the next round.
-            tried.update(ids)
-            still_pending.update(i for i in ids if i not in taken and i not in gone)
-            for case_id in self._seal_again(sorted(set(rotated) - resealed), report):
-                resealed.add(case_id)
-                tried.difference_update(rotated[case_id])
-                still_pending.difference_update(rotated[case_id])
-            resealed.update(rotated)
-            self._page_done("push", len(outgoing), sum(len(o.sealed.nonce) + len(o.sealed.ciphertext)
-                                                       + len(o.sealed.signature) for o in outgoing), total)
-        if held_back:
-            report.errors.append(_key_withheld())
-
-    def _key_floors(self, report: SyncReport) -> dict[str, int]:
-        """Before a push: fetch the grants of every case whose newest key seen this laptop lacks, and
-        seal unsent revisions again under the newest key held. Returns the cases still behind (case
-        id -> the key version seen): their revisions under an older key wait (store/key_versions.py)."""
-        lagging = behind(self.case_files.engine, self.me)
-        if lagging:
-            self.fetch_cases(sorted(lagging), report)
-        for case_id in unsent_under_older(self.case_files.engine, self.me):
-            with self.case_files.sync_transaction() as conn:
-                self.case_files.reseal_under_newest(conn, case_id)
-        return behind(self.case_files.engine, self.me) if lagging else {}
-
-    def _seal_again(self, case_ids: list[str], report: SyncReport) -> list[str]:
-        """The server refused revisions of these cases for a key it rotated past (a member removed
-        since holds it): fetch the cases' grants and seal what is unsent again under the newest key
-        held. Returns the cases sealed again (to push once more this round). A case whose newer key
-        the server does not give keeps its changes here, unsent and readable, with a notice: they
-        never go out under the old key, and go out once the key arrives (docs/sync-client.md)."""
-        if not case_ids:
-            return []
-        self.fetch_cases(case_ids, report)
-        again: list[str] = []
-        for case_id in case_ids:
-            with self.case_files.sync_transaction() as conn:
-                _, count = self.case_files.reseal_under_newest(conn, case_id)
-            if count:
-                again.append(case_id)
-            else:
-                report.errors.append(_key_withheld())
-        log.info("revisions refused for a rotated-out key; %d of %d cases sealed again", len(again), len(case_ids))
-        return again
 
     # -- pull ------------------------------------------------------------------------------------
 

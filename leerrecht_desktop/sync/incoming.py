@@ -156,6 +156,11 @@ class IncomingPages(DirectorySync):
         taken: set[tuple[str, int]] = set()
         demote: list[str] = []
 
+        # Every signature of the page checked on every core first; the loop below still opens each
+        # revision (its tag) and refuses any whose signature did not verify, with its reason.
+        checked = self.case_files.signatures_verified(
+            conn, [from_wire(w) for w in fresh if w.record_id not in with_local])
+
         def flush() -> None:
             self.case_files.store_verified_many(conn, batch, demote)
             batch.clear()
@@ -171,7 +176,7 @@ class IncomingPages(DirectorySync):
                     heads[w.record_id] = (head.case_id, head.kind, head.revision, head.revision_id)
                 continue
             sealed = from_wire(w)
-            verified, payload = self._verify(conn, sealed, report)
+            verified, payload = self._verify(conn, sealed, report, signature_checked=w.revision_id in checked)
             if not verified:
                 continue
             current = heads.get(w.record_id)
@@ -203,12 +208,12 @@ class IncomingPages(DirectorySync):
             report.pulled += 1
         flush()
 
-    def _verify(self, conn: Connection, sealed: SealedRecord,
-                report: SyncReport) -> tuple[bool, dict[str, Any] | None]:
+    def _verify(self, conn: Connection, sealed: SealedRecord, report: SyncReport, *,
+                signature_checked: bool = False) -> tuple[bool, dict[str, Any] | None]:
         """(True, payload) for a revision that passes its checks (payload None: a tombstone); a refused
         one is counted, said, and remembered for the rest of the round."""
         try:
-            return True, self.case_files.verify_incoming(conn, sealed)
+            return True, self.case_files.verify_incoming(conn, sealed, signature_checked=signature_checked)
         except (CryptoError, CaseNotFound) as exc:
             self._refused.add(sealed.header.revision_id)
             report.refused += 1

@@ -9,15 +9,33 @@ from typing import Literal
 
 from leerrecht_core.crypto.keys import new_case_key, wrap_case_key
 from leerrecht_core.i18n import tr
-from leerrecht_core.protocol import RECOVERY_RECIPIENT, CaseRegistration, CaseState, KeyGrant, MemberAdd, MemberRemove
+from leerrecht_core.protocol import (
+    MAX_CASE_REGISTRATIONS,
+    RECOVERY_RECIPIENT,
+    CaseRegistration,
+    CaseRegistrations,
+    CaseRegistrationsResponse,
+    CaseState,
+    KeyGrant,
+    MemberAdd,
+    MemberRemove,
+)
 from leerrecht_desktop.store.errors import CaseNotFound
 from leerrecht_desktop.sync.directory import DirectorySync
 from leerrecht_desktop.sync.progress import SyncReport
 from leerrecht_desktop.sync.removals import removal_signature
-from leerrecht_desktop.sync.transport import ConflictError, DeviceRevoked, ServerRefused, SyncError
+from leerrecht_desktop.sync.transport import ConflictError, DeviceRevoked, NotFound, ServerRefused, SyncError, refusal
 
 # The sync engine's log, under the one name it has always had (log files, filters).
 log = logging.getLogger("leerrecht_desktop.sync.engine")
+
+
+def _note_refusal(exc: ServerRefused, report: SyncReport) -> None:
+    """A registration the server refused: said in the report (kept here, tried again next round); a
+    revoked device stops the round."""
+    if isinstance(exc, DeviceRevoked):
+        raise exc
+    report.errors.append(str(exc))
 
 
 class MembershipSync(DirectorySync):
@@ -28,20 +46,42 @@ class MembershipSync(DirectorySync):
         if not case_ids:
             return
         recipients = self._default_recipients()
-        for case_id in case_ids:
-            registration = CaseRegistration(case_id=case_id, grants=self._grants_for(case_id, recipients))
+        for i in range(0, len(case_ids), MAX_CASE_REGISTRATIONS):
+            chunk = [CaseRegistration(case_id=case_id, grants=self._grants_for(case_id, recipients))
+                     for case_id in case_ids[i:i + MAX_CASE_REGISTRATIONS]]
             try:
-                state = self.transport.post("/cases", registration, CaseState)
-            except ConflictError:
-                # Registered before, but the answer was lost: the server's view is the truth.
-                self.fetch_case(case_id, report)
+                answer = self.transport.post("/case-registrations", CaseRegistrations(cases=chunk),
+                                             CaseRegistrationsResponse)
+            except NotFound:
+                # A server from before the bulk route: one request per case, as it always was.
+                for registration in chunk:
+                    self._register_one(registration, report)
                 continue
             except ServerRefused as exc:
-                if isinstance(exc, DeviceRevoked):
-                    raise
-                report.errors.append(str(exc))
+                _note_refusal(exc, report)
                 continue
-            self.store.mark_registered(case_id, list(state.members))
+            sent = {r.case_id for r in chunk}
+            with self.case_files.sync_transaction() as conn:  # one commit per request, not per case
+                for result in answer.results:
+                    if result.state is not None and result.case_id in sent:
+                        self.store.mark_registered(result.case_id, list(result.state.members), conn)
+            for result in answer.results:
+                if result.state is None and result.code == "conflict":
+                    self.fetch_case(result.case_id, report)
+                elif result.state is None:
+                    report.errors.append(str(refusal(result.code or "", result.status or 400)))
+
+    def _register_one(self, registration: CaseRegistration, report: SyncReport) -> None:
+        try:
+            state = self.transport.post("/cases", registration, CaseState)
+        except ConflictError:
+            # Registered before, but the answer was lost: the server's view is the truth.
+            self.fetch_case(registration.case_id, report)
+            return
+        except ServerRefused as exc:
+            _note_refusal(exc, report)
+            return
+        self.store.mark_registered(registration.case_id, list(state.members))
 
     def share_case(self, case_id: str, user_id: str) -> None:
         """Give a colleague every key version of a case. Works offline: queued, sent at the next sync."""

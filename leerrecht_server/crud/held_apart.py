@@ -11,9 +11,10 @@ from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
 from leerrecht_core import protocol_held_apart as ph
+from leerrecht_core.crypto.parallel import signed_by_any
 from leerrecht_server.crud.devices import Caller
 from leerrecht_server.crud.erasure import CASE_ERASED, erased_for
-from leerrecht_server.crud.revisions import sealed_of, signed_by_any
+from leerrecht_server.crud.revisions import sealed_of
 from leerrecht_server.db import now_iso
 from leerrecht_server.tables import cases, devices, held_apart, memberships, revisions, users
 

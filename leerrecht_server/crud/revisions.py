@@ -1,4 +1,4 @@
-"""Sealed revisions: deciding and storing a pushed one, and the pages pull and history serve."""
+"""Sealed revisions: the pages pull and history serve, and what deciding a pushed one (crud/push.py) shares."""
 
 from __future__ import annotations
 
@@ -6,22 +6,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection
 
 from leerrecht_core import protocol as p
-from leerrecht_core.crypto.errors import CryptoError
-from leerrecht_core.crypto.records import RecordHeader, SealedRecord, verify
-from leerrecht_server.crud.devices import Caller
-from leerrecht_server.crud.erasure import CASE_ERASED, erased_for
-from leerrecht_server.db import SeqAllocator, now_iso
-from leerrecht_server.tables import cases, memberships, record_heads, revisions
+from leerrecht_core.crypto.records import RecordHeader, SealedRecord
+from leerrecht_server.tables import cases, memberships, revisions
 
 # The one reason for a revision whose record or revision id another case already uses.
 ID_TAKEN = "id already in use; the revision needs new ids"
 # The one reason for a revision sealed under a key version the case has rotated past: a member removed
 # since holds that key. The client seals it again under the case's current key and pushes it again.
 KEY_ROTATED = p.KEY_ROTATED_REASON
+
+
+# Sequence numbers read at most per step of a pull page's scan, and per IN (...) list of the rows it reads whole.
+_SCAN_WINDOW = 20_000
+_IN_CHUNK = 500
 
 
 def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
@@ -35,11 +35,26 @@ def member_key_versions(conn: Connection, user_id: str) -> dict[str, int]:
 def pull_items(conn: Connection, user_id: str, after: int, high: int, limit: int) -> list[tuple[int, Any]]:
     """Up to limit + 1 revisions and membership events of the user's cases in (after, high], in
     sequence order: a revision row or a MembershipEvent, each with its number."""
-    my_cases = sa.select(memberships.c.case_id).where(
-        memberships.c.user_id == user_id, memberships.c.removed_seq.is_(None))
-    revs = conn.execute(sa.select(revisions).where(
-        revisions.c.case_id.in_(my_cases), revisions.c.seq > after, revisions.c.seq <= high)
-        .order_by(revisions.c.seq).limit(limit + 1)).all()
+    # Driven by the sequence index, not by one probe per member case: that plan (what the planners
+    # chose for `case_id IN (member cases)`) read and sorted every revision after the cursor for every
+    # page, so a coordinator's first pull grew with pages x revisions (docs/performance.md, EXPLAIN).
+    # Here the narrow (seq, case_id) columns are read in seq order from the cursor, a window at a time,
+    # the caller's kept until the page is full; then only those rows are read whole.
+    mine = set(conn.execute(sa.select(memberships.c.case_id).where(
+        memberships.c.user_id == user_id, memberships.c.removed_seq.is_(None))).scalars())
+    wanted: list[int] = []
+    low, step = after, limit + 1  # a coordinator's page: one window; a worker's, growing windows
+    while len(wanted) <= limit and low < high:
+        window = conn.execute(sa.select(revisions.c.seq, revisions.c.case_id).where(
+            revisions.c.seq > low, revisions.c.seq <= high).order_by(revisions.c.seq).limit(step)).all()
+        if not window:
+            break
+        wanted.extend(int(r.seq) for r in window if r.case_id in mine)
+        low, step = int(window[-1].seq), min(2 * step, _SCAN_WINDOW)
+    wanted = wanted[:limit + 1]
+    revs: list[Any] = []
+    for i in range(0, len(wanted), _IN_CHUNK):
+        revs.extend(conn.execute(sa.select(revisions).where(revisions.c.seq.in_(wanted[i:i + _IN_CHUNK]))).all())
     events: list[p.MembershipEvent] = []
     for m in conn.execute(sa.select(memberships).where(memberships.c.user_id == user_id, sa.or_(
             sa.and_(memberships.c.added_seq > after, memberships.c.added_seq <= high),
@@ -78,81 +93,3 @@ def to_wire(r: Any) -> p.WireRevision:
         nonce=r.nonce, ciphertext=r.ciphertext, signature=r.signature,
         # A held-apart row has no number: it never went into the case.
         seq=int(r.seq) if getattr(r, "seq", None) is not None else None)
-
-
-def signed_by_any(record: SealedRecord, signers: list[Ed25519PublicKey]) -> bool:
-    for signer in signers:
-        try:
-            verify(record, signer)
-        except CryptoError:
-            continue
-        return True
-    return False
-
-
-def push_one(conn: Connection, rev: p.WireRevision, c: Caller, signers: list[Ed25519PublicKey],
-              mine: dict[str, int], seqs: SeqAllocator) -> p.PushResult:
-    """Decide one revision and, if accepted, store it with its head: all of it or none of it."""
-
-    def rejected(reason: str) -> p.PushResult:
-        return p.PushResult(revision_id=rev.revision_id, status="rejected", reason=reason)
-
-    if rev.case_id not in mine:
-        # An erased case's revision, from a laptop that has not heard yet: it is never taken again.
-        return rejected(CASE_ERASED if erased_for(conn, rev.case_id, c) else "not a member of this case")
-    if rev.author_id != c.user_id:
-        return rejected("author is not the pushing user")
-    if rev.key_version > mine[rev.case_id]:
-        return rejected("unknown key version for this case")
-    if not signed_by_any(sealed_of(rev), signers):
-        return rejected("signature does not verify")
-    # An id taken by another case (of any team, seen or not) is answered as if it were free,
-    # wherever that ends in a refusal or a conflict of the caller's own case: no answer names or
-    # confirms the other case. Only a revision that a free id would let in is refused, with a reason
-    # that names nothing (docs/threat-model.md section 8).
-    taken_elsewhere = False
-    stored = conn.execute(sa.select(revisions.c.seq, revisions.c.signature, revisions.c.case_id)
-                          .where(revisions.c.revision_id == rev.revision_id)).first()
-    if stored is not None and stored.case_id != rev.case_id:
-        taken_elsewhere, stored = True, None
-    if stored is not None:
-        if bytes(stored.signature) != rev.signature:
-            return rejected("revision id already used for different content")
-        return p.PushResult(revision_id=rev.revision_id, status="duplicate", seq=int(stored.seq))
-    # After the duplicate answer: a revision taken before the rotation and pushed again (its answer
-    # lost) is still a duplicate, not a refusal.
-    if rev.key_version < mine[rev.case_id]:
-        return rejected(KEY_ROTATED)
-    head = conn.execute(sa.select(record_heads).where(record_heads.c.record_id == rev.record_id)).first()
-    if head is not None and head.case_id != rev.case_id:
-        taken_elsewhere, head = True, None
-    if head is None:
-        if rev.base_revision is not None:
-            return rejected("base revision unknown to the server")
-        if rev.revision != 1:
-            return rejected("revision number from the future")
-    else:
-        if head.kind != rev.kind:
-            return rejected("record belongs to another kind")
-        if rev.base_revision is not None and rev.base_revision > head.revision:
-            return rejected("revision number from the future")
-        if rev.base_revision != head.revision:
-            head_row = conn.execute(sa.select(revisions).where(revisions.c.revision_id == head.revision_id)).one()
-            return p.PushResult(revision_id=rev.revision_id, status="conflict", head=to_wire(head_row))
-        if rev.revision != head.revision + 1:
-            return rejected("revision number must follow its base")
-    if taken_elsewhere:
-        return rejected(ID_TAKEN)
-    seq = seqs.take()
-    conn.execute(revisions.insert().values(
-        seq=seq, revision_id=rev.revision_id, record_id=rev.record_id, case_id=rev.case_id, kind=rev.kind,
-        revision=rev.revision, base_revision=rev.base_revision, author_id=rev.author_id,
-        key_version=rev.key_version, deleted=rev.deleted, nonce=rev.nonce, ciphertext=rev.ciphertext,
-        signature=rev.signature, received_at=now_iso(), device_id=c.device_id))
-    if head is None:
-        conn.execute(record_heads.insert().values(record_id=rev.record_id, case_id=rev.case_id, kind=rev.kind,
-                                                  revision=rev.revision, revision_id=rev.revision_id))
-    else:
-        conn.execute(record_heads.update().where(record_heads.c.record_id == rev.record_id)
-                     .values(revision=rev.revision, revision_id=rev.revision_id))
-    return p.PushResult(revision_id=rev.revision_id, status="accepted", seq=seq)

@@ -106,6 +106,11 @@ CALLS: dict[tuple[str, str], Callable[[Ctx, Actor], Call]] = {
                                                ctx.case.keys[1])]}, None),
     ("GET", "/v1/cases/{case_id}"): lambda ctx, a: ("GET", f"/v1/cases/{ctx.case.case_id}", None, None),
     ("POST", "/v1/case-states"): lambda ctx, a: ("POST", "/v1/case-states", {"case_ids": [ctx.case.case_id]}, None),
+    ("POST", "/v1/case-registrations"): lambda ctx, a: (
+        "POST", "/v1/case-registrations", {"cases": [{
+            "case_id": ctx.case.case_id,
+            "grants": [grant(a, ctx.case.case_id, 1, a.user_id, a.secrets.exchange_public, ctx.case.keys[1])]}]},
+        None),
     ("POST", "/v1/cases/{case_id}/members"): lambda ctx, a: (
         "POST", f"/v1/cases/{ctx.case.case_id}/members",
         {"user_id": ctx.target.user_id, "grants": _grants_for(ctx, a, ctx.target)}, None),
@@ -213,6 +218,12 @@ def _not_held(ctx: Ctx, r: httpx.Response) -> bool:
         ("rejected", "no such case, or never shared with you")]
 
 
+def _registration_unknown(ctx: Ctx, r: httpx.Response) -> bool:
+    # Per case, exactly the answer POST /cases gives a taken id: the unknown-id one.
+    return r.status_code == 200 and r.json()["results"] == [
+        {"case_id": ctx.case.case_id, "state": None, "code": "not_found", "status": 404}]
+
+
 def _owner_unlisted(ctx: Ctx, r: httpx.Response) -> bool:
     listed = {u["user_id"] for u in r.json().get("users", r.json().get("people", []))}
     return r.status_code == 200 and ctx.owner.user_id not in listed
@@ -241,6 +252,7 @@ DEVICE = row(non_member=ALLOWED, other_team=ALLOWED, removed_member=ALLOWED)  # 
 HIDDEN_PULL = Hidden(_no_case_in_pull, "no revision or event of the case")
 HIDDEN_STATE = Hidden(_no_case_state, "the case left out")
 REJECTED = Hidden(_push_rejected, "the revision rejected as not a member's")
+UNKNOWN_ID = Hidden(_registration_unknown, "the taken id answered as unknown")
 NOT_HELD = Hidden(_not_held, "the revision refused as for an unknown case")
 NOT_RECORDED = Hidden(_not_recorded, "the closing date left out")
 # The held-apart queue is a coordinator's: every worker is refused by role, a revoked device as such.
@@ -259,6 +271,7 @@ MATRIX: dict[tuple[str, str], dict[str, Expect]] = {
     ("GET", "/v1/people"): row(non_member=ALLOWED, other_team=Hidden(_owner_unlisted, "not the case's owner"),
                                removed_member=ALLOWED),
     ("POST", "/v1/cases"): row(),  # registering a taken id: the unknown-id answer
+    ("POST", "/v1/case-registrations"): row(non_member=UNKNOWN_ID, other_team=UNKNOWN_ID, removed_member=UNKNOWN_ID),
     ("POST", "/v1/case-states"): row(non_member=HIDDEN_STATE, other_team=HIDDEN_STATE, removed_member=HIDDEN_STATE),
     ("POST", "/v1/push"): row(non_member=REJECTED, other_team=REJECTED, removed_member=REJECTED),
     ("GET", "/v1/pull"): row(non_member=HIDDEN_PULL, other_team=HIDDEN_PULL, removed_member=HIDDEN_PULL),

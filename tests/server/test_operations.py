@@ -206,7 +206,7 @@ def test_logs_hold_no_personal_data_or_secrets(world: World, client: TestClient,
     def explode(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError(secret_message)
 
-    monkeypatch.setattr("leerrecht_server.crud.revisions.push_one", explode)
+    monkeypatch.setattr("leerrecht_server.crud.push.push_batch", explode)
     r = client.post("/v1/push", json={"revisions": [world.sealed(anna, case, {"n": marker})]}, headers=anna.headers)
     assert r.status_code == 500 and r.json()["code"] == "internal"
     assert r.headers["x-request-id"]

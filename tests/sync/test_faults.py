@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from leerrecht_desktop.models.entries import FollowUpNote
 from leerrecht_desktop.store.syncstore import SyncStore
 from leerrecht_desktop.sync.account import enrol
 from leerrecht_desktop.sync.engine import SyncReport
-from leerrecht_desktop.sync.transport import EnrolmentInvalid, Transport, Unreachable
+from leerrecht_desktop.sync.transport import EnrolmentInvalid, Transport, Unreachable, refusal
 from tests.kits.synckit import DAY, PASSPHRASE, Laptop, ServerProcess, enrolled, make_case, new_profile, snapshot
 
 pytestmark = pytest.mark.slow
@@ -355,3 +356,94 @@ def test_an_idle_laptop_reads_the_erasure_feed_only_after_an_erasure(server: Ser
     transport.calls.clear()
     w1.sync()
     assert transport.calls == {"/v1/pull": 1}
+
+
+@pytest.mark.parametrize(("cut", "nth"), [("after", 2), ("before", 3), ("after", 3)])
+def test_an_interrupted_pipelined_push_resumes_with_nothing_lost_or_twice(
+        server: ServerProcess, pair: tuple[Laptop, Laptop], cut: str, nth: int) -> None:
+    # Batches of 2, two in flight: the nth push fails before the server sees it or after it stored it,
+    # while the batch after it may already have been taken.
+    w1, coord = pair
+    cases = [make_case(w1.case_files, notes=3) for _ in range(3)]
+    total = SyncStore(w1.case_files).pending_count()
+    w1.client = faulty_client(server, lambda req, n: cut if req.url.path.endswith("/push") and n == nth else None)
+    with pytest.raises(Unreachable):
+        w1.sync(push_batch=2)
+    assert 0 < SyncStore(w1.case_files).pending_count() < total
+    w1.client = None
+    report = w1.sync(push_batch=2)
+    assert report.waiting == 0 and report.quarantined == 0
+    assert server_revision_counts(server) == (total, total)
+    # Every revision the laptop holds has the number the server gave it, each number once.
+    seqs = server.query("SELECT revision_id, seq FROM revisions")
+    assert len({s for _, s in seqs}) == total
+    coord.sync()
+    for case_id in cases:
+        assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
+
+
+def test_a_pipelined_push_sends_a_record_s_revisions_in_order(server: ServerProcess, pair: tuple[Laptop, Laptop],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # One record edited offline many times: two batches in flight at once never share a record (the
+    # server could take the second first and refuse it), so all are taken, none refused.
+    w1, coord = pair
+    case_id = make_case(w1.case_files, notes=0)
+    note = w1.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text="Fictieve notitie 0"), today=DAY)
+    for i in range(1, 6):
+        w1.case_files.save(case_id, FollowUpNote(occurred_on=DAY, text=f"Fictieve notitie {i}"),
+                           record_id=note.record_id, today=DAY)
+    sent: list[set[str]] = []
+    overlaps: list[set[str]] = []
+    in_flight: list[set[str]] = []
+    lock = threading.Lock()
+    post = Transport.post
+
+    def recording(self: Transport, path: str, body: Any, model: Any) -> Any:
+        if path != "/push":
+            return post(self, path, body, model)
+        records = {r.record_id for r in body.revisions}
+        with lock:
+            sent.append(records)
+            overlaps.extend(records & other for other in in_flight if records & other)
+            in_flight.append(records)
+            slow = len(sent) % 2 == 0
+        try:
+            # Every second answer slow: the batches after it are built and sent while it is out.
+            time.sleep(0.5 if slow else 0)
+            return post(self, path, body, model)
+        finally:
+            with lock:
+                in_flight.remove(records)
+
+    monkeypatch.setattr(Transport, "post", recording)
+    total = SyncStore(w1.case_files).pending_count()
+    report = w1.sync(push_batch=1)
+    assert report.pushed == total and report.quarantined == 0 and report.waiting == 0
+    assert len(sent) == total and max(len(r) for r in sent) == 1
+    assert sum(note.record_id in r for r in sent) == 6
+    # A batch is sent while another is in flight, but never one of the same record.
+    assert overlaps == []
+    coord.sync()
+    assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)
+
+
+def test_cases_register_one_by_one_on_a_server_without_the_bulk_route(
+        server: ServerProcess, pair: tuple[Laptop, Laptop], monkeypatch: pytest.MonkeyPatch) -> None:
+    w1, coord = pair
+    paths: list[str] = []
+    post = Transport.post
+
+    def older_server(self: Transport, path: str, body: Any, model: Any) -> Any:
+        paths.append(path)
+        if path == "/case-registrations":
+            raise refusal("not_found", 404)  # what a server from before the route answers
+        return post(self, path, body, model)
+
+    monkeypatch.setattr(Transport, "post", older_server)
+    cases = [make_case(w1.case_files, notes=1) for _ in range(2)]
+    report = w1.sync()
+    assert report.errors == [] and report.waiting == 0
+    assert paths.count("/case-registrations") == 1 and paths.count("/cases") == 2
+    coord.sync()
+    for case_id in cases:
+        assert snapshot(coord.case_files, case_id) == snapshot(w1.case_files, case_id)

@@ -20,6 +20,7 @@ from leerrecht_server.api.deps import (
     PushingDevice,
     SettingsDep,
 )
+from leerrecht_server.crud import push as push_crud
 from leerrecht_server.crud import revisions as crud
 from leerrecht_server.crud.audit import audit_caller
 from leerrecht_server.crud.blobs import feed_high
@@ -43,22 +44,22 @@ def _pause_for_tests(pause_file: str | None) -> None:
 
 @router.post("/push")
 def push(body: p.PushRequest, c: PushingDevice, engine: EngineDep, settings: SettingsDep) -> p.PushResponse:
-    results: list[p.PushResult] = []
-    accepted_cases: list[str] = []
-    with write_transaction(engine) as conn:
-        # The user's current key, then the ones a reset retired: what a replaced laptop (or an old
-        # outbox delivered by the new profile) signed before the reset is still the user's.
+    # The user's current key, then the ones a reset retired: what a replaced laptop (or an old outbox
+    # delivered by the new profile) signed before the reset is still the user's. A reset only adds
+    # keys to this list, so reading it before the write lock accepts nothing the lock would refuse.
+    with read_transaction(engine) as conn:
         signers = [Ed25519PublicKey.from_public_bytes(k) for k in
                    [c.signing_public, *former_signing_keys(conn, [c.user_id]).get(c.user_id, [])]]
+    # The signatures are checked in parallel before the write lock is taken: no other push waits on them.
+    signed = push_crud.signatures_ok(body.revisions, signers)
+    with write_transaction(engine) as conn:
         # The counter lock is taken before anything is read, so heads and duplicates are
         # checked and written with no other push in between, in any process.
         seqs = SeqAllocator(conn)
         mine = crud.member_key_versions(conn, c.user_id)
-        for rev in body.revisions:
-            result = crud.push_one(conn, rev, c, signers, mine, seqs)
-            results.append(result)
-            if result.status == "accepted":
-                accepted_cases.append(rev.case_id)
+        results = push_crud.push_batch(conn, body.revisions, signed, c, mine, seqs)
+        accepted_cases = list(dict.fromkeys(rev.case_id for rev, r in zip(body.revisions, results, strict=True)
+                                            if r.status == "accepted"))
         seqs.flush()
         audit_caller(conn, c, "push", accepted_cases or sorted({r.case_id for r in body.revisions}),
                      detail=" ".join(f"{s}={sum(r.status == s for r in results)}"
