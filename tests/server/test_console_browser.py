@@ -59,10 +59,19 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     driver.set_page_load_timeout(30)
+    driver.implicitly_wait(5)  # an element looked up right after a navigation: wait for it to be there
     try:
         yield driver
     finally:
         driver.quit()
+
+
+def wait_for(driver: Any, condition: Any) -> None:
+    """A click or a submit returns before the page it leads to has loaded (more so on a busy machine):
+    wait for what the next step needs, up to 30 s."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 30).until(condition)
 
 
 def viewport(driver: Any, width: int, height: int) -> None:
@@ -115,13 +124,13 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         driver = browser
         viewport(driver, 1366, 768)
         driver.get(f"{server.url}/admin/users")
-        assert driver.current_url == f"{server.url}/admin/login"  # no session: the login page
+        wait_for(driver, lambda d: d.current_url == f"{server.url}/admin/login")
         shot(driver, tmp_path, "01-login-1366x768")
         fill(driver, name="beheer", password=one_time)
         submit(driver, "password")
 
         # First login: the TOTP secret as text, a password of one's own, a code from the "app".
-        assert driver.current_url.endswith("/admin/setup"), driver.page_source[:2000]
+        wait_for(driver, lambda d: d.current_url.endswith("/admin/setup"))
         secret = driver.find_element(By.ID, "totp-secret").text.replace(" ", "")
         assert driver.find_element(By.ID, "totp-uri").get_attribute("href").startswith("otpauth://totp/")
         assert driver.find_element(By.ID, "totp-qr").size["width"] >= 150  # the QR code, drawn
@@ -129,12 +138,13 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         fill(driver, password=PASSWORD, repeat=PASSWORD, code=pyotp.TOTP(secret).now())
         submit(driver, "code")
 
-        assert driver.current_url.endswith("/admin/users"), driver.page_source[:2000]
+        wait_for(driver, lambda d: d.current_url.endswith("/admin/users"))
         assert "jdevos" in driver.find_element(By.ID, "users").text
         fill(driver, **{"new-username": "anna"})
         Select(driver.find_element(By.ID, "new-team")).select_by_visible_text("Team Noord")
         Select(driver.find_element(By.ID, "new-role")).select_by_value("netsterk")
         driver.find_element(By.ID, "create-user").click()
+        wait_for(driver, lambda d: d.find_elements(By.ID, "enrolment-code"))
         code = driver.find_element(By.ID, "enrolment-code").text
         assert len(code.replace("-", "")) == 20
         shot(driver, tmp_path, "03-user-created-1366x768")
@@ -164,12 +174,10 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/admin/login"))
         fill(driver, name="beheer", password=PASSWORD)
         submit(driver, "password")
-        assert driver.current_url.endswith("/admin/totp")
+        wait_for(driver, lambda d: d.current_url.endswith("/admin/totp"))
         fill(driver, code=pyotp.TOTP(secret).at(time.time() + 30))
         submit(driver, "code")
-        assert driver.current_url.endswith("/admin/users")
-
-        # Move anna to the other team: the row's own form.
+        wait_for(driver, lambda d: d.current_url.endswith("/admin/users"))
         row = driver.find_element(By.XPATH, "//table[@id='users']//tr[td[@class='name' and text()='anna']]")
         Select(row.find_element(By.NAME, "team")).select_by_visible_text("Team Zuid")
         row.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
@@ -181,7 +189,7 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         driver.find_element(By.CSS_SELECTOR, "nav a[href='/admin/devices']").click()
         row = driver.find_element(By.XPATH, "//table[@id='devices']//tr[td[@class='name' and text()='anna']]")
         row.find_element(By.PARTIAL_LINK_TEXT, "Intrekken en wissen").click()
-        assert "/admin/devices/revoke" in driver.current_url
+        wait_for(driver, lambda d: "/admin/devices/revoke" in d.current_url)
         shot(driver, tmp_path, "06-revoke-1366x768")
         driver.find_element(By.CSS_SELECTOR, "input[name='confirm']").click()
         driver.find_element(By.CSS_SELECTOR, "form[action='/admin/devices/revoke'] button").click()
@@ -214,16 +222,16 @@ def test_console_in_a_real_browser(browser: Any, tmp_path: Path) -> None:
         for number, page in enumerate(("teams", "devices", "audit", "retention", "recovery", "admins", "status"),
                                       start=8):
             driver.find_element(By.CSS_SELECTOR, f"nav a[href='/admin/{page}']").click()
-            assert driver.current_url.endswith(f"/admin/{page}")
+            wait_for(driver, lambda d, page=page: d.current_url.endswith(f"/admin/{page}"))
             assert driver.execute_script("return document.documentElement.scrollWidth") <= 1366, page
             shot(driver, tmp_path, f"{number:02d}-{page}-1366x768")
         driver.find_element(By.CSS_SELECTOR, "nav a[href='/admin/users']").click()
 
         # English, and back.
         driver.find_element(By.LINK_TEXT, "English").click()
-        assert driver.find_element(By.TAG_NAME, "h1").text == "Users"
+        wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Users")
         driver.find_element(By.LINK_TEXT, "Nederlands").click()
-        assert driver.find_element(By.TAG_NAME, "h1").text == "Gebruikers"
+        wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Gebruikers")
 
         # The cookie is the browser's only: HttpOnly (no script could read it; there is no script).
         cookie = driver.get_cookie("lr_admin_session")
