@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from leerrecht_core import protocol as p
 from leerrecht_core.crypto.keys import new_case_key
 from leerrecht_desktop.sync.transport import refusal
-from leerrecht_server.tables import counters, memberships
+from leerrecht_server.tables import SEQ_COUNTER, counters, memberships
 
 from .conftest import Actor, World, grant
 
@@ -27,7 +27,7 @@ def _registration(owner: Actor, *others: Actor) -> dict[str, Any]:
 
 def _counter(world: World) -> int:
     with world.engine.connect() as conn:
-        return int(conn.execute(sa.select(counters.c.value)).scalar_one())
+        return int(conn.execute(sa.select(counters.c.value).where(counters.c.name == SEQ_COUNTER)).scalar_one())
 
 
 def test_many_cases_in_one_request_and_again_changes_nothing(world: World, client: TestClient) -> None:
