@@ -37,17 +37,46 @@ def member_case_ids(conn: Connection, case_ids: list[str], user_id: str) -> set[
 
 
 def case_state(conn: Connection, case_id: str, user_id: str) -> p.CaseState:
-    case = conn.execute(sa.select(cases).where(cases.c.case_id == case_id)).one()
-    grants = conn.execute(sa.select(key_grants).where(
-        key_grants.c.case_id == case_id, key_grants.c.recipient_id == user_id)
-        .order_by(key_grants.c.key_version)).all()
-    registered = conn.execute(sa.select(sa.func.min(memberships.c.added_seq))
-                              .where(memberships.c.case_id == case_id)).scalar()
-    return p.CaseState(case_id=case_id, team_id=case.team_id, members=current_members(conn, case_id),
-                       key_version=case.key_version, registered_seq=registered,
-                       grants=[p.KeyGrant(recipient_id=g.recipient_id, key_version=g.key_version,
-                                          ephemeral_public=g.ephemeral_public, ciphertext=g.ciphertext,
-                                          granted_by=g.granted_by, signature=g.signature) for g in grants])
+    (state,) = case_states(conn, [case_id], user_id)
+    return state
+
+
+_IN_BATCH = 500  # ids per IN (...): under SQLite's and PostgreSQL's parameter limits, few round trips
+
+
+def case_states(conn: Connection, case_ids: list[str], user_id: str) -> list[p.CaseState]:
+    """The state of each existing case of `case_ids` (in that order): its team, current members, key
+    version, first registration and the user's key grants. Three queries per 500 cases rather than four
+    per case: a coordinator's first pull asks for hundreds at once (POST /v1/case-states; the load test
+    found the per-case queries a fifth of the server's time)."""
+    found: list[p.CaseState] = []
+    for start in range(0, len(case_ids), _IN_BATCH):
+        batch = case_ids[start:start + _IN_BATCH]
+        rows = {r.case_id: r for r in conn.execute(sa.select(cases).where(cases.c.case_id.in_(batch)))}
+        grants: dict[str, list[p.KeyGrant]] = {}
+        for g in conn.execute(sa.select(key_grants).where(key_grants.c.case_id.in_(batch),
+                                                          key_grants.c.recipient_id == user_id)
+                              .order_by(key_grants.c.case_id, key_grants.c.key_version)):
+            grants.setdefault(g.case_id, []).append(p.KeyGrant(
+                recipient_id=g.recipient_id, key_version=g.key_version, ephemeral_public=g.ephemeral_public,
+                ciphertext=g.ciphertext, granted_by=g.granted_by, signature=g.signature))
+        members: dict[str, set[str]] = {}
+        registered: dict[str, int] = {}
+        for m in conn.execute(sa.select(memberships.c.case_id, memberships.c.user_id, memberships.c.added_seq,
+                                        memberships.c.removed_seq).where(memberships.c.case_id.in_(batch))):
+            if m.added_seq is not None and (m.case_id not in registered or m.added_seq < registered[m.case_id]):
+                registered[m.case_id] = m.added_seq
+            if m.removed_seq is None:
+                # A set: a recovered user has a second current row (see current_members).
+                members.setdefault(m.case_id, set()).add(m.user_id)
+        for case_id in batch:
+            case = rows.get(case_id)
+            if case is None:
+                continue
+            found.append(p.CaseState(case_id=case_id, team_id=case.team_id,
+                                     members=sorted(members.get(case_id, ())), key_version=case.key_version,
+                                     registered_seq=registered.get(case_id), grants=grants.get(case_id, [])))
+    return found
 
 
 def create_case(conn: Connection, case_id: str, team_id: str, owner_id: str | None) -> None:

@@ -491,3 +491,24 @@ def test_migration_0005_takes_each_cases_owner_from_its_registration(db_url: str
             assert set(conn.execute(sa.select(memberships.c.added_by)).scalars()) == {None}
     finally:
         engine.dispose()
+
+
+def test_case_states_of_many_cases_are_each_as_one_case_answers(world: World) -> None:
+    """POST /v1/case-states reads all asked cases at once (crud.case_states): each answer must be the
+    one GET /v1/cases/{id} gives, also for a case re-keyed after a removal, and leave out the rest."""
+    anna, bert, carl = world.user("anna"), world.user("bert"), world.user("carl")
+    shared = world.register(anna, bert, carl)
+    assert world.remove(anna, shared, carl, [anna, bert]).status_code == 200
+    own = world.register(anna)
+    with_bert = world.register(bert, anna)
+    not_annas = world.register(carl)
+    asked = [c.case_id for c in (shared, own, with_bert, not_annas)] + [str(uuid.uuid4())]
+    r = world.http.post("/v1/case-states", json={"case_ids": asked}, headers=anna.headers)
+    assert r.status_code == 200, r.text
+    states = {s["case_id"]: s for s in r.json()["cases"]}
+    assert set(states) == {shared.case_id, own.case_id, with_bert.case_id}
+    for case_id, state in states.items():
+        one = world.http.get(f"/v1/cases/{case_id}", headers=anna.headers).json()
+        assert state == one
+    assert states[shared.case_id]["members"] == sorted([anna.user_id, bert.user_id])
+    assert [g["key_version"] for g in states[shared.case_id]["grants"]] == [1, 2]

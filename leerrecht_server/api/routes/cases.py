@@ -120,5 +120,4 @@ def get_case_states(body: p.CaseStatesRequest, c: CurrentDevice, engine: EngineD
     with read_transaction(engine) as conn:
         ids = sorted(set(body.case_ids))
         visible = crud.member_case_ids(conn, ids, c.user_id)
-        return p.CaseStatesResponse(cases=[crud.case_state(conn, case_id, c.user_id)
-                                           for case_id in ids if case_id in visible])
+        return p.CaseStatesResponse(cases=crud.case_states(conn, [i for i in ids if i in visible], c.user_id))
