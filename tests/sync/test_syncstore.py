@@ -34,7 +34,7 @@ def test_a_0001_folder_with_data_upgrades_to_the_head_and_still_reads(tmp_path: 
 
     ws = Workspace(tmp_path / "d")
     try:
-        assert current_revision(ws.engine) == t.SCHEMA_HEAD == "0007"
+        assert current_revision(ws.engine) == t.SCHEMA_HEAD == "0008"
         cf = ws.unlock(PASSPHRASE)
         assert snapshot(cf, case_id) == before
         store = SyncStore(cf)
