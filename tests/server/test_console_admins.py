@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -19,20 +18,9 @@ from leerrecht_server.recovery_kit import fingerprint
 from leerrecht_server.tables import admin_sessions, org_settings, users
 
 from .conftest import World
-from .test_console import FAST, audit_rows, csrf_of, first_login, post, settings
+from .test_console import FAST, audit_rows, console, csrf_of, first_login, post, settings, signed_in, team_id
 
-
-@pytest.fixture
-def console(db_url: str, engine: sa.Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(db_url, settings=settings(), engine=engine), base_url="https://testserver") as tc:
-        yield tc
-
-
-@pytest.fixture
-def signed_in(console: TestClient, engine: sa.Engine) -> TestClient:
-    admin.create_team(engine, "Team Noord")
-    first_login(console, "beheer", admin_accounts.create_admin(engine, "beheer", params=FAST))
-    return console
+__all__ = ["console", "signed_in"]  # the console's fixtures, shared with test_console.py
 
 
 def _one_time(html: str) -> str:
@@ -152,16 +140,9 @@ def test_the_recovery_page_shows_the_fingerprint_and_the_next_step_never_the_key
     assert steps["anna"].startswith("2. De medewerker schrijft zich in")
 
 
-def admin_team(engine: sa.Engine, name: str = "Team Noord") -> str:
-    from leerrecht_server.tables import teams
-
-    with engine.connect() as conn:
-        return conn.execute(sa.select(teams.c.team_id).where(teams.c.name == name)).scalar_one()
-
-
 def test_roles_and_coordinators_as_people_name_them(signed_in: TestClient, engine: sa.Engine) -> None:
     client = signed_in
-    team = admin_team(engine)
+    team = team_id(engine)
     admin.create_user(engine, "kris", "coordinator", team)
     admin.create_user(engine, "sofie", "netsterk", team)
     page = client.get("/admin/users").text
@@ -181,9 +162,9 @@ def test_the_audit_log_filtered_on_a_user_shows_what_was_done_to_their_account(s
     world.teams.add("Team Noord")
     admin.create_team(engine, "Team Zuid")
     anna = world.user("anna")
-    admin.create_user(engine, "a_b", "netsterk", admin_team(engine))  # never enrolled: no user id yet
-    admin.create_user(engine, "axb", "netsterk", admin_team(engine))
-    post(client, "/admin/users/move", {"username": "anna", "team": admin_team(engine, "Team Zuid")},
+    admin.create_user(engine, "a_b", "netsterk", team_id(engine))  # never enrolled: no user id yet
+    admin.create_user(engine, "axb", "netsterk", team_id(engine))
+    post(client, "/admin/users/move", {"username": "anna", "team": team_id(engine, "Team Zuid")},
          page="/admin/users")
     admin.revoke_device(engine, anna.device_id, actor="console:beheer")
     with engine.connect() as conn:
