@@ -201,11 +201,6 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 AUDIT_COLUMNS = ("at", "actor", "user_id", "device_id", "ip", "action", "case_ids", "detail")
 
 
-def _like_literal(text: str) -> str:
-    """`text` matched as itself in a LIKE pattern (escape character backslash)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def audit_query(conn: Connection, *, username: str | None = None, case_id: str | None = None,
                 start: dt.date | None = None, end: dt.date | None = None, action: str | None = None) -> sa.Select[Any]:
     """The audit entries of one user (as actor, or about their account), one case, one action and/or a
@@ -221,7 +216,7 @@ def audit_query(conn: Connection, *, username: str | None = None, case_id: str |
             raise AdminError(f"no user {username!r}")
         # As actor, or about their account: an admin action about them names their user id, and (before
         # they enrolled, without one) their name first in its detail ("user NAME ...", create_user).
-        named = audit_log.c.detail.like("user " + _like_literal(username) + " %", escape="\\")
+        named = audit_log.c.detail.startswith(f"user {username} ", autoescape=True)  # "_" and "%" as themselves
         about = [audit_log.c.actor == username, named]
         if user.user_id is not None:
             about.append(audit_log.c.user_id == user.user_id)
