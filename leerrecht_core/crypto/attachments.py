@@ -81,6 +81,9 @@ class AttachmentMeta:
     title: str
     media_type: str
     added_at: str  # ISO 8601, UTC, the author's clock
+    # The author's name as they signed it, so a colleague's laptop can say who added it (entries carry
+    # `author_name` the same way). "" in manifests sealed before it existed: they still open.
+    added_by_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def seal_attachment(
         "key_version": header.key_version, "author_id": header.author_id, "chunk_count": count,
         "chunk_size": chunk_size, "total_size": size, "sha256": plain_hash.hexdigest(), "chunks": digests,
         "meta": {"file_name": meta.file_name, "title": meta.title, "media_type": meta.media_type,
-                 "added_at": meta.added_at},
+                 "added_at": meta.added_at, "added_by_name": meta.added_by_name},
     }
     plain_manifest = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     nonce = os.urandom(NONCE_LEN)
@@ -222,7 +225,7 @@ def _manifest(header: AttachmentHeader, body: dict[str, Any]) -> Manifest:
     meta = body["meta"]
     return Manifest(header, count, chunk_size, size, bytes.fromhex(body["sha256"]), digests,
                     AttachmentMeta(str(meta["file_name"]), str(meta["title"]), str(meta["media_type"]),
-                                   str(meta["added_at"])))
+                                   str(meta["added_at"]), str(meta.get("added_by_name", ""))))
 
 
 def open_chunks(manifest: Manifest, chunks: Iterable[SealedChunk], case_key: bytes, sink: BinaryIO) -> None:

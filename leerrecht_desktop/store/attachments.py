@@ -112,7 +112,7 @@ class Attachments:
             secrets = self.store.secrets
             attachment_id = str(uuid.uuid4())
             meta = AttachmentMeta(file_name=name, title=title.strip(), media_type=kind.media_type,
-                                  added_at=now_text())
+                                  added_at=now_text(), added_by_name=self.store.user.name)
             with self.store._lock, self.store._tx() as conn:
                 key_version, case_key = self.store._case_key(conn, case_id)
                 header = AttachmentHeader(attachment_id, case_id, key_version, secrets.user_id)
@@ -215,7 +215,8 @@ class Attachments:
             added_at: dt.datetime | None = dt.datetime.fromisoformat(meta.added_at)
         except ValueError:
             added_at = None
-        name = self.store.user.name if header.author_id == self.store.user.user_id else ""
+        # Our own name as it is now; a colleague's as they signed it (sealed under the case key).
+        name = self.store.user.name if header.author_id == self.store.user.user_id else meta.added_by_name
         return AttachmentInfo(header.attachment_id, header.case_id, meta.title, meta.file_name, meta.media_type,
                               manifest.total_size, added_at, header.author_id, name, state,
                               manifest.plain_sha256.hex())
@@ -240,7 +241,7 @@ def export_entries(infos: Infos) -> list[dict[str, Any]]:
             "attachment_id": info.attachment_id, "title": info.title, "file_name": info.file_name,
             "media_type": info.media_type, "size": info.size, "sha256": info.sha256,
             "added_at": info.added_at.isoformat(timespec="milliseconds") if info.added_at else None,
-            "added_by_id": info.added_by_id,
+            "added_by_id": info.added_by_id, "added_by_name": info.added_by_name,
         })
     return entries
 

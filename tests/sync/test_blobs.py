@@ -110,6 +110,9 @@ def test_an_attachment_goes_from_one_laptop_to_another_byte_identical(
     (listed,) = Attachments(coord.case_files).list(case_id)
     assert (listed.title, listed.size, listed.media_type, listed.state) == (
         "Fictieve scan van het rapport", png.stat().st_size, "image/png", STATE_SYNCED)
+    # The coordinator's list says who added it: the name the author signed into the manifest.
+    assert (listed.added_by_id, listed.added_by_name) == (w1.case_files.user.user_id, w1.case_files.user.name)
+    assert listed.added_by_name and listed.added_by_name != coord.case_files.user.name
     assert opened(coord, info.attachment_id) == png.read_bytes()
 
     # A round with nothing new lists and fetches nothing.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import json
 import os
 import tracemalloc
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from leerrecht_core.crypto.attachments import (
     CHUNK_SIZE,
@@ -24,6 +26,8 @@ from leerrecht_core.crypto.attachments import (
     Manifest,
     SealedChunk,
     SealedManifest,
+    _manifest,
+    attachment_key,
     chunk_count_for,
     open_chunks,
     open_manifest,
@@ -35,7 +39,8 @@ from leerrecht_core.i18n import set_language
 
 SMALL_CHUNK = 64 * 1024
 META = AttachmentMeta(file_name="toestemming-Fictief-Testkind.pdf", title="Fictieve toestemming",
-                      media_type="application/pdf", added_at="2025-02-03T10:00:00.000+00:00")
+                      media_type="application/pdf", added_at="2025-02-03T10:00:00.000+00:00",
+                      added_by_name="Fictieve Werker")
 
 
 def header(attachment_id: str = "a77ac4ed-0000-4000-8000-00000000a001") -> AttachmentHeader:
@@ -273,3 +278,17 @@ def test_a_25_mib_file_is_sealed_and_opened_chunk_by_chunk(tmp_path: Path) -> No
     # A few chunks of 256 KiB, nowhere near the file's 25 MiB.
     assert seal_peak < 4 * 1024 * 1024, seal_peak
     assert open_peak < 4 * 1024 * 1024, open_peak
+
+
+def test_the_author_name_is_sealed_in_the_manifest_and_older_manifests_without_it_still_open() -> None:
+    sealed = seal_bytes(b"fictief" * 100)
+    opened = open_manifest(sealed.manifest, sealed.case_key, [sealed.signer.public_key()])
+    assert opened.meta == META and opened.meta.added_by_name == "Fictieve Werker"
+    assert b"Fictieve Werker" not in sealed.manifest.ciphertext  # sealed, not in the clear
+
+    # A manifest sealed before the name was there: the same body without the key.
+    body = json.loads(AESGCM(attachment_key(sealed.case_key, sealed.manifest.header)).decrypt(
+        sealed.manifest.nonce, sealed.manifest.ciphertext, sealed.manifest.header.associated_data()))
+    del body["meta"]["added_by_name"]
+    older = _manifest(sealed.manifest.header, body)
+    assert older.meta == dataclasses.replace(META, added_by_name="")
