@@ -234,8 +234,32 @@ def test_missing_data_folder_is_one_line(tmp_path: Path, out_dir: Path) -> None:
 
 
 def test_section_names_match_the_report() -> None:
-    # Bijlagen is the window's only: the command line lists no attachments (reports.case_summary_options).
-    assert set(reports.SECTION_NAMES.values()) == {s.value for s in Section} - {Section.ATTACHMENTS.value}
+    assert set(reports.SECTION_NAMES.values()) == {s.value for s in Section}
+
+
+def test_attachments_are_listed_only_when_asked_for(demo: Demo, tmp_path: Path, out_dir: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo.data_dir, data_dir)  # the module's folder stays without attachments
+    case_id = next(iter(demo.cases))
+    scan = tmp_path / "toestemming-fictief.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% fictief\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    added = run("attach", "--data-dir", data_dir, "--case", case_id, scan, "--title", "Toestemming ouders (fictief)")
+    assert added.returncode == 0, added.stderr
+
+    plain, listed, only = out_dir / "zonder.pdf", out_dir / "met.pdf", out_dir / "alleen.pdf"
+    assert run("report", "--data-dir", data_dir, "--case", case_id, "--out", plain).returncode == 0
+    assert "Bijlagen" not in pdf_text(plain) and "Toestemming ouders" not in pdf_text(plain)
+
+    result = run("report", "--data-dir", data_dir, "--case", case_id, "--out", listed, "--with-attachments")
+    assert result.returncode == 0, result.stderr
+    text = pdf_text(listed)
+    assert "Bijlagen" in text and "Toestemming ouders (fictief)" in text and scan.name in text
+    assert "Huisbezoeken en gezinscontacten" in text  # the other parts as without it
+
+    result = run("report", "--data-dir", data_dir, "--case", case_id, "--out", only, "--sections", "bijlagen")
+    assert result.returncode == 0, result.stderr
+    text = pdf_text(only)
+    assert "Toestemming ouders (fictief)" in text and "Huisbezoeken en gezinscontacten" not in text
 
 
 # -- overview -------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ SECTION_NAMES: dict[str, str] = {
     "wellbeing": "wellbeing", "welbevinden": "wellbeing",
     "notes": "notes", "notities": "notes",
     "support": "support", "steun": "support",
+    "attachments": "attachments", "bijlagen": "attachments",  # only when asked for, as in the window
 }
 
 
@@ -68,6 +69,9 @@ def add_report(sub: argparse._SubParsersAction[Parser], shared: Parser) -> None:
     report.add_argument("--sections", nargs="+", default=None, metavar=tr("DEEL"),
                         help=tr("alleen deze delen (de hoofding staat er altijd in): {names}",
                                 names=", ".join(dict.fromkeys(SECTION_NAMES.values()))))
+    report.add_argument("--with-attachments", action="store_true",
+                        help=tr("zet er ook de lijst van de bijlagen in (titel, soort, grootte; niet de "
+                                "bestanden zelf)"))
     report.add_argument("--password-env", default=None, metavar=tr("VARIABELE"),
                         help=tr("beveilig de PDF met het wachtwoord uit deze omgevingsvariabele (AES-256)"))
 
@@ -149,8 +153,12 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
             SummaryOptions,
             render_case_summary,
         )
+        from leerrecht_desktop.reports.case_summary_options import attachment_lines
         from leerrecht_desktop.store.access_log import AccessLog
+        from leerrecht_desktop.store.attachments import Attachments
 
+        if args.with_attachments:  # the chosen parts (or the default ones) and the list of attachments
+            sections = list(dict.fromkeys([*(sections or sorted(s.value for s in ALL_SECTIONS)), "attachments"]))
         if password is not None and len(password) < MIN_PASSWORD_LENGTH:
             raise UsageError(tr("Het wachtwoord in {env} is te kort: kies er een van minstens {n} tekens.",
                                 env=args.password_env, n=MIN_PASSWORD_LENGTH))
@@ -159,13 +167,15 @@ def run_report(args: argparse.Namespace, data_dir: Path) -> int:
         try:
             case_id = find_case(case_files.summaries(), args.case).case_id
             case_file = case_files.load_case(case_id)
+            listed = Attachments(case_files).list(case_id) if "attachments" in sections else []
             made_by = case_files.me.name
             AccessLog.of(case_files).record(case_id, "case_summary_saved")  # while unlocked; never raises
         finally:
             case_files.lock()
         options = SummaryOptions(period_from=start, period_to=end,
                                  sections=frozenset(Section(s) for s in sections) if sections else ALL_SECTIONS,
-                                 pseudonymise=args.pseudonymise, password=password)
+                                 pseudonymise=args.pseudonymise, password=password,
+                                 attachments=attachment_lines(listed))
         pdf = render_case_summary(case_file.content, case_file.entries, options, made_by=made_by,
                                   made_at=dt.datetime.now(), today=dt.date.today())
         write_report(out, pdf, args.force)

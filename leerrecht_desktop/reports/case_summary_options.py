@@ -4,8 +4,10 @@ the password (with the shortest one accepted). The dialog and the CLI build thes
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from leerrecht_core.i18n import tr
 
@@ -35,7 +37,7 @@ class Section(StrEnum):
 
 
 # The sections a summary has unless the user leaves some out. Bijlagen is not among them: a list of the
-# scans in a file is asked for, not given by default (and the command line has no attachments to list).
+# scans in a file is asked for, not given by default (in the window and on the command line alike).
 ALL_SECTIONS: frozenset[Section] = frozenset(Section) - {Section.ATTACHMENTS}
 
 
@@ -49,6 +51,31 @@ class AttachmentLine:
     media_type: str
     size: int
     added_at: dt.datetime | None
+
+
+class ListedAttachment(Protocol):
+    """What the summary needs of an attachment as the store lists it (store/attachments.AttachmentInfo),
+    named here by shape because reports do not import the store."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def added_at(self) -> dt.datetime | None: ...
+    @property
+    def refused(self) -> str: ...
+
+
+def attachment_lines(listed: Iterable[ListedAttachment]) -> tuple[AttachmentLine, ...]:
+    """The summary's lines for a case's attachments, for the window and the command line alike;
+    refused ones are left out (nothing of them can be read)."""
+    return tuple(AttachmentLine(a.title, a.file_name, a.media_type, a.size, a.added_at) for a in listed
+                 if not a.refused)
 
 # The shortest password the app and the CLI accept for a protected PDF. The file can be attacked
 # offline, without the app's delay between tries; AES-256 does not help against a short password.

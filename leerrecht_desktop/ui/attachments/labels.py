@@ -1,11 +1,10 @@
 """How an attachment is named on screen: its row in the list (title or file name, type, size, added on
-and by) and its state, and the lines the case summary lists (reports/case_summary_options.AttachmentLine)."""
+and by) and its state (the case summary's lines are reports/case_summary_options.attachment_lines)."""
 
 from __future__ import annotations
 
 from leerrecht_core.i18n import tr
 from leerrecht_desktop.models.attachment_types import size_text, type_label
-from leerrecht_desktop.reports.case_summary_options import AttachmentLine
 from leerrecht_desktop.store.attachments import AttachmentInfo
 from leerrecht_desktop.ui.models import format_date
 
@@ -48,9 +47,3 @@ def row_texts(info: AttachmentInfo) -> list[str]:
     day = format_date(info.added_at.astimezone().date()) if info.added_at else ""
     return [name, f"{type_label(info.media_type)} · {size_text(info.size)}\n{state}",
             "\n".join(x for x in (day, info.added_by_name) if x)]
-
-
-def summary_lines(infos: list[AttachmentInfo]) -> list[AttachmentLine]:
-    """What the case summary lists of the case's attachments (refused ones are left out: nothing of
-    them can be read)."""
-    return [AttachmentLine(i.title, i.file_name, i.media_type, i.size, i.added_at) for i in infos if not i.refused]

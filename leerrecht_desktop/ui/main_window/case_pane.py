@@ -310,10 +310,10 @@ class CasePaneMixin(CaseListMixin):
 
 def _attachment_lines(case_files: CaseFiles, case_id: str) -> list[AttachmentLine]:
     """What the summary's "Bijlagen" lists, read on the store thread when the section is chosen."""
+    from leerrecht_desktop.reports.case_summary_options import attachment_lines
     from leerrecht_desktop.store.attachments import Attachments
-    from leerrecht_desktop.ui.attachments.labels import summary_lines
 
-    return summary_lines(Attachments(case_files).list(case_id))
+    return list(attachment_lines(Attachments(case_files).list(case_id)))
 
 
 def _load_and_record(case_files: CaseFiles, case_id: str) -> CaseFile:
