@@ -170,7 +170,8 @@ class AttachmentsPanel(QWidget):
         for info in infos:
             item = QTreeWidgetItem(row_texts(info))
             item.setData(0, Qt.ItemDataRole.UserRole, info.attachment_id)
-            item.setToolTip(0, info.refused or info.file_name)
+            # The whole title and file name: at 1366×768 the column is about 170 px and elides them.
+            item.setToolTip(0, info.refused or "\n".join(x for x in (info.title, info.file_name) if x))
             self.list.addTopLevelItem(item)
             if selected is not None and info.attachment_id == selected.attachment_id:
                 self.list.setCurrentItem(item)
