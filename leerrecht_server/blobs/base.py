@@ -34,6 +34,10 @@ def make_store(settings: Settings) -> BlobStore:
     from leerrecht_server.blobs.database import DatabaseStore
     from leerrecht_server.blobs.directory import DirectoryStore
 
+    if settings.blob_store == "s3":
+        from leerrecht_server.blobs.s3 import S3Store  # boto3 only where it is chosen
+
+        return S3Store.from_settings(settings)
     if settings.blob_store == "directory":
         assert settings.blob_dir is not None  # Settings refuses a directory store without one
         return DirectoryStore(settings.blob_dir)

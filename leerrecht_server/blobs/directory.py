@@ -24,6 +24,14 @@ from sqlalchemy import Connection
 _ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+def checked_id(attachment_id: str) -> str:
+    """The id, if it is one: the routes only pass ids checked as UUIDs; checked again here, since it
+    becomes a path (or an object key)."""
+    if not _ID.match(attachment_id):
+        raise ValueError("not an attachment id")
+    return attachment_id
+
+
 class DirectoryStore:
     name = "directory"
 
@@ -32,10 +40,7 @@ class DirectoryStore:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _folder(self, attachment_id: str) -> Path:
-        # The routes only pass ids checked as UUIDs; checked again here, since it becomes a path.
-        if not _ID.match(attachment_id):
-            raise ValueError("not an attachment id")
-        return self.root / attachment_id[:2] / attachment_id
+        return self.root / attachment_id[:2] / checked_id(attachment_id)
 
     def put(self, conn: Connection, attachment_id: str, index: int, data: bytes) -> None:
         folder = self._folder(attachment_id)

@@ -40,6 +40,11 @@ CONSOLE_IDLE_ENV = ENV_PREFIX + "CONSOLE_IDLE_MINUTES"
 BLOB_STORE_ENV = ENV_PREFIX + "BLOB_STORE"
 BLOB_DIR_ENV = ENV_PREFIX + "BLOB_DIR"
 TEAM_QUOTA_ENV = ENV_PREFIX + "TEAM_QUOTA_MB"
+# The S3-compatible store (blobs/s3.py). Credentials are boto3's own (AWS_ACCESS_KEY_ID, …), not ours.
+S3_BUCKET_ENV = ENV_PREFIX + "S3_BUCKET"
+S3_ENDPOINT_ENV = ENV_PREFIX + "S3_ENDPOINT"
+S3_REGION_ENV = ENV_PREFIX + "S3_REGION"
+S3_PREFIX_ENV = ENV_PREFIX + "S3_PREFIX"
 # Test-only: a process started with this variable pauses every push that took sequence numbers,
 # after taking them and before committing, until the named file is deleted (tests/server show
 # that another process's push then waits, and that no pull skips a number).
@@ -53,7 +58,8 @@ DEFAULT_PORT = 8443
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
-BLOB_STORES = ("database", "directory")
+BLOB_STORES = ("database", "directory", "s3")
+DEFAULT_S3_PREFIX = "leerrecht/attachments/"
 # 10 GiB per team: 400 of the largest scans, some thousands of phone photos; an operator sets more.
 DEFAULT_TEAM_QUOTA_MB = 10 * 1024
 MAX_TEAM_QUOTA_MB = 1024 * 1024 * 1024
@@ -167,6 +173,8 @@ ENV_VARS: dict[str, str] = {
     "log_level": LOG_LEVEL_ENV, "log_format": LOG_FORMAT_ENV, "status_token": STATUS_TOKEN_ENV,
     "pause_file": PAUSE_FILE_ENV, "console_idle_minutes": CONSOLE_IDLE_ENV,
     "blob_store": BLOB_STORE_ENV, "blob_dir": BLOB_DIR_ENV, "team_quota_mb": TEAM_QUOTA_ENV,
+    "s3_bucket": S3_BUCKET_ENV, "s3_endpoint": S3_ENDPOINT_ENV, "s3_region": S3_REGION_ENV,
+    "s3_prefix": S3_PREFIX_ENV,
 }
 # What resolve_serve reads; os.environ when unset (the worker processes, tests' Settings()).
 _environ: ContextVar[Mapping[str, str] | None] = ContextVar("leerrecht_server_environ", default=None)
@@ -226,6 +234,11 @@ class Settings(BaseSettings):
     blob_store: str = "database"
     blob_dir: Path | None = None
     team_quota_mb: int = DEFAULT_TEAM_QUOTA_MB
+    # blob_store=s3: the bucket, and for anything but AWS the endpoint (https://minio.example:9000).
+    s3_bucket: str | None = None
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    s3_prefix: str = DEFAULT_S3_PREFIX
 
     # Tuning, not read from the environment.
     login_limit_per_user: int = 5
@@ -315,6 +328,27 @@ class Settings(BaseSettings):
     def _blob_dir(cls, v: object) -> object:
         return Path(v.strip()).expanduser() if isinstance(v, str) else v
 
+    @field_validator("s3_bucket", "s3_endpoint", "s3_region", mode="before")
+    @classmethod
+    def _s3_text(cls, v: object) -> object:
+        return (v.strip() or None) if isinstance(v, str) else v
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _s3_endpoint(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("https://", "http://")):
+            raise ConfigError(f"{S3_ENDPOINT_ENV}: {v!r} is not a URL: write it as https://host:port")
+        return v
+
+    @field_validator("s3_prefix", mode="before")
+    @classmethod
+    def _s3_prefix(cls, v: object) -> object:
+        # Objects sit under "<prefix><attachment id>/<index>": a prefix is a folder, so it ends in "/".
+        if isinstance(v, str):
+            v = v.strip().lstrip("/")
+            return (v if v.endswith("/") else v + "/") if v else DEFAULT_S3_PREFIX
+        return v
+
     @field_validator("team_quota_mb", mode="before")
     @classmethod
     def _team_quota(cls, v: object) -> int:
@@ -338,6 +372,8 @@ class Settings(BaseSettings):
                 raise ConfigError(f"no such file: {f}")
         if self.blob_store == "directory" and self.blob_dir is None:
             raise ConfigError(f"{BLOB_STORE_ENV}=directory needs {BLOB_DIR_ENV}, the folder for the attachments")
+        if self.blob_store == "s3" and self.s3_bucket is None:
+            raise ConfigError(f"{BLOB_STORE_ENV}=s3 needs {S3_BUCKET_ENV}, the bucket for the attachments")
         if self.blob_dir is not None and not self.blob_dir.parent.is_dir():
             raise ConfigError(f"{BLOB_DIR_ENV}: no such folder: {self.blob_dir.parent}")
         return self

@@ -202,6 +202,16 @@ def profile(tag: str | None = None) -> CaseProfile:
     )
 
 
+def worker_and_coordinator(server: ServerProcess, tmp_path: Path) -> Iterator[tuple[Laptop, Laptop]]:
+    """A worker and the coordinator of team Noord, both enrolled; closed afterwards (a fixture's body)."""
+    server.admin("create-team", "Noord")
+    w1 = enrolled(server, tmp_path / "w1", "werker1", "Fictieve Werker Een", "netsterk", "Noord")
+    coord = enrolled(server, tmp_path / "coord", "coord", "Fictieve Coordinator", "coordinator", "Noord")
+    yield w1, coord
+    w1.close()
+    coord.close()
+
+
 def make_case(cf: CaseFiles, notes: int = 2) -> str:
     record = cf.create_case(profile(), today=DAY)
     for i in range(notes):

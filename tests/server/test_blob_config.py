@@ -1,4 +1,4 @@
-"""The attachments' settings (LEERRECHT_SERVER_BLOB_STORE, _BLOB_DIR, _TEAM_QUOTA_MB): defaults, and each
+"""The attachments' settings (LEERRECHT_SERVER_BLOB_STORE, _BLOB_DIR, _S3_*, _TEAM_QUOTA_MB): defaults, and each
 value that can't be used refused with its one line before the server starts."""
 
 from __future__ import annotations
@@ -27,7 +27,11 @@ def test_a_directory_store_takes_its_folder_from_the_environment(tmp_path: Path)
 
 
 @pytest.mark.parametrize(("env", "line"), [
-    ({"LEERRECHT_SERVER_BLOB_STORE": "s3"}, "LEERRECHT_SERVER_BLOB_STORE: 's3' is not one of database, directory"),
+    ({"LEERRECHT_SERVER_BLOB_STORE": "ftp"}, "LEERRECHT_SERVER_BLOB_STORE: 'ftp' is not one of database, directory, s3"),
+    ({"LEERRECHT_SERVER_BLOB_STORE": "s3"},
+     "LEERRECHT_SERVER_BLOB_STORE=s3 needs LEERRECHT_SERVER_S3_BUCKET, the bucket for the attachments"),
+    ({"LEERRECHT_SERVER_BLOB_STORE": "s3", "LEERRECHT_SERVER_S3_BUCKET": "b", "LEERRECHT_SERVER_S3_ENDPOINT": "minio:9000"},
+     "LEERRECHT_SERVER_S3_ENDPOINT: 'minio:9000' is not a URL: write it as https://host:port"),
     ({"LEERRECHT_SERVER_BLOB_STORE": "directory"},
      "LEERRECHT_SERVER_BLOB_STORE=directory needs LEERRECHT_SERVER_BLOB_DIR, the folder for the attachments"),
     ({"LEERRECHT_SERVER_BLOB_DIR": "/er/is/geen/map/blobs"},

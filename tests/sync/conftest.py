@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kits.synckit import Laptop, ServerProcess, enrolled, running_server
+from tests.kits.synckit import Laptop, ServerProcess, running_server, worker_and_coordinator
 
 
 @pytest.fixture
@@ -19,9 +19,4 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 @pytest.fixture
 def pair(server: ServerProcess, tmp_path: Path) -> Iterator[tuple[Laptop, Laptop]]:
     """A worker and the coordinator of team Noord, both enrolled."""
-    server.admin("create-team", "Noord")
-    w1 = enrolled(server, tmp_path / "w1", "werker1", "Fictieve Werker Een", "netsterk", "Noord")
-    coord = enrolled(server, tmp_path / "coord", "coord", "Fictieve Coordinator", "coordinator", "Noord")
-    yield w1, coord
-    w1.close()
-    coord.close()
+    yield from worker_and_coordinator(server, tmp_path)
