@@ -88,6 +88,45 @@ def rename_team(engine: Engine, team: str, name: str, *, actor: str = "admin", i
         _audit(conn, "rename_team", f"team {row.team_id}", actor=actor, ip=ip)
 
 
+@dataclass(frozen=True)
+class TeamSpace:
+    """What a team's attachments take on the server, and its own quota (None: the server's default)."""
+
+    team_id: str
+    name: str
+    used_bytes: int
+    quota_mb: int | None
+
+
+def team_spaces(engine: Engine) -> list[TeamSpace]:
+    from leerrecht_server.crud.blobs import usage_by_team
+
+    with read_transaction(engine) as conn:
+        used = usage_by_team(conn)
+        return [TeamSpace(r.team_id, r.name, used.get(r.team_id, 0), r.attachment_quota_mb)
+                for r in conn.execute(sa.select(teams.c.team_id, teams.c.name, teams.c.attachment_quota_mb)
+                                      .order_by(teams.c.name))]
+
+
+def set_team_quota(engine: Engine, team: str, quota_mb: int | None, *, actor: str = "admin",
+                   ip: str | None = None) -> TeamSpace:
+    """A team's own attachment quota in MiB (by name or id), or None for the server's default. Lower than
+    what it already uses is allowed: new uploads are refused until there is room; nothing is deleted."""
+    from leerrecht_server.core.config import MAX_TEAM_QUOTA_MB
+
+    if quota_mb is not None and not 1 <= quota_mb <= MAX_TEAM_QUOTA_MB:
+        raise AdminError(f"a quota is 1 to {MAX_TEAM_QUOTA_MB} MiB, or 'default'")
+    with write_transaction(engine) as conn:
+        row = conn.execute(sa.select(teams.c.team_id)
+                           .where(sa.or_(teams.c.name == team, teams.c.team_id == team))).first()
+        if row is None:
+            raise AdminError(f"no team {team!r}")
+        conn.execute(teams.update().where(teams.c.team_id == row.team_id).values(attachment_quota_mb=quota_mb))
+        _audit(conn, "set_team_quota", f"team {row.team_id} quota {'default' if quota_mb is None else quota_mb} MiB",
+               actor=actor, ip=ip)
+    return next(t for t in team_spaces(engine) if t.team_id == row.team_id)
+
+
 def _new_code(conn: Connection, username: str, days: float) -> str:
     code = security.new_enrolment_code()
     conn.execute(users.update().where(users.c.username == username).values(

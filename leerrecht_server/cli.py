@@ -19,6 +19,8 @@ from leerrecht_server.core.config import DB_ENV, MULTIPROC_ENV, ConfigError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from leerrecht_server.admin import TeamSpace
+
 # Exit statuses: 2 = the configuration (options or environment) can't be used, as argparse does for
 # a bad option; 1 = it was fine but something failed (the database, a refused admin action).
 EXIT_CONFIG = 2
@@ -92,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = action("create-team")
     p.add_argument("name")
+    action("list-teams", help="the teams, with what their attachments take and their quota")
+    p = action("set-team-quota", help="the MiB of attachments a team's cases may take on the server, or 'default'")
+    p.add_argument("team")
+    p.add_argument("quota", type=_quota, metavar="MIB|default")
     p = action("create-user")
     p.add_argument("username")
     p.add_argument("--role", required=True)
@@ -149,6 +155,27 @@ def _day(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
+
+
+def _quota(text: str) -> int | None:
+    if text.strip().lower() == "default":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of MiB (or 'default')") from None
+
+
+def _space_line(space: TeamSpace) -> str:
+    """One team's attachment space as the CLI prints it."""
+    default = config.Settings().team_quota_mb
+    quota = space.quota_mb if space.quota_mb is not None else default
+    used = space.used_bytes / 1024 / 1024
+    line = (f"team {space.name}: attachments may take {quota} MiB"
+            f"{' (the server default)' if space.quota_mb is None else ''}; {used:.1f} MiB used")
+    if space.used_bytes > quota * 1024 * 1024:
+        line += " - more than the quota already: new attachments are refused until there is room; nothing is deleted"
+    return line
 
 
 def _serve(cfg: config.Settings, url: str) -> int:
@@ -229,6 +256,12 @@ def _admin(args: argparse.Namespace, url: str) -> int:
         if args.action == "create-team":
             team_id = admin.create_team(engine, args.name)
             print(f"team {args.name} created ({team_id})")
+        elif args.action == "list-teams":
+            for space in admin.team_spaces(engine):
+                print(_space_line(space))
+        elif args.action == "set-team-quota":
+            space = admin.set_team_quota(engine, args.team, args.quota)
+            print(_space_line(space))
         elif args.action == "create-user":
             code = admin.create_user(engine, args.username, args.role, args.team)
             print(f"user {args.username} created; enrolment code, valid {admin.ENROLMENT_CODE_DAYS} days, "

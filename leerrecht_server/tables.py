@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 SEQ_COUNTER = "seq"
 # The attachment feed's own gapless numbering (crud/blobs.py), apart from the pull's.
 BLOB_COUNTER = "blob_seq"
@@ -27,6 +27,8 @@ teams = sa.Table(
     sa.Column("team_id", sa.String(36), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("created_at", sa.String(32), nullable=False),
+    # MiB of sealed attachment bytes its cases may take; NULL: the server's default (migration 0011).
+    sa.Column("attachment_quota_mb", sa.Integer, nullable=True),
 )
 
 users = sa.Table(

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 
 from leerrecht_server import admin
 from leerrecht_server.admin_accounts import actor
-from leerrecht_server.api.deps import EngineDep, MetricsDep
+from leerrecht_server.api.deps import EngineDep, MetricsDep, SettingsDep
 from leerrecht_server.console.i18n import N_
 from leerrecht_server.console.web import PREFIX, FullSession, Refused, check_csrf, client_ip, render
+from leerrecht_server.core.config import MAX_TEAM_QUOTA_MB
 from leerrecht_server.db import read_transaction
 from leerrecht_server.observe import status_report
 from leerrecht_server.tables import teams, users
@@ -23,8 +24,8 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False, dependencies=[Depends
 Field = Annotated[str, Form()]
 
 
-def _teams_page(request: Request, engine: EngineDep, *, error: str | None = None, notice: str | None = None,
-                http_status: int = 200) -> Response:
+def _teams_page(request: Request, engine: EngineDep, settings: SettingsDep, *, error: str | None = None,
+                notice: str | None = None, http_status: int = 200, typed: dict[str, str] | None = None) -> Response:
     members = sa.func.count(users.c.username)
     enabled = sa.func.sum(sa.case((users.c.status != "disabled", 1), else_=0))
     with read_transaction(engine) as conn:
@@ -40,38 +41,80 @@ def _teams_page(request: Request, engine: EngineDep, *, error: str | None = None
                               .order_by(users.c.username)):
             coordinators.setdefault(r.team_id, []).append(r.username)
     return render(request, "teams.html", status=http_status, teams=rows, coordinators=coordinators, error=error,
-                  notice=notice)
+                  notice=notice, spaces=_spaces(engine, settings.team_quota_mb), typed=typed or {})
+
+
+def _spaces(engine: EngineDep, default_mb: int) -> dict[str, dict[str, object]]:
+    """Per team: what its attachments take and may take, as the page shows it."""
+    out: dict[str, dict[str, object]] = {}
+    for space in admin.team_spaces(engine):
+        quota_mb = space.quota_mb if space.quota_mb is not None else default_mb
+        out[space.team_id] = {"used": _amount(space.used_bytes), "quota": _amount(quota_mb * 1024 * 1024),
+                              "own": space.quota_mb, "over": space.used_bytes > quota_mb * 1024 * 1024}
+    return out
+
+
+def _amount(size: int) -> str:
+    """A quota-sized amount: "10 GB", "1.5 GB", "250 MB", "0 MB"."""
+    gib, mib = 1024 ** 3, 1024 ** 2
+    if size >= gib:
+        return f"{size / gib:.1f}".removesuffix(".0") + " GB"
+    return f"{size / mib:.1f}".removesuffix(".0") + " MB"
 
 
 @router.get("/teams")
-def teams_page(request: Request, _session: FullSession, engine: EngineDep) -> Response:
-    return _teams_page(request, engine)
+def teams_page(request: Request, _session: FullSession, engine: EngineDep, settings: SettingsDep) -> Response:
+    return _teams_page(request, engine, settings)
 
 
 @router.post("/teams/create")
-def create_team(request: Request, session: FullSession, engine: EngineDep, name: Field = "") -> Response:
-    name = name.strip()
-    if not name or len(name) > 200 or not name.isprintable():
-        return _teams_page(request, engine, error=N_("Een teamnaam heeft 1 tot 200 tekens."), http_status=400)
-    try:
-        admin.create_team(engine, name, actor=actor(session.admin_name), ip=client_ip(request))
-    except admin.AdminError:
-        return _teams_page(request, engine, error=N_("Er is al een team met die naam."), http_status=400)
-    return _teams_page(request, engine, notice=N_("Team aangemaakt."))
-
-
-@router.post("/teams/rename")
-def rename_team(request: Request, session: FullSession, engine: EngineDep, team: Field = "",
+def create_team(request: Request, session: FullSession, engine: EngineDep, settings: SettingsDep,
                 name: Field = "") -> Response:
     name = name.strip()
     if not name or len(name) > 200 or not name.isprintable():
-        return _teams_page(request, engine, error=N_("Een teamnaam heeft 1 tot 200 tekens."), http_status=400)
+        return _teams_page(request, engine, settings, error=N_("Een teamnaam heeft 1 tot 200 tekens."), http_status=400)
+    try:
+        admin.create_team(engine, name, actor=actor(session.admin_name), ip=client_ip(request))
+    except admin.AdminError:
+        return _teams_page(request, engine, settings, error=N_("Er is al een team met die naam."), http_status=400)
+    return _teams_page(request, engine, settings, notice=N_("Team aangemaakt."))
+
+
+@router.post("/teams/rename")
+def rename_team(request: Request, session: FullSession, engine: EngineDep, settings: SettingsDep,
+                team: Field = "", name: Field = "") -> Response:
+    name = name.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        return _teams_page(request, engine, settings, error=N_("Een teamnaam heeft 1 tot 200 tekens."), http_status=400)
     try:
         admin.rename_team(engine, team, name, actor=actor(session.admin_name), ip=client_ip(request))
     except admin.AdminError:
-        return _teams_page(request, engine, error=N_("Hernoemen lukte niet: die naam bestaat al, of het team niet."),
-                           http_status=400)
-    return _teams_page(request, engine, notice=N_("Team hernoemd."))
+        return _teams_page(request, engine, settings, http_status=400,
+                           error=N_("Hernoemen lukte niet: die naam bestaat al, of het team niet."))
+    return _teams_page(request, engine, settings, notice=N_("Team hernoemd."))
+
+
+@router.post("/teams/quota")
+def set_quota(request: Request, session: FullSession, engine: EngineDep, settings: SettingsDep,
+              team: Field = "", quota_mb: Field = "") -> Response:
+    """A team's own attachment quota in MB; empty: the server's default. Lower than its usage is allowed
+    (new uploads are refused until there is room; nothing is deleted), and the page says so."""
+    text = quota_mb.strip().replace(".", "").replace(" ", "")
+    if text and (not text.isdigit() or not 1 <= int(text) <= MAX_TEAM_QUOTA_MB):
+        return _teams_page(request, engine, settings, http_status=400, typed={team: quota_mb},
+                           error=N_("Een quotum is een aantal MB (1024 MB is 1 GB), of leeg voor de standaard "
+                                    "van de server."))
+    try:
+        space = admin.set_team_quota(engine, team, int(text) if text else None, actor=actor(session.admin_name),
+                                     ip=client_ip(request))
+    except admin.AdminError:
+        return _teams_page(request, engine, settings, error=N_("Dit team bestaat niet (meer)."), http_status=400)
+    quota = space.quota_mb if space.quota_mb is not None else settings.team_quota_mb
+    if space.used_bytes > quota * 1024 * 1024:
+        return _teams_page(request, engine, settings, notice=N_(
+            "Quotum ingesteld. Het team gebruikt al meer: nieuwe bijlagen worden geweigerd tot er plaats is. Er "
+            "wordt niets gewist."))
+    return _teams_page(request, engine, settings, notice=N_("Quotum ingesteld."))
 
 
 BACKUP_STALE = dt.timedelta(hours=36)  # a nightly backup that did not run last night shows red

@@ -14,7 +14,7 @@ from leerrecht_core import protocol_blobs as pb
 from leerrecht_server.blobs import BlobStore, store_for
 from leerrecht_server.crud.devices import Caller
 from leerrecht_server.db import committed_high_water, now_iso
-from leerrecht_server.tables import BLOB_COUNTER, attachment_chunks, attachments, cases, counters, memberships
+from leerrecht_server.tables import BLOB_COUNTER, attachment_chunks, attachments, cases, counters, memberships, teams
 
 
 def find(conn: Connection, attachment_id: str) -> Any:
@@ -29,6 +29,21 @@ def team_usage(conn: Connection, team_id: str) -> int:
                          .select_from(attachments.join(cases, cases.c.case_id == attachments.c.case_id))
                          .where(cases.c.team_id == team_id)).scalar()
     return int(total or 0)
+
+
+def team_quota(conn: Connection, team_id: str, default_bytes: int) -> int:
+    """The sealed bytes the team's attachments may take: its own quota (set by a beheerder, migration
+    0011) or the server's default."""
+    mb = conn.execute(sa.select(teams.c.attachment_quota_mb).where(teams.c.team_id == team_id)).scalar()
+    return default_bytes if mb is None else int(mb) * 1024 * 1024
+
+
+def usage_by_team(conn: Connection) -> dict[str, int]:
+    """Every team's usage at once (the console's teams page): one grouped query."""
+    rows = conn.execute(sa.select(cases.c.team_id, sa.func.sum(attachments.c.sealed_size))
+                        .select_from(attachments.join(cases, cases.c.case_id == attachments.c.case_id))
+                        .group_by(cases.c.team_id)).all()
+    return {team_id: int(total or 0) for team_id, total in rows}
 
 
 def begin(conn: Connection, body: pb.UploadBegin, c: Caller) -> None:

@@ -27,10 +27,12 @@ def test_a_directory_store_takes_its_folder_from_the_environment(tmp_path: Path)
 
 
 @pytest.mark.parametrize(("env", "line"), [
-    ({"LEERRECHT_SERVER_BLOB_STORE": "ftp"}, "LEERRECHT_SERVER_BLOB_STORE: 'ftp' is not one of database, directory, s3"),
+    ({"LEERRECHT_SERVER_BLOB_STORE": "ftp"},
+     "LEERRECHT_SERVER_BLOB_STORE: 'ftp' is not one of database, directory, s3"),
     ({"LEERRECHT_SERVER_BLOB_STORE": "s3"},
      "LEERRECHT_SERVER_BLOB_STORE=s3 needs LEERRECHT_SERVER_S3_BUCKET, the bucket for the attachments"),
-    ({"LEERRECHT_SERVER_BLOB_STORE": "s3", "LEERRECHT_SERVER_S3_BUCKET": "b", "LEERRECHT_SERVER_S3_ENDPOINT": "minio:9000"},
+    ({"LEERRECHT_SERVER_BLOB_STORE": "s3", "LEERRECHT_SERVER_S3_BUCKET": "b",
+      "LEERRECHT_SERVER_S3_ENDPOINT": "minio:9000"},
      "LEERRECHT_SERVER_S3_ENDPOINT: 'minio:9000' is not a URL: write it as https://host:port"),
     ({"LEERRECHT_SERVER_BLOB_STORE": "directory"},
      "LEERRECHT_SERVER_BLOB_STORE=directory needs LEERRECHT_SERVER_BLOB_DIR, the folder for the attachments"),

@@ -321,6 +321,7 @@ CONSOLE_ROUTES = {
     ("GET", "/admin/teams"): "/admin/login",
     ("POST", "/admin/teams/create"): 403,
     ("POST", "/admin/teams/rename"): 403,
+    ("POST", "/admin/teams/quota"): 403,
     ("GET", "/admin/status"): "/admin/login",
     ("GET", "/admin/retention"): "/admin/login",
     ("POST", "/admin/retention"): 403,

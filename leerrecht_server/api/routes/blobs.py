@@ -73,7 +73,8 @@ def begin_upload(body: pb.UploadBegin, c: CurrentDevice, engine: EngineDep, sett
             raise _too_large(f"An attachment is at most {pb.MAX_SEALED_SIZE} sealed bytes.")
         if not body.chunk_count * _MIN_CHUNK <= body.sealed_size <= body.chunk_count * MAX_SEALED_CHUNK:
             raise ApiError(400, "bad_request", "The sealed size does not fit the chunk count.")
-        if crud.team_usage(conn, case.team_id) + body.sealed_size > settings.team_quota_bytes:
+        if crud.team_usage(conn, case.team_id) + body.sealed_size > crud.team_quota(
+                conn, case.team_id, settings.team_quota_bytes):
             raise ApiError(413, pb.QUOTA_CODE, "The team's attachments would pass the server's quota.")
         crud.begin(conn, body, c)
         return pb.UploadState(received=[], complete=False)
