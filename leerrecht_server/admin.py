@@ -26,7 +26,7 @@ from leerrecht_server import security
 from leerrecht_server.crud import access_log, retention
 from leerrecht_server.crud.devices import revoke_with_descendants
 from leerrecht_server.db import now_iso, read_transaction, write_transaction
-from leerrecht_server.retention import sweep, utc_today
+from leerrecht_server.retention import SweepResult, sweep, utc_today
 from leerrecht_server.tables import audit_log, devices, org_settings, teams, users
 
 ROLES: tuple[str, ...] = get_args(Role)
@@ -335,14 +335,14 @@ def retention_would_erase(engine: Engine, closed_days: int) -> int:
         return len(retention.erasable(conn, utc_today(), closed_days))
 
 
-def run_retention(engine: Engine, *, dry_run: bool = False) -> tuple[int, list[str]]:
-    """The retention sweep by hand (the server also runs it hourly). Returns the period and the case ids
-    erased (with `dry_run`: those it would erase, nothing changed)."""
+def run_retention(engine: Engine, *, dry_run: bool = False) -> SweepResult:
+    """The retention sweep by hand (the server also runs it hourly): the period, the case ids erased and
+    the attachment uploads given up (with `dry_run`: those it would, nothing changed)."""
     result = sweep(engine, dry_run=dry_run)
     if not dry_run:
         with write_transaction(engine) as conn:
             _audit(conn, "run_retention", f"closed_days {result.closed_days} erased {len(result.erased)}")
-    return result.closed_days, result.erased
+    return result
 
 
 BACKUP_KEY = "last_backup_at"

@@ -356,11 +356,15 @@ def _retention(engine: Engine, args: argparse.Namespace) -> None:
         days, chosen = admin.show_retention(engine)
         print(f"retention: {days} days after the closing date ({'set by the organisation' if chosen else 'default'})")
     else:
-        days, erased = admin.run_retention(engine, dry_run=args.dry_run)
+        result = admin.run_retention(engine, dry_run=args.dry_run)
         verb = "would be erased" if args.dry_run else "erased"
-        print(f"{len(erased)} case(s) closed more than {days} days ago {verb}")
-        for case_id in erased:
+        print(f"{len(result.erased)} case(s) closed more than {result.closed_days} days ago {verb}")
+        for case_id in result.erased:
             print(case_id)
+        if result.abandoned:
+            verb = "would be given up" if args.dry_run else "given up"
+            print(f"{len(result.abandoned)} attachment upload(s) begun more than a week ago and never completed "
+                  f"{verb} (the laptops still have them and send them again)")
 
 
 def _accounts(engine: Engine, args: argparse.Namespace) -> None:

@@ -1,7 +1,10 @@
 """The retention sweep: every case closed longer than the organisation's period and not under a hold is
 erased (`crud.erasure.erase_case`, cause "retention"), one write transaction per case, with one audit
 entry per case (actor "retention", the case id, the policy). `serve` runs it at start and then every
-hour in a background thread (`Sweeper`); `admin run-retention [--dry-run]` runs it by hand.
+hour in a background thread (`Sweeper`); `admin run-retention [--dry-run]` runs it by hand. The same
+sweep gives up attachment uploads that were begun more than a week ago and never completed
+(`crud.blobs.abandoned`): their chunks and reserved quota go, and the laptop, which still has the
+attachment, sends it again in full at its next round.
 
 Two sweeps at once (several processes over one PostgreSQL, or an admin run during the server's) are
 harmless: each case is re-checked inside its own write transaction with its row locked, so the second
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from leerrecht_server.crud import blobs
 from leerrecht_server.crud import retention as crud
 from leerrecht_server.crud.audit import audit
 from leerrecht_server.crud.erasure import erase_case
@@ -31,21 +35,26 @@ class SweepResult:
     closed_days: int
     erased: list[str] = field(default_factory=list)  # case ids (a dry run: those it would erase)
     dry_run: bool = False
+    abandoned: list[str] = field(default_factory=list)  # attachment uploads given up (a dry run: would be)
 
 
 def utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def sweep(engine: Engine, *, today: dt.date | None = None, dry_run: bool = False) -> SweepResult:
+def sweep(engine: Engine, *, today: dt.date | None = None, dry_run: bool = False,
+          now: dt.datetime | None = None) -> SweepResult:
     today = today or utc_today()
+    now = now or dt.datetime.now(dt.UTC)
     with read_transaction(engine) as conn:
         days = crud.closed_days(conn)
         candidates = [r.case_id for r in crud.erasable(conn, today, days)]
+        given_up = blobs.abandoned(conn, now)
     result = SweepResult(days, dry_run=dry_run)
     if dry_run:
-        result.erased = candidates
+        result.erased, result.abandoned = candidates, given_up
         return result
+    _give_up_uploads(engine, now, result)
     for case_id in candidates:
         with write_transaction(engine) as conn:
             # Again, under the case's lock: reopened, held, or erased by another sweep since the list?
@@ -58,6 +67,21 @@ def sweep(engine: Engine, *, today: dt.date | None = None, dry_run: bool = False
     if result.erased:
         log.info("retention: %d case(s) erased (closed more than %d days ago)", len(result.erased), days)
     return result
+
+
+def _give_up_uploads(engine: Engine, now: dt.datetime, result: SweepResult) -> None:
+    """The abandoned uploads, again inside the write transaction (one that completed since the read
+    is not touched), with one audit entry for all of them."""
+    with write_transaction(engine) as conn:
+        ids = blobs.abandoned(conn, now)
+        if not ids:
+            return
+        blobs.erase(conn, ids)
+        audit(conn, "attachment_abandoned", actor=RETENTION_ACTOR, detail=f"{len(ids)} upload(s) begun before "
+              f"{(now - blobs.ABANDONED_AFTER).date().isoformat()} and never completed")
+    result.abandoned = ids
+    log.info("retention: %d attachment upload(s) not completed in %d days given up", len(ids),
+             blobs.ABANDONED_AFTER.days)
 
 
 class Sweeper:

@@ -4,6 +4,7 @@ store (leerrecht_server/blobs/); everything here is metadata, in the caller's tr
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,6 +122,20 @@ def erase(conn: Connection, attachment_ids: Sequence[str]) -> None:
     store_for(conn.engine).delete(conn, ids)
     conn.execute(attachment_chunks.delete().where(attachment_chunks.c.attachment_id.in_(ids)))
     conn.execute(attachments.delete().where(attachments.c.attachment_id.in_(ids)))
+
+
+# An upload not completed in a week is given up (retention.sweep): its chunks go and its reserved quota
+# is free again. Nothing is lost: the laptop keeps the attachment and, at its next round, announces it
+# again and is told that the server holds none of its chunks, so it sends them all.
+ABANDONED_AFTER = dt.timedelta(days=7)
+
+
+def abandoned(conn: Connection, now: dt.datetime) -> list[str]:
+    """Uploads begun more than ABANDONED_AFTER before `now` whose manifest never came."""
+    before = (now - ABANDONED_AFTER).isoformat(timespec="milliseconds")
+    return list(conn.execute(sa.select(attachments.c.attachment_id)
+                             .where(attachments.c.feed_seq.is_(None), attachments.c.created_at < before)
+                             .order_by(attachments.c.created_at)).scalars())
 
 
 def erase_case_attachments(conn: Connection, case_id: str) -> None:
